@@ -1,0 +1,164 @@
+"""Adapters: read a stored submission's raw body into a flat dict of lead fields.
+
+Each door has one. They never touch the database; they only read bytes, so that a stored
+submission can be re-read later by `submission_reprocess` exactly as it was the first time.
+"""
+
+import io
+import json
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.http import QueryDict
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
+
+from intake.fields import LeadFieldErrors, apply_field_map
+from intake.models import Door, Submission
+
+Parsed = dict[str, Any]
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:20]} is out of range")
+    return value
+
+
+def decode_json_object(body: bytes) -> dict[str, Any]:
+    """Decode a JSON object strictly: UTF-8, no NaN/Infinity, bounded nesting, an object."""
+    if not body.strip():
+        raise LeadFieldErrors({"body": ["is empty: send a JSON object of lead fields"]})
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LeadFieldErrors({"body": [f"is not valid UTF-8 (byte {exc.start})"]}) from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as exc:
+        raise LeadFieldErrors(
+            {"body": [f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]}
+        ) from None
+    except RecursionError:
+        raise LeadFieldErrors({"body": ["is nested too deeply"]}) from None
+    except ValueError as exc:
+        # Integers past Python's digit limit, NaN, Infinity, out-of-range floats.
+        raise LeadFieldErrors({"body": [f"has an unsupported value: {exc}"[:300]]}) from None
+    if not isinstance(data, dict):
+        kind = "an array" if isinstance(data, list) else f"a {type(data).__name__}"
+        raise LeadFieldErrors({"body": [f"must be a JSON object, not {kind}"]})
+    return data
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _form_fields(submission: Submission) -> dict[str, Any]:
+    """Read an urlencoded or multipart body, the way Django would have read the request."""
+    content_type = submission.content_type or ""
+    media = content_type.split(";")[0].strip().lower()
+    body = bytes(submission.body)
+    if media == "multipart/form-data":
+        meta = {"CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body))}
+        try:
+            post, files = MultiPartParser(meta, io.BytesIO(body), [], "utf-8").parse()
+        except (MultiPartParserError, ValueError) as exc:
+            raise LeadFieldErrors({"body": [f"is not valid multipart form data: {exc}"]}) from None
+        fields = _querydict_to_dict(post)
+        if files:
+            fields["uploaded_files"] = sorted(files.keys())
+        return fields
+    if media in ("application/x-www-form-urlencoded", ""):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LeadFieldErrors({"body": [f"is not valid UTF-8 (byte {exc.start})"]}) from None
+        return _querydict_to_dict(QueryDict(text, encoding="utf-8"))
+    if _is_json(content_type):
+        return decode_json_object(body)
+    raise LeadFieldErrors(
+        {
+            "content_type": [
+                f"{media} is not accepted: send application/x-www-form-urlencoded, "
+                "multipart/form-data or application/json"
+            ]
+        }
+    )
+
+
+def _querydict_to_dict(query: QueryDict) -> dict[str, Any]:
+    # A repeated field (checkboxes) keeps all of its values; a single one stays a string.
+    return {key: values[0] if len(values) == 1 else values for key, values in query.lists()}
+
+
+def parse_api(submission: Submission) -> Parsed:
+    if submission.content_type and not _is_json(submission.content_type):
+        raise LeadFieldErrors(
+            {"content_type": [f"must be application/json, not {submission.content_type[:100]}"]}
+        )
+    data = decode_json_object(bytes(submission.body))
+    return apply_field_map(data, submission.source.field_map or {})
+
+
+class SpamSubmission(Exception):
+    """A form post that filled the hidden honeypot field: a bot, kept for audit, not a lead."""
+
+
+def parse_form(submission: Submission) -> Parsed:
+    fields = _form_fields(submission)
+    fields.pop("csrfmiddlewaretoken", None)
+    if str(fields.pop(settings.INTAKE_HONEYPOT_FIELD, "") or "").strip():
+        raise SpamSubmission()
+    return apply_field_map(fields, submission.source.field_map or {})
+
+
+def parse_csv_row(submission: Submission) -> Parsed:
+    """A CSV row is stored as a JSON object of header -> cell; the import's map is in options."""
+    row = decode_json_object(bytes(submission.body))
+    outcome_column = submission.options.get("outcome_column")
+    if outcome_column:
+        row.pop(outcome_column, None)
+    column_map = {**(submission.source.field_map or {}), **submission.options.get("column_map", {})}
+    cells = {key: value for key, value in row.items() if value not in (None, "")}
+    return apply_field_map(cells, column_map)
+
+
+def parse_admin(submission: Submission) -> Parsed:
+    return decode_json_object(bytes(submission.body))
+
+
+ADAPTERS: dict[str, Callable[[Submission], Parsed]] = {
+    Door.API: parse_api,
+    Door.FORM: parse_form,
+    Door.CSV: parse_csv_row,
+    Door.ADMIN: parse_admin,
+}
+
+
+def parse_submission(submission: Submission) -> Parsed:
+    """Read a submission with the adapter of the door it came through."""
+    try:
+        adapter = ADAPTERS[submission.door]
+    except KeyError:
+        raise LeadFieldErrors({"door": [f"no adapter reads the {submission.door} door"]}) from None
+    return adapter(submission)
+
+
+def outcome_of(submission: Submission) -> bool | None:
+    """A historical row's result: truthy = won, anything else = lost; None when not historical."""
+    column = submission.options.get("outcome_column")
+    if not column:
+        return None
+    row = decode_json_object(bytes(submission.body))
+    value = row.get(column)
+    if isinstance(value, Mapping):
+        return False
+    return str(value).strip().lower() in {"1", "true", "yes", "y", "won", "win", "converted", "t"}

@@ -1,0 +1,483 @@
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Max, Q, TextField
+from django.db.models.functions import Cast
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from intake import services
+from intake.csv_import import CsvImportError, decode_upload, import_csv, parse_column_map
+from intake.fields import STRING_FIELDS
+from intake.models import (
+    Account,
+    ApiToken,
+    Contact,
+    ContactIdentity,
+    Door,
+    Lead,
+    LeadEvent,
+    Source,
+    Submission,
+)
+from leadrouter import pipeline
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "channel",
+        "adapter",
+        "is_active",
+        "api_key_hint",
+        "last_received",
+        "submission_count",
+        "failed_count",
+    ]
+    list_filter = ["channel", "adapter", "is_active"]
+    search_fields = ["name"]
+    readonly_fields = [
+        "public_id",
+        "api_key_hint",
+        "api_key_rotated_at",
+        "form_url",
+        "status_counts",
+    ]
+    fields = [
+        "name",
+        "channel",
+        "adapter",
+        "is_active",
+        "public_id",
+        "form_url",
+        "api_key_hint",
+        "api_key_rotated_at",
+        "secret",
+        "default_request_type",
+        "default_campaign",
+        "field_map",
+        "thank_you_url",
+        "rate_limit_per_minute",
+        "status_counts",
+    ]
+    actions = ["rotate_api_key"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _last_received=Max("submissions__received_at"),
+                _submissions=Count("submissions"),
+                _failed=Count(
+                    "submissions",
+                    filter=Q(
+                        submissions__status__in=[
+                            Submission.Status.FAILED,
+                            Submission.Status.INVALID,
+                        ]
+                    ),
+                ),
+            )
+        )
+
+    @admin.display(ordering="_last_received")
+    def last_received(self, source):
+        return source._last_received
+
+    @admin.display(description="Submissions", ordering="_submissions")
+    def submission_count(self, source):
+        return source._submissions
+
+    @admin.display(description="Invalid or failed", ordering="_failed")
+    def failed_count(self, source):
+        return source._failed
+
+    @admin.display(description="HTML form URL")
+    def form_url(self, source):
+        if not source.pk:
+            return "—"
+        return reverse("intake:form-submit", args=[source.public_id])
+
+    @admin.display(description="Submissions by status")
+    def status_counts(self, source):
+        if not source.pk:
+            return "—"
+        counts = Submission.objects.filter(source=source).values("status").annotate(n=Count("id"))
+        return (
+            format_html_join(", ", "{}: {}", ((row["status"], row["n"]) for row in counts))
+            or "none"
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            raw_key = obj.set_api_key()
+            super().save_model(request, obj, form, change)
+            self._show_key(request, obj, raw_key)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description="Rotate the API key (the old key stops working)")
+    def rotate_api_key(self, request, queryset):
+        for source in queryset:
+            self._show_key(request, source, services.source_rotate_key(source=source))
+
+    def _show_key(self, request, source, raw_key):
+        messages.warning(
+            request,
+            f"API key for {source.name}: {raw_key} — copy it now, it is not shown again.",
+        )
+
+
+class SubmissionReprocessMixin:
+    @admin.action(description="Reprocess selected submissions")
+    def reprocess(self, request, queryset):
+        done = skipped = 0
+        for submission in queryset:
+            if not services.submission_is_reprocessable(submission):
+                skipped += 1
+                continue
+            pipeline.process_submission(submission.pk, actor=request.user)
+            done += 1
+        messages.info(request, f"Reprocessed {done} submission(s); skipped {skipped} already done.")
+
+
+@admin.register(Submission)
+class SubmissionAdmin(SubmissionReprocessMixin, admin.ModelAdmin):
+    list_display = ["id", "received_at", "source", "door", "status", "lead_link", "error_summary"]
+    list_filter = ["status", "door", "source"]
+    search_fields = ["=id", "remote_addr", "=lead__id"]
+    list_select_related = ["source", "lead"]
+    date_hierarchy = "received_at"
+    actions = ["reprocess"]
+    readonly_fields = [
+        "source",
+        "door",
+        "received_at",
+        "status",
+        "lead_link",
+        "content_type",
+        "remote_addr",
+        "headers",
+        "raw_body",
+        "options",
+        "errors",
+        "error_detail",
+        "attempts",
+        "processed_at",
+    ]
+    exclude = ["body", "lead"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Lead")
+    def lead_link(self, submission):
+        if not submission.lead_id:
+            return "—"
+        url = reverse("admin:intake_lead_change", args=[submission.lead_id])
+        return format_html('<a href="{}">#{}</a>', url, submission.lead_id)
+
+    @admin.display(description="Error")
+    def error_summary(self, submission):
+        if submission.errors:
+            return "; ".join(f"{k}: {', '.join(v)}" for k, v in submission.errors.items())[:200]
+        return (
+            submission.error_detail.strip().splitlines()[-1][:200]
+            if submission.error_detail
+            else ""
+        )
+
+    @admin.display(description="Raw body")
+    def raw_body(self, submission):
+        return format_html(
+            "<pre style='white-space:pre-wrap'>{}</pre>", submission.body_text(20_000)
+        )
+
+
+class LeadEventInline(admin.TabularInline):
+    model = LeadEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "message", "actor", "data"]
+    readonly_fields = fields
+    ordering = ["at", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = "quality flag"
+    parameter_name = "flag"
+    FLAGS = [
+        "uncontactable",
+        "phone_invalid",
+        "email_invalid",
+        "email_disposable",
+        "email_role",
+        "email_free",
+        "state_mismatch_zip",
+        "postal_code_unknown",
+        "name_suspicious",
+        "name_missing",
+        "control_characters_removed",
+    ]
+
+    def lookups(self, request, model_admin):
+        return [(flag, flag.replace("_", " ")) for flag in self.FLAGS]
+
+    def queryset(self, request, queryset):
+        return queryset.with_flag(self.value()) if self.value() else queryset
+
+
+class LeadEntryForm(forms.Form):
+    """Manual entry: the same fields as the API, through the same pipeline."""
+
+    source = forms.ModelChoiceField(queryset=Source.objects.filter(is_active=True))
+    attributes = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text='Extra fields as a JSON object, e.g. {"budget": 5000}.',
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, max_length in STRING_FIELDS.items():
+            widget = forms.Textarea(attrs={"rows": 4}) if name == "message" else None
+            self.fields[name] = forms.CharField(
+                required=False, max_length=max_length, widget=widget
+            )
+        self.order_fields(["source", *STRING_FIELDS, "attributes"])
+
+    def clean_attributes(self):
+        raw = self.cleaned_data["attributes"].strip()
+        if not raw:
+            return {}
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"Not valid JSON: {exc.msg}") from None
+        if not isinstance(value, dict):
+            raise forms.ValidationError("Must be a JSON object.")
+        return value
+
+    def payload(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in STRING_FIELDS if self.cleaned_data[name]}
+        if self.cleaned_data["attributes"]:
+            data["attributes"] = self.cleaned_data["attributes"]
+        return data
+
+
+class CsvUploadForm(forms.Form):
+    source = forms.ModelChoiceField(queryset=Source.objects.filter(is_active=True))
+    file = forms.FileField(help_text="A CSV file with a header row.")
+    column_map = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One COLUMN=field per line, e.g. 'Full Name=full_name'. "
+        "Columns not mapped are kept in attributes.",
+    )
+    outcome_column = forms.CharField(
+        required=False,
+        help_text="For past leads with a known result: the column saying won (truthy) or lost.",
+    )
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "display_name",
+        "email_normalized",
+        "phone_e164",
+        "source",
+        "channel",
+        "status",
+        "flag_list",
+        "received_at",
+    ]
+    list_filter = [
+        "status",
+        "channel",
+        "source",
+        FlagFilter,
+        "is_test",
+        "is_historical",
+        "request_type",
+        "state",
+    ]
+    search_fields = [
+        "full_name",
+        "first_name",
+        "last_name",
+        "email",
+        "email_normalized",
+        "phone",
+        "phone_e164",
+        "company",
+        "external_id",
+    ]
+    list_select_related = ["source"]
+    date_hierarchy = "received_at"
+    inlines = [LeadEventInline]
+    actions = ["merge_into_oldest"]
+    change_list_template = "admin/intake/lead/change_list.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        # Contact data changes only through intake, so every value stays verified and flagged.
+        return [f.name for f in Lead._meta.fields]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            # Attributes are searchable as text: "budget", "roof", a campaign code.
+            by_attributes = Lead.objects.annotate(
+                attributes_text=Cast("attributes", TextField())
+            ).filter(attributes_text__icontains=term)
+            digits = "".join(ch for ch in term if ch.isdigit())
+            by_phone = (
+                Lead.objects.filter(phone_e164__contains=digits) if len(digits) >= 4 else None
+            )
+            extra = queryset.model.objects.filter(pk__in=by_attributes.values("pk"))
+            if by_phone is not None:
+                extra = extra | by_phone
+            queryset = queryset | extra
+        return queryset, may_have_duplicates
+
+    @admin.display(description="Flags")
+    def flag_list(self, lead):
+        return ", ".join(sorted(lead.flags)) if lead.flags else ""
+
+    def get_urls(self):
+        return [
+            path("enter/", self.admin_site.admin_view(self.enter_view), name="intake_lead_enter"),
+            path(
+                "import/", self.admin_site.admin_view(self.import_view), name="intake_lead_import"
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:intake_lead_enter"))
+
+    def enter_view(self, request):
+        if not self.has_add_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        form = LeadEntryForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            submission = services.submission_store(
+                source=form.cleaned_data["source"],
+                door=Door.ADMIN,
+                body=json.dumps(form.payload()).encode(),
+                content_type="application/json",
+                headers={"x-entered-by": request.user.get_username()},
+                remote_addr=request.META.get("REMOTE_ADDR", ""),
+            )
+            result = pipeline.process_submission(submission.pk, actor=request.user)
+            if result.lead:
+                verb = "created" if result.created else "merged into the open lead"
+                messages.success(request, f"Lead #{result.lead.pk} {verb}.")
+                return HttpResponseRedirect(
+                    reverse("admin:intake_lead_change", args=[result.lead.pk])
+                )
+            for field, reasons in result.errors.items():
+                target = field if field in form.fields else None
+                for reason in reasons:
+                    form.add_error(target, reason)
+            if result.failed:
+                messages.error(request, f"Submission #{submission.pk} was stored but failed.")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Enter a lead",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/intake/lead/enter.html", context)
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        form = CsvUploadForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = import_csv(
+                    source=form.cleaned_data["source"],
+                    text=decode_upload(form.cleaned_data["file"].read()).splitlines(keepends=True),
+                    column_map=parse_column_map(form.cleaned_data["column_map"].splitlines()),
+                    outcome_column=form.cleaned_data["outcome_column"].strip() or None,
+                    actor=request.user,
+                )
+                messages.success(request, report.summary())
+            except CsvImportError as exc:
+                form.add_error(None, str(exc))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import leads from CSV",
+            "form": form,
+            "report": report,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/intake/lead/import.html", context)
+
+    @admin.action(description="Merge selected leads into the oldest one")
+    def merge_into_oldest(self, request, queryset):
+        leads = list(queryset.order_by("received_at", "id"))
+        if len(leads) < 2:
+            messages.warning(request, "Select at least two leads to merge.")
+            return
+        target = get_object_or_404(Lead, pk=leads[0].pk)
+        merged = services.leads_merge(target=target, duplicates=leads[1:], actor=request.user)
+        messages.success(request, f"Merged {merged} lead(s) into #{target.pk}.")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["token_hint", "user", "name", "created_at", "last_used_at", "revoked_at"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["token_hint", "created_at", "last_used_at", "revoked_at"]
+    fields = ["user", "name", *readonly_fields]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        token, raw = services.api_token_create(username=obj.user.get_username(), name=obj.name)
+        obj.pk = token.pk
+        obj.refresh_from_db()
+        messages.warning(
+            request, f"API token for {obj.user}: {raw} — copy it now, it is not shown again."
+        )
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset):
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+class ContactIdentityInline(admin.TabularInline):
+    model = ContactIdentity
+    extra = 0
+    readonly_fields = ["kind", "value", "created_at"]
+    can_delete = False
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["id", "created_at"]
+    search_fields = ["identities__value"]
+    inlines = [ContactIdentityInline]
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["domain", "name", "created_at"]
+    search_fields = ["domain", "name"]

@@ -1,0 +1,127 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from intake.fields import STRING_FIELDS
+from intake.models import Lead, LeadEvent
+
+# The body of POST /api/v1/leads/, for the OpenAPI document. Validation itself is
+# intake.fields, shared by every door; fields not listed here are kept in `attributes`.
+LeadSubmitInputSerializer = type(
+    "LeadSubmitInputSerializer",
+    (serializers.Serializer,),
+    {
+        **{
+            name: serializers.CharField(required=False, allow_blank=True, max_length=max_length)
+            for name, max_length in STRING_FIELDS.items()
+        },
+        "attributes": serializers.DictField(
+            required=False, help_text="Any extra fields, kept as given."
+        ),
+    },
+)
+
+
+class LeadEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LeadEvent
+        fields = ["kind", "at", "actor", "message", "data"]
+
+    def get_actor(self, event: LeadEvent) -> str | None:
+        return event.actor.get_username() if event.actor_id else None
+
+
+class QualificationSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=0, max_value=100)
+    tier = serializers.CharField()
+    urgency = serializers.CharField()
+    request_type = serializers.CharField()
+    confidence = serializers.FloatField(min_value=0, max_value=1)
+    needs_review = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class RoutingSerializer(serializers.Serializer):
+    rule = serializers.CharField(allow_null=True)
+    method = serializers.CharField(allow_null=True)
+    explanation = serializers.CharField()
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    """The lead shape of the public contract."""
+
+    source = serializers.CharField(source="source.name")
+    owner = serializers.SerializerMethodField()
+    qualification = serializers.SerializerMethodField()
+    routing = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "status",
+            "owner",
+            "merged_into",
+            "qualification",
+            "routing",
+            "source",
+            "channel",
+            "request_type",
+            "received_at",
+            "first_name",
+            "last_name",
+            "full_name",
+            "email",
+            "email_normalized",
+            "phone",
+            "phone_e164",
+            "phone_extension",
+            "company",
+            "company_domain",
+            "postal_code",
+            "city",
+            "state",
+            "country",
+            "time_zone",
+            "message",
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "utm_term",
+            "utm_content",
+            "landing_page",
+            "referrer",
+            "external_id",
+            "attributes",
+            "flags",
+            "is_test",
+            "touch_count",
+            "last_touch_at",
+        ]
+
+    def get_owner(self, lead: Lead) -> str | None:
+        # Leads are owned once routing assigns them (routing issue); until then nobody owns one.
+        return None
+
+    @extend_schema_field(QualificationSerializer(allow_null=True))
+    def get_qualification(self, lead: Lead) -> dict | None:
+        return None
+
+    @extend_schema_field(RoutingSerializer(allow_null=True))
+    def get_routing(self, lead: Lead) -> dict | None:
+        return None
+
+
+class LeadDetailSerializer(LeadSerializer):
+    """The list shape plus the quality checks in detail and the event timeline."""
+
+    events = LeadEventSerializer(many=True, read_only=True)
+
+    class Meta(LeadSerializer.Meta):
+        fields = [*LeadSerializer.Meta.fields, "checks", "phone_region", "phone_type", "events"]
+
+
+class ErrorSerializer(serializers.Serializer):
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    submission = serializers.IntegerField(required=False)

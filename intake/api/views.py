@@ -1,0 +1,164 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.response import Response
+
+from intake import selectors, services
+from intake.api.authentication import BearerKeyAuthentication
+from intake.api.permissions import IsSource, IsUser
+from intake.api.serializers import (
+    ErrorSerializer,
+    LeadDetailSerializer,
+    LeadSerializer,
+    LeadSubmitInputSerializer,
+)
+from intake.api.throttling import SourceRateThrottle
+from intake.doors import PayloadTooLarge, read_body, store_request
+from intake.filters import LeadFilter
+from intake.models import Door
+from leadrouter import pipeline
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+class PayloadTooLargeError(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+class LeadCollectionApi(generics.GenericAPIView):
+    """POST: a source submits a lead. GET: a user lists the leads they may see."""
+
+    authentication_classes = [BearerKeyAuthentication, SessionAuthentication]
+    serializer_class = LeadSerializer
+    filterset_class = LeadFilter
+    parser_classes: list = []  # the raw body is stored before anything parses it
+
+    def get_permissions(self):
+        return [IsSource()] if self.request.method == "POST" else [IsUser()]
+
+    def get_throttles(self):
+        return [SourceRateThrottle()] if self.request.method == "POST" else []
+
+    def get_queryset(self):
+        return selectors.lead_list_for_user(user=self.request.user)
+
+    def initial(self, request, *args, **kwargs):
+        if request.method == "POST":
+            # Refuse an oversized body before authentication or parsing reads a byte of it.
+            try:
+                self.raw_body = read_body(request._request)
+            except PayloadTooLarge as exc:
+                raise PayloadTooLargeError(str(exc)) from None
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description="Search name, email, phone, company"
+            )
+        ],
+        responses={200: LeadSerializer(many=True)},
+    )
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(LeadSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=LeadSubmitInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Replays with the same key and body return the first answer.",
+            )
+        ],
+        responses={
+            201: LeadSerializer,
+            200: OpenApiResponse(
+                LeadSerializer, description="Merged into an open lead, or replayed"
+            ),
+            202: OpenApiResponse(description="Stored; processing failed and can be reprocessed"),
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            409: ErrorSerializer,
+            413: ErrorSerializer,
+            422: ErrorSerializer,
+            429: ErrorSerializer,
+        },
+    )
+    def post(self, request):
+        source = request.auth
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            answer_status, answer = self._submit(request, source)
+            return Response(answer, status=answer_status)
+        key = key.strip()
+        if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
+            raise exceptions.ValidationError(
+                {
+                    "idempotency_key": [
+                        f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters"
+                    ]
+                }
+            )
+        claim = services.idempotency_claim(source=source, key=key, body=self.raw_body)
+        if claim.state is services.Claim.MISMATCH:
+            return Response(
+                {"errors": {"idempotency_key": ["was already used with a different request body"]}},
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        if claim.state is services.Claim.IN_FLIGHT:
+            return Response(
+                {
+                    "errors": {
+                        "idempotency_key": ["a request with this key is still being processed"]
+                    }
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        if claim.state is services.Claim.REPLAY:
+            replay_status = 200 if claim.response_status == 201 else claim.response_status
+            response = Response(claim.response_body, status=replay_status)
+            response["Idempotent-Replayed"] = "true"
+            return response
+        try:
+            answer_status, answer = self._submit(request, source)
+        except BaseException:
+            services.idempotency_release(record_id=claim.record_id)
+            raise
+        services.idempotency_complete(record_id=claim.record_id, status=answer_status, body=answer)
+        return Response(answer, status=answer_status)
+
+    def _submit(self, request, source) -> tuple[int, dict]:
+        submission = store_request(
+            request._request, source=source, door=Door.API, body=self.raw_body
+        )
+        result = pipeline.process_submission(submission.pk)
+        if result.errors:
+            return 400, {"errors": result.errors, "submission": submission.pk}
+        if result.failed:
+            return 202, {
+                "submission": submission.pk,
+                "status": "failed",
+                "detail": "The lead was stored but could not be processed; "
+                "it is kept and an operator can reprocess it.",
+            }
+        lead = selectors.lead_for_response(lead_id=result.lead.pk)
+        return (201 if result.created else 200), dict(LeadSerializer(lead).data)
+
+
+class LeadDetailApi(generics.GenericAPIView):
+    """One lead with its normalized contact data, quality flags and timeline."""
+
+    authentication_classes = [BearerKeyAuthentication, SessionAuthentication]
+    permission_classes = [IsUser]
+    serializer_class = LeadDetailSerializer
+
+    def get(self, request, lead_id: int):
+        lead = selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+        return Response(LeadDetailSerializer(lead).data)

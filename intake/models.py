@@ -1,0 +1,406 @@
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+SOURCE_KEY_PREFIX = "lrs_"
+USER_TOKEN_PREFIX = "lru_"  # noqa: S105 - a prefix, not a secret
+
+
+def hash_secret(raw: str) -> str:
+    """SHA-256 of a generated key. Keys carry 192 random bits, so a slow hash adds nothing."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def generate_key(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(24)
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web"
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    SMS = "sms", "SMS"
+    API = "api", "API"
+    VENDOR = "vendor", "Lead vendor"
+    MANUAL = "manual", "Manual entry"
+
+
+class Adapter(models.TextChoices):
+    """How a source's raw body is read. Vendor formats arrive as adapters of their own."""
+
+    API = "api", "LeadRouter JSON API"
+    FORM = "form", "HTML form / flat JSON with a field map"
+    CSV = "csv", "CSV import"
+    MANUAL = "manual", "Manual entry in the admin"
+
+
+class Source(models.Model):
+    """A door leads come through: a form, a vendor, an import; owns its API key and secret."""
+
+    name = models.CharField(max_length=100, unique=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
+    adapter = models.CharField(max_length=20, choices=Adapter.choices, default=Adapter.API)
+    is_active = models.BooleanField(default=True)
+    api_key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    api_key_hint = models.CharField(
+        max_length=12, editable=False, help_text="The first characters of the key, to recognise it."
+    )
+    api_key_rotated_at = models.DateTimeField(default=timezone.now, editable=False)
+    secret = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The vendor's own shared secret, where its door is signed.",
+    )
+    default_request_type = models.CharField(max_length=50, blank=True)
+    default_campaign = models.CharField(max_length=200, blank=True)
+    field_map = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Incoming field name → lead field, e.g. {"Full Name": "full_name"}.',
+    )
+    thank_you_url = models.URLField(
+        blank=True, help_text="Where an HTML form post is redirected after it is stored."
+    )
+    rate_limit_per_minute = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests a minute for this key; empty = the default."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from intake.fields import LEAD_FIELDS
+
+        if not isinstance(self.field_map, dict):
+            raise ValidationError({"field_map": "Must be an object of incoming name → lead field."})
+        unknown = sorted(
+            str(target)
+            for target in self.field_map.values()
+            if target not in LEAD_FIELDS and not str(target).startswith("attributes.")
+        )
+        if unknown:
+            raise ValidationError(
+                {
+                    "field_map": f"Unknown lead field(s): {', '.join(unknown)}. Use one of "
+                    f"{', '.join(LEAD_FIELDS)} or attributes.<name>."
+                }
+            )
+
+    def set_api_key(self) -> str:
+        """Give the source a new key and return it; only its hash is kept."""
+        raw = generate_key(SOURCE_KEY_PREFIX)
+        self.api_key_hash = hash_secret(raw)
+        self.api_key_hint = raw[:10]
+        self.api_key_rotated_at = timezone.now()
+        return raw
+
+
+class ApiToken(models.Model):
+    """A personal API token: the API acts with its user's permissions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.token_hint}… ({self.user})"
+
+
+class Door(models.TextChoices):
+    API = "api", "JSON API"
+    FORM = "form", "HTML form"
+    CSV = "csv", "CSV import"
+    ADMIN = "admin", "Admin entry"
+    HOOK = "hook", "Vendor webhook"
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def failed(self):
+        return self.filter(status=Submission.Status.FAILED)
+
+
+class Submission(models.Model):
+    """One raw request exactly as it arrived, committed before anything parses it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed (new lead)"
+        MERGED = "merged", "Merged into an open lead"
+        INVALID = "invalid", "Invalid input"
+        FAILED = "failed", "Processing failed"
+        SPAM = "spam", "Spam (honeypot)"
+        REJECTED = "rejected", "Rejected (not authenticated)"
+
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, null=True, related_name="submissions"
+    )
+    door = models.CharField(max_length=10, choices=Door.choices)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    content_type = models.CharField(max_length=255, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    remote_addr = models.CharField(max_length=64, blank=True)
+    body = models.BinaryField()
+    # Door-specific instructions needed to re-read the body later (a CSV import's column map,
+    # its outcome column), so that reprocessing gives the same lead as the first run.
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    errors = models.JSONField(default=dict, blank=True)
+    error_detail = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    lead = models.ForeignKey(
+        "Lead", on_delete=models.SET_NULL, null=True, blank=True, related_name="submissions"
+    )
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"Submission {self.pk} ({self.get_status_display()})"
+
+    def body_text(self, limit: int | None = None) -> str:
+        raw = bytes(self.body or b"")
+        if limit is not None:
+            raw = raw[:limit]
+        return raw.decode("utf-8", errors="replace")
+
+
+class Account(models.Model):
+    """A company, known by its email domain; its leads can share an owner."""
+
+    domain = models.CharField(max_length=253, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name or self.domain
+
+
+class Contact(models.Model):
+    """A person, known by one or more identities (email, phone, a vendor's id)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Contact {self.pk}"
+
+
+class ContactIdentity(models.Model):
+    """One way of recognising a contact; the unique constraint is what makes dedup race-safe."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+        EXTERNAL = "external", "Source + external id"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=320)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="contact_identity_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", "New"
+    REVIEW = "review", "In review"
+    ASSIGNED = "assigned", "Assigned"
+    CONTACTED = "contacted", "Contacted"
+    QUALIFIED = "qualified", "Qualified"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+    DISQUALIFIED = "disqualified", "Disqualified"
+    MERGED = "merged", "Merged into another lead"
+
+
+OPEN_STATUSES = (
+    LeadStatus.NEW,
+    LeadStatus.REVIEW,
+    LeadStatus.ASSIGNED,
+    LeadStatus.CONTACTED,
+    LeadStatus.QUALIFIED,
+)
+
+
+class LeadQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def with_flag(self, code: str):
+        return self.filter(flags__has_key=code)
+
+
+class Lead(models.Model):
+    """One inquiry from one person, with its context, cleaned contact data and quality flags."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="leads")
+    account = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="leads")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    status = models.CharField(max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_leads"
+    )
+    request_type = models.CharField(max_length=50, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    is_test = models.BooleanField(default=False)
+    is_historical = models.BooleanField(
+        default=False, help_text="Imported with a known outcome: kept for training and reports."
+    )
+
+    # Contact data: as given, and cleaned by the quality gate.
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    full_name = models.CharField(max_length=254, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    email_normalized = models.CharField(max_length=254, blank=True, db_index=True)
+    phone = models.CharField(max_length=64, blank=True)
+    phone_e164 = models.CharField(max_length=20, blank=True, db_index=True)
+    phone_extension = models.CharField(max_length=20, blank=True)
+    phone_region = models.CharField(max_length=2, blank=True)
+    phone_type = models.CharField(max_length=30, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    company_domain = models.CharField(max_length=253, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=50, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    message = models.TextField(blank=True)
+
+    # Context: where the lead came from.
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    utm_term = models.CharField(max_length=200, blank=True)
+    utm_content = models.CharField(max_length=200, blank=True)
+    landing_page = models.CharField(max_length=2000, blank=True)
+    referrer = models.CharField(max_length=2000, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+
+    # Quality gate: flag code -> reason, plus the detail of each check.
+    flags = models.JSONField(default=dict, blank=True)
+    checks = models.JSONField(default=dict, blank=True)
+
+    touch_count = models.PositiveIntegerField(default=1)
+    last_touch_at = models.DateTimeField(null=True, blank=True)
+    outcome_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            # One open lead per person: a repeat inquiry merges into it. Enforced here, not by
+            # a read-then-write, so that simultaneous submissions cannot both create a lead.
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="lead_one_open_per_contact",
+            ),
+            # A vendor's retry of the same lead id never makes a second lead.
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="lead_unique_external_id_per_source",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["source", "received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email or self.phone or "(no name)"
+
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class LeadEvent(models.Model):
+    """One step in a lead's life: what happened, when, by whom or which rule, with data."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Received"
+        VERIFIED = "verified", "Verified"
+        ENRICHED = "enriched", "Enriched"
+        FLAGGED = "flagged", "Flagged"
+        MERGED = "merged", "Repeat inquiry merged"
+        LINKED = "linked", "Linked to a known contact"
+        STATUS = "status", "Status changed"
+        NOTE = "note", "Note"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    submission = models.ForeignKey(
+        Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["lead", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message}"
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` a source sent, and the answer its first request got."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="idempotency_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

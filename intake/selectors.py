@@ -1,0 +1,41 @@
+"""Intake's reads. Every user-facing read of leads goes through the scoped selectors here."""
+
+from django.db.models import Count
+from django.http import Http404
+
+from intake.models import Lead, LeadQuerySet, Submission
+
+
+def lead_visible_to(user) -> LeadQuerySet:
+    """The leads a user may see: staff and managers (view_lead permission) see all of them.
+
+    Reps see the leads they own once routing assigns owners; a user who owns nothing sees nothing.
+    """
+    leads = Lead.objects.select_related("source")
+    if not user.is_authenticated or not user.is_active:
+        return leads.none()
+    if user.is_staff or user.has_perm("intake.view_lead"):
+        return leads
+    return leads.none()
+
+
+def lead_list_for_user(*, user) -> LeadQuerySet:
+    return lead_visible_to(user).order_by("-received_at", "-id")
+
+
+def lead_get_for_user(*, user, lead_id: int) -> Lead:
+    """One lead the user may see, or 404 (never 403: another rep's lead does not exist for them)."""
+    try:
+        return lead_visible_to(user).prefetch_related("events__actor").get(pk=lead_id)
+    except (Lead.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such lead.") from None
+
+
+def lead_for_response(*, lead_id: int) -> Lead:
+    """A lead as the intake API answers it to the source that submitted it."""
+    return Lead.objects.select_related("source").get(pk=lead_id)
+
+
+def submission_counts_by_status(*, source_id: int) -> dict[str, int]:
+    rows = Submission.objects.filter(source_id=source_id).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}

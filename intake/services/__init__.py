@@ -1,0 +1,50 @@
+"""Intake's domain writes. Every door, the admin, commands and tasks call these."""
+
+from intake.services.idempotency import (
+    Claim,
+    IdempotencyClaim,
+    idempotency_claim,
+    idempotency_complete,
+    idempotency_purge_expired,
+    idempotency_release,
+)
+from intake.services.leads import IngestResult, contact_resolve, leads_merge, submission_ingest
+from intake.services.sources import (
+    api_token_authenticate,
+    api_token_create,
+    source_create,
+    source_get_by_key,
+    source_rotate_key,
+)
+from intake.services.submissions import (
+    headers_for_audit,
+    submission_is_reprocessable,
+    submission_mark_failed,
+    submission_mark_invalid,
+    submission_mark_spam,
+    submission_store,
+)
+
+__all__ = [
+    "Claim",
+    "IdempotencyClaim",
+    "IngestResult",
+    "api_token_authenticate",
+    "api_token_create",
+    "contact_resolve",
+    "headers_for_audit",
+    "idempotency_claim",
+    "idempotency_complete",
+    "idempotency_purge_expired",
+    "idempotency_release",
+    "leads_merge",
+    "source_create",
+    "source_get_by_key",
+    "source_rotate_key",
+    "submission_ingest",
+    "submission_is_reprocessable",
+    "submission_mark_failed",
+    "submission_mark_invalid",
+    "submission_mark_spam",
+    "submission_store",
+]

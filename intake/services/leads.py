@@ -1,0 +1,405 @@
+"""From a stored submission to one Lead: parse, quality gate, dedupe, create or merge.
+
+Dedup is enforced by the database, never by a read-then-write:
+- `ContactIdentity(kind, value)` is unique, so two writers cannot both create the same person;
+- `Lead` allows one open lead per contact and one lead per (source, external id), so the loser
+  of a race gets an IntegrityError and merges into the winner's lead instead.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from intake.adapters import outcome_of, parse_submission
+from intake.fields import LeadFieldErrors, validate_lead_fields
+from intake.models import (
+    Account,
+    Contact,
+    ContactIdentity,
+    Lead,
+    LeadEvent,
+    LeadStatus,
+    Submission,
+)
+from intake.quality import run_quality_gate
+
+# Lead columns the gate's cleaned output fills.
+GATE_COLUMNS = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "email_normalized",
+    "phone",
+    "phone_e164",
+    "phone_extension",
+    "phone_region",
+    "phone_type",
+    "company",
+    "company_domain",
+    "postal_code",
+    "city",
+    "state",
+    "country",
+    "time_zone",
+)
+CONTEXT_COLUMNS = (
+    "message",
+    "request_type",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "landing_page",
+    "referrer",
+    "external_id",
+)
+# Filled on a merge when the open lead does not have them yet (a second touch adds a phone).
+MERGE_FILLABLE = (*GATE_COLUMNS, "message")
+
+
+@dataclass
+class IngestResult:
+    """What became of one submission."""
+
+    submission: Submission
+    lead: Lead | None = None
+    created: bool = False
+    merged: bool = False
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    failed: bool = False
+    spam: bool = False
+
+
+def _identity_keys(lead: Lead) -> list[tuple[str, str]]:
+    """Ways to recognise this person, strongest first."""
+    keys = []
+    if lead.external_id:
+        keys.append((ContactIdentity.Kind.EXTERNAL, f"{lead.source_id}:{lead.external_id}"))
+    if lead.email_normalized:
+        keys.append((ContactIdentity.Kind.EMAIL, lead.email_normalized.lower()))
+    if lead.phone_e164:
+        keys.append((ContactIdentity.Kind.PHONE, lead.phone_e164))
+    return keys
+
+
+def contact_resolve(*, keys: list[tuple[str, str]]) -> tuple[Contact, bool]:
+    """Find the contact these identities belong to, or create it; return (contact, created).
+
+    1. Read every identity that matches; the strongest match names the contact.
+    2. Otherwise create a contact with the strongest identity in a savepoint; if another writer
+       inserted that identity first, its contact is the one.
+    3. Attach the remaining identities; one that another contact already holds stays with it.
+    """
+    if not keys:
+        return Contact.objects.create(), True
+    match = Q()
+    for kind, value in keys:
+        match |= Q(kind=kind, value=value)
+    known = {(i.kind, i.value): i.contact_id for i in ContactIdentity.objects.filter(match)}
+    created = False
+    contact_id = next((known[key] for key in keys if key in known), None)
+    if contact_id is None:
+        anchor_kind, anchor_value = keys[0]
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create()
+                ContactIdentity.objects.create(
+                    contact=contact, kind=anchor_kind, value=anchor_value
+                )
+            contact_id, created = contact.pk, True
+            known[keys[0]] = contact_id
+        except IntegrityError:
+            # Another writer created this person between our read and our insert.
+            contact_id = ContactIdentity.objects.get(
+                kind=anchor_kind, value=anchor_value
+            ).contact_id
+            known[keys[0]] = contact_id
+    missing = [key for key in keys if key not in known]
+    if missing:
+        try:
+            with transaction.atomic():
+                ContactIdentity.objects.bulk_create(
+                    [ContactIdentity(contact_id=contact_id, kind=k, value=v) for k, v in missing]
+                )
+        except IntegrityError:
+            for kind, value in missing:
+                try:
+                    with transaction.atomic():
+                        ContactIdentity.objects.create(
+                            contact_id=contact_id, kind=kind, value=value
+                        )
+                except IntegrityError:
+                    pass  # this phone or email already belongs to another contact
+    return Contact(pk=contact_id), created
+
+
+def _account_for(domain: str, company: str) -> Account | None:
+    if not domain:
+        return None
+    account, _ = Account.objects.get_or_create(domain=domain, defaults={"name": company})
+    return account
+
+
+def _build_lead(submission: Submission, fields: dict[str, Any], gate) -> Lead:
+    source = submission.source
+    lead = Lead(
+        source=source,
+        channel=source.channel,
+        received_at=submission.received_at,
+        attributes=fields.get("attributes") or {},
+        flags=gate.flags,
+        checks=gate.checks,
+        last_touch_at=submission.received_at,
+    )
+    for column in GATE_COLUMNS:
+        setattr(
+            lead, column, gate.cleaned.get(column, "")[: Lead._meta.get_field(column).max_length]
+        )
+    for column in CONTEXT_COLUMNS:
+        setattr(lead, column, fields.get(column, ""))
+    lead.request_type = lead.request_type or source.default_request_type
+    lead.utm_campaign = lead.utm_campaign or source.default_campaign
+    return lead
+
+
+def _gate(fields: dict[str, Any], scrubbed: list[str]):
+    gate = run_quality_gate(
+        fields,
+        default_region=settings.INTAKE_DEFAULT_PHONE_REGION,
+        check_deliverability=settings.INTAKE_EMAIL_CHECK_DELIVERABILITY,
+        dns_timeout=settings.INTAKE_EMAIL_DNS_TIMEOUT,
+    )
+    if scrubbed:
+        gate.flags.setdefault(
+            "control_characters_removed",
+            f"unprintable characters were removed from {', '.join(sorted(scrubbed))}",
+        )
+    return gate
+
+
+# Fields the gate can fill from others (state and city from a ZIP, time zone from a ZIP or phone,
+# company domain from a business email); filling one is recorded as enrichment.
+ENRICHABLE = ("postal_code", "city", "state", "country", "time_zone", "company_domain")
+
+
+def _enrichment(fields: dict[str, Any], lead: Lead) -> dict[str, str]:
+    return {
+        column: getattr(lead, column)
+        for column in ENRICHABLE
+        if getattr(lead, column) and not str(fields.get(column) or "").strip()
+    }
+
+
+def _intake_events(
+    lead: Lead, submission: Submission, gate, enriched: dict[str, str], actor=None
+) -> list[LeadEvent]:
+    at = submission.received_at
+    events = [
+        LeadEvent(
+            lead=lead,
+            kind=LeadEvent.Kind.RECEIVED,
+            at=at,
+            actor=actor,
+            submission=submission,
+            message=f"Received from {lead.source.name} ({submission.get_door_display()})",
+            data={"source": lead.source.name, "door": submission.door, "channel": lead.channel},
+        ),
+        LeadEvent(
+            lead=lead,
+            kind=LeadEvent.Kind.VERIFIED,
+            at=at,
+            submission=submission,
+            message="Contact data verified"
+            + (f": {len(gate.flags)} flag(s)" if gate.flags else ", no problems found"),
+            data={"flags": gate.flags},
+        ),
+    ]
+    if enriched:
+        events.append(
+            LeadEvent(
+                lead=lead,
+                kind=LeadEvent.Kind.ENRICHED,
+                at=at,
+                submission=submission,
+                message="Filled in " + ", ".join(sorted(enriched)),
+                data={"filled": enriched},
+            )
+        )
+    return events
+
+
+def _merge_touch(*, lead: Lead, new: Lead, submission: Submission, actor=None) -> Lead:
+    """Record a repeat inquiry on an existing lead: a touch, and any contact data it lacked."""
+    now = timezone.now()
+    filled = {}
+    for column in MERGE_FILLABLE:
+        value = getattr(new, column)
+        if value and not getattr(lead, column):
+            setattr(lead, column, value)
+            filled[column] = value
+    merged_flags = {k: v for k, v in new.flags.items() if k not in lead.flags}
+    update = {"touch_count": F("touch_count") + 1, "last_touch_at": now, "updated_at": now}
+    update.update(filled)
+    Lead.objects.filter(pk=lead.pk).update(**update)
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=LeadEvent.Kind.MERGED,
+        actor=actor,
+        submission=submission,
+        message=f"Repeat inquiry from {new.source.name} merged as a new touch",
+        data={
+            "submission": submission.pk,
+            "source": new.source.name,
+            "channel": new.channel,
+            "message": new.message[:500],
+            "filled": sorted(filled),
+            "new_flags": merged_flags,
+        },
+    )
+    lead.refresh_from_db()
+    return lead
+
+
+def _existing_lead_for(new: Lead) -> Lead | None:
+    """The lead a conflicting insert collided with: same vendor id, else the open one."""
+    if new.external_id:
+        lead = Lead.objects.filter(source=new.source, external_id=new.external_id).first()
+        if lead:
+            return lead
+    return Lead.objects.open().filter(contact_id=new.contact_id).first()
+
+
+def submission_ingest(*, submission: Submission, actor=None) -> IngestResult:
+    """Turn one stored submission into a lead, or merge it into the person's open lead.
+
+    1. Parse the raw body with the door's adapter and validate the fields (LeadFieldErrors
+       propagate to the caller, who marks the submission invalid).
+    2. Run the quality gate: verify, normalize and enrich; problems become flags.
+    3. In one transaction: resolve the contact, then insert the lead. The insert is guarded by
+       the database: if the person already has an open lead (or the vendor id is known), merge.
+    4. Record the timeline and link the submission to its lead.
+    """
+    parsed = parse_submission(submission)
+    fields, scrubbed = validate_lead_fields(parsed)
+    gate = _gate(fields, scrubbed)
+    outcome = outcome_of(submission)
+    new = _build_lead(submission, fields, gate)
+    if outcome is not None:
+        new.is_historical = True
+        new.status = LeadStatus.WON if outcome else LeadStatus.LOST
+        new.closed_at = submission.received_at
+
+    with transaction.atomic():
+        contact, contact_created = contact_resolve(keys=_identity_keys(new))
+        new.contact = contact
+        new.account = _account_for(new.company_domain, new.company)
+        previous = None
+        if not contact_created:
+            previous = Lead.objects.filter(contact=contact).order_by("-received_at", "-id").first()
+        try:
+            with transaction.atomic():
+                new.save(force_insert=True)
+            created = True
+        except IntegrityError:
+            existing = _existing_lead_for(new)
+            if existing is None:
+                raise
+            lead = _merge_touch(lead=existing, new=new, submission=submission, actor=actor)
+            status = Submission.Status.MERGED
+            created = False
+        if created:
+            lead = new
+            events = _intake_events(lead, submission, gate, _enrichment(fields, lead), actor)
+            if previous is not None:
+                events.append(
+                    LeadEvent(
+                        lead=lead,
+                        kind=LeadEvent.Kind.LINKED,
+                        at=submission.received_at,
+                        submission=submission,
+                        message=f"Returning contact: previous lead #{previous.pk} "
+                        f"({previous.get_status_display()})",
+                        data={"previous_lead": previous.pk, "previous_status": previous.status},
+                    )
+                )
+            if new.is_historical:
+                events.append(
+                    LeadEvent(
+                        lead=lead,
+                        kind=LeadEvent.Kind.STATUS,
+                        at=submission.received_at,
+                        submission=submission,
+                        message=f"Imported with known outcome: {lead.get_status_display()}",
+                        data={"status": lead.status, "historical": True},
+                    )
+                )
+            LeadEvent.objects.bulk_create(events)
+            status = Submission.Status.PROCESSED
+        _submission_done(submission, status=status, lead=lead)
+    return IngestResult(submission=submission, lead=lead, created=created, merged=not created)
+
+
+def _submission_done(submission: Submission, *, status: str, lead: Lead) -> None:
+    submission.status = status
+    submission.lead = lead
+    submission.errors = {}
+    submission.error_detail = ""
+    submission.processed_at = timezone.now()
+    submission.attempts += 1
+    submission.save(
+        update_fields=["status", "lead", "errors", "error_detail", "processed_at", "attempts"]
+    )
+
+
+__all__ = [
+    "IngestResult",
+    "LeadFieldErrors",
+    "contact_resolve",
+    "submission_ingest",
+]
+
+
+@transaction.atomic
+def leads_merge(*, target: Lead, duplicates: list[Lead], actor=None) -> int:
+    """Merge duplicate leads into `target`: each becomes `merged` and points at it.
+
+    Used when one person arrived under two identities (a new email and a new phone) that
+    automatic dedup could not connect. Returns how many leads were merged.
+    """
+    now = timezone.now()
+    merged = 0
+    for duplicate in duplicates:
+        if duplicate.pk == target.pk or duplicate.status == LeadStatus.MERGED:
+            continue
+        Lead.objects.filter(pk=duplicate.pk).update(
+            status=LeadStatus.MERGED, merged_into=target, closed_at=now, updated_at=now
+        )
+        Lead.objects.filter(pk=target.pk).update(
+            touch_count=F("touch_count") + duplicate.touch_count, updated_at=now
+        )
+        LeadEvent.objects.bulk_create(
+            [
+                LeadEvent(
+                    lead=duplicate,
+                    kind=LeadEvent.Kind.MERGED,
+                    actor=actor,
+                    message=f"Merged into lead #{target.pk}",
+                    data={"merged_into": target.pk},
+                ),
+                LeadEvent(
+                    lead=target,
+                    kind=LeadEvent.Kind.MERGED,
+                    actor=actor,
+                    message=f"Lead #{duplicate.pk} merged into this one",
+                    data={"merged_lead": duplicate.pk},
+                ),
+            ]
+        )
+        merged += 1
+    return merged

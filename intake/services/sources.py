@@ -1,0 +1,80 @@
+"""Sources and API tokens: creation and key rotation. Keys are shown once and stored hashed."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from intake.models import (
+    USER_TOKEN_PREFIX,
+    Adapter,
+    ApiToken,
+    Channel,
+    Source,
+    generate_key,
+    hash_secret,
+)
+
+
+@transaction.atomic
+def source_create(
+    *,
+    name: str,
+    channel: str = Channel.API,
+    adapter: str = Adapter.API,
+    secret: str = "",
+    default_request_type: str = "",
+    default_campaign: str = "",
+    field_map: dict | None = None,
+    thank_you_url: str = "",
+) -> tuple[Source, str]:
+    """Create a source; return it with its API key, which is never retrievable again."""
+    source = Source(
+        name=name,
+        channel=channel,
+        adapter=adapter,
+        secret=secret,
+        default_request_type=default_request_type,
+        default_campaign=default_campaign,
+        field_map=field_map or {},
+        thank_you_url=thank_you_url,
+    )
+    raw_key = source.set_api_key()
+    source.full_clean()
+    source.save()
+    return source, raw_key
+
+
+def source_rotate_key(*, source: Source) -> str:
+    """Replace a source's API key; the old one stops working at once."""
+    raw_key = source.set_api_key()
+    source.save(update_fields=["api_key_hash", "api_key_hint", "api_key_rotated_at"])
+    return raw_key
+
+
+def source_get_by_key(raw_key: str) -> Source | None:
+    return Source.objects.filter(api_key_hash=hash_secret(raw_key)).first()
+
+
+def api_token_create(*, username: str, name: str = "") -> tuple[ApiToken, str]:
+    """Create a personal API token for a user; return it with the raw token, shown once."""
+    user = get_user_model().objects.get(username=username)
+    raw = generate_key(USER_TOKEN_PREFIX)
+    token = ApiToken.objects.create(
+        user=user, name=name, token_hash=hash_secret(raw), token_hint=raw[:10]
+    )
+    return token, raw
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    """The active token for a raw value, noting when it was last used (at most once a minute)."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_secret(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token

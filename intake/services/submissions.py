@@ -1,0 +1,96 @@
+"""Submissions: the raw request, committed before anything parses it."""
+
+from collections.abc import Mapping
+
+from django.db import transaction
+from django.utils import timezone
+
+from intake.fields import clean_text
+from intake.models import Source, Submission
+
+# Never stored: credentials a replayed or leaked submission must not carry.
+SECRET_HEADERS = {"authorization", "cookie", "proxy-authorization", "x-api-key"}
+MAX_HEADERS = 50
+MAX_HEADER_LENGTH = 1000
+
+
+def headers_for_audit(headers: Mapping[str, str]) -> dict[str, str]:
+    """The request headers worth keeping with a submission, minus credentials."""
+    kept: dict[str, str] = {}
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered in SECRET_HEADERS:
+            continue
+        kept[lowered] = clean_text(str(value))[0][:MAX_HEADER_LENGTH]
+        if len(kept) >= MAX_HEADERS:
+            break
+    return kept
+
+
+def submission_store(
+    *,
+    source: Source | None,
+    door: str,
+    body: bytes,
+    content_type: str = "",
+    headers: Mapping[str, str] | None = None,
+    remote_addr: str = "",
+    options: dict | None = None,
+    status: str = Submission.Status.RECEIVED,
+    error_detail: str = "",
+    received_at=None,
+) -> Submission:
+    """Store a raw submission in a transaction of its own, so it survives whatever comes next."""
+    with transaction.atomic(durable=True):
+        return Submission.objects.create(
+            source=source,
+            door=door,
+            body=body,
+            content_type=clean_text(content_type)[0][:255],
+            headers=headers_for_audit(headers or {}),
+            remote_addr=(remote_addr or "")[:64],
+            options=options or {},
+            status=status,
+            error_detail=error_detail,
+            received_at=received_at or timezone.now(),
+        )
+
+
+def submission_mark_invalid(*, submission: Submission, errors: dict[str, list[str]]) -> None:
+    submission.status = Submission.Status.INVALID
+    submission.errors = errors
+    submission.error_detail = ""
+    submission.processed_at = timezone.now()
+    submission.attempts += 1
+    submission.save(update_fields=["status", "errors", "error_detail", "processed_at", "attempts"])
+
+
+def submission_mark_spam(*, submission: Submission) -> None:
+    submission.status = Submission.Status.SPAM
+    submission.processed_at = timezone.now()
+    submission.attempts += 1
+    submission.save(update_fields=["status", "processed_at", "attempts"])
+
+
+def submission_mark_failed(*, submission: Submission, error_detail: str) -> None:
+    """Keep a submission whose processing crashed, with the error, for reprocessing."""
+    Submission.objects.filter(pk=submission.pk).update(
+        status=Submission.Status.FAILED,
+        error_detail=error_detail[:20_000],
+        processed_at=timezone.now(),
+        attempts=submission.attempts + 1,
+    )
+    submission.refresh_from_db()
+
+
+def submission_is_reprocessable(submission: Submission) -> bool:
+    """Only submissions that never became a lead are read again (spam and rejects are audit)."""
+    return (
+        submission.status
+        in (
+            Submission.Status.RECEIVED,
+            Submission.Status.INVALID,
+            Submission.Status.FAILED,
+        )
+        and submission.source_id is not None
+    )

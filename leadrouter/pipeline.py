@@ -1,0 +1,44 @@
+"""The order of the steps a lead goes through, in exactly one place.
+
+Every door stores its submission first (`intake.services.submission_store`) and then calls
+`process_submission`. Each app's services do their one step without knowing the next.
+Qualification and routing join this sequence in their own issues; until then a lead stops
+after intake with `qualification` and `routing` empty.
+"""
+
+import logging
+import traceback
+
+from intake import services as intake_services
+from intake.adapters import SpamSubmission
+from intake.fields import LeadFieldErrors
+from intake.models import Submission
+
+logger = logging.getLogger(__name__)
+
+
+def process_submission(submission_id: int, *, actor=None) -> intake_services.IngestResult:
+    """Run one stored submission through the pipeline.
+
+    1. Intake: parse with the door's adapter, quality gate, dedupe → a new or merged lead.
+    2. Invalid input marks the submission invalid with field-by-field reasons.
+    3. An unexpected error marks it failed with the traceback; it stays reprocessable and the
+       caller answers without a 500 (the submission is safe either way).
+    """
+    submission = Submission.objects.select_related("source").get(pk=submission_id)
+    try:
+        return intake_services.submission_ingest(submission=submission, actor=actor)
+    except SpamSubmission:
+        intake_services.submission_mark_spam(submission=submission)
+        return intake_services.IngestResult(submission=submission, spam=True)
+    except LeadFieldErrors as exc:
+        intake_services.submission_mark_invalid(submission=submission, errors=exc.errors)
+        return intake_services.IngestResult(submission=submission, errors=exc.errors)
+    except Exception:
+        logger.exception(
+            "Processing submission %s failed; it is kept for reprocessing", submission_id
+        )
+        intake_services.submission_mark_failed(
+            submission=submission, error_detail=traceback.format_exc()
+        )
+        return intake_services.IngestResult(submission=submission, failed=True)

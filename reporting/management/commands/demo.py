@@ -1,0 +1,248 @@
+"""Load a realistic demo organisation, idempotently.
+
+It lives in `reporting`, the app that depends on all the others, because the demo grows with
+every app: sources and leads now; teams, reps, rules and history as routing and qualification
+arrive. Leads go through the real pipeline, so their flags, merges and timelines are genuine.
+"""
+
+import json
+import random
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.urls import reverse
+from django.utils import timezone
+
+from intake import services
+from intake.models import Adapter, Channel, Door, Lead, Source
+from leadrouter import pipeline
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the laptop demo only
+SOURCES = [
+    ("Website contact form", Channel.WEB, Adapter.FORM, "quote", ""),
+    ("Partner referrals API", Channel.API, Adapter.API, "", "partner-2026"),
+    ("Lead vendor: QuoteWizard", Channel.VENDOR, Adapter.API, "quote", "vendor-feed"),
+    ("Front desk", Channel.MANUAL, Adapter.MANUAL, "", ""),
+]
+FIRST_NAMES = [
+    "James",
+    "Maria",
+    "Robert",
+    "Linda",
+    "Michael",
+    "Patricia",
+    "David",
+    "Jennifer",
+    "Luis",
+    "Aisha",
+    "Wei",
+    "Priya",
+    "Chen",
+    "Fatima",
+    "Olga",
+    "Kwame",
+    "Sofia",
+    "Noah",
+    "Emma",
+    "Liam",
+]
+LAST_NAMES = [
+    "Smith",
+    "Garcia",
+    "Johnson",
+    "Nguyen",
+    "Brown",
+    "Martinez",
+    "Okafor",
+    "Patel",
+    "Kim",
+    "O'Neil",
+    "de la Cruz",
+    "Williams",
+    "Lopez",
+    "Chen",
+    "Haddad",
+    "Novak",
+    "Jones",
+    "Davis",
+]
+# (ZIP, area code) pairs that agree: Austin, Miami, Denver, Phoenix, Columbus, Sacramento, Boston.
+PLACES = [
+    ("78701", "512"),
+    ("33130", "305"),
+    ("80202", "303"),
+    ("85004", "602"),
+    ("43215", "614"),
+    ("95814", "916"),
+    ("02108", "617"),
+]
+COMPANY_DOMAINS = [
+    ("Acme Roofing", "acmeroofing.com"),
+    ("Bluebird Dental", "bluebirddental.com"),
+    ("Northside Logistics", "northsidelogistics.com"),
+]
+FREE_DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "icloud.com"]
+MESSAGES = {
+    "quote": [
+        "Looking for a quote on home insurance, closing next month.",
+        "Need auto insurance for two cars, current policy ends Friday.",
+        "Can you quote a bundle for home and auto?",
+    ],
+    "refinance": ["Interested in refinancing my 30-year mortgage.", "What are your refi rates?"],
+    "service": ["Water heater is leaking, need someone today!", "AC not cooling, urgent please."],
+    "support": [
+        "Question about my existing policy renewal.",
+        "Need a copy of my declarations page.",
+    ],
+}
+CAMPAIGNS = ["spring-home", "auto-bundle", "brand-search", ""]
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation: users, sources (keys printed), and recent leads."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--leads", type=int, default=300)
+        parser.add_argument("--weeks", type=int, default=6)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--base-url", default="http://localhost:8000")
+
+    def handle(self, *args, leads, weeks, seed, base_url, **options):
+        self._users()
+        sources = self._sources(base_url.rstrip("/"))
+        if Lead.objects.filter(source__in=sources).exists():
+            self.stdout.write("Demo leads already loaded; leaving them as they are.")
+        else:
+            self._leads(sources, count=leads, weeks=weeks, rng=random.Random(seed))
+        self.stdout.write(
+            self.style.SUCCESS(f"Admin: {base_url}/admin/  (admin / {DEMO_PASSWORD})")
+        )
+
+    def _users(self) -> None:
+        User = get_user_model()
+        admin, created = User.objects.get_or_create(
+            username="admin",
+            defaults={"is_staff": True, "is_superuser": True, "email": "admin@example.com"},
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save(update_fields=["password"])
+        managers, _ = Group.objects.get_or_create(name="Sales managers")
+        managers.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="intake", codename__startswith="view_"
+            )
+            | Permission.objects.filter(
+                codename__in=["add_lead", "change_lead", "add_source", "change_source"]
+            )
+        )
+        manager, created = User.objects.get_or_create(
+            username="manager",
+            defaults={"is_staff": True, "email": "manager@example.com", "first_name": "Dana"},
+        )
+        if created:
+            manager.set_password(DEMO_PASSWORD)
+            manager.save(update_fields=["password"])
+        manager.groups.add(managers)
+
+    def _sources(self, base_url: str) -> list[Source]:
+        sources = []
+        self.stdout.write("Sources (keys are rotated on every demo run, so these work now):")
+        for name, channel, adapter, request_type, campaign in SOURCES:
+            source = Source.objects.filter(name=name).first()
+            if source is None:
+                source, raw_key = services.source_create(
+                    name=name,
+                    channel=channel,
+                    adapter=adapter,
+                    default_request_type=request_type,
+                    default_campaign=campaign,
+                    field_map={"Full Name": "full_name", "Zip": "postal_code"}
+                    if adapter == Adapter.FORM
+                    else {},
+                )
+            else:
+                raw_key = services.source_rotate_key(source=source)
+            sources.append(source)
+            form_url = base_url + reverse("intake:form-submit", args=[source.public_id])
+            self.stdout.write(f"  {name:28} key {raw_key}")
+            if adapter == Adapter.FORM:
+                self.stdout.write(f"  {'':28} form {form_url}")
+        return sources
+
+    def _leads(self, sources: list[Source], *, count: int, weeks: int, rng: random.Random) -> None:
+        now = timezone.now()
+        people: list[dict] = []
+        created = merged = flagged = 0
+        for _ in range(count):
+            # One in ten inquiries is a person coming back: a merge, or a returning contact.
+            if people and (rng.random() < 0.1 or len(people) >= 700):
+                person = rng.choice(people)
+            else:
+                person = self._person(rng, len(people))
+                people.append(person)
+            source = rng.choices(sources, weights=[5, 2, 3, 1])[0]
+            request_type = rng.choice(list(MESSAGES))
+            payload = {
+                **person,
+                "message": rng.choice(MESSAGES[request_type]),
+                "request_type": request_type,
+                "utm_source": {"web": "google", "vendor": "quotewizard"}.get(source.channel, ""),
+                "utm_medium": "cpc" if source.channel == Channel.WEB else "",
+                "utm_campaign": rng.choice(CAMPAIGNS),
+                "landing_page": "https://www.example-agency.com/quote"
+                if source.channel == Channel.WEB
+                else "",
+                "attributes": {
+                    "budget": rng.choice([500, 1500, 5000, 20000]),
+                    "homeowner": rng.random() < 0.6,
+                },
+            }
+            received_at = now - timedelta(minutes=rng.randint(5, weeks * 7 * 24 * 60))
+            door = {Adapter.FORM: Door.FORM, Adapter.MANUAL: Door.ADMIN}.get(
+                source.adapter, Door.API
+            )
+            submission = services.submission_store(
+                source=source,
+                door=door,
+                body=json.dumps(payload).encode(),
+                content_type="application/json",
+                headers={"user-agent": "LeadRouter demo loader"},
+                received_at=received_at,
+            )
+            result = pipeline.process_submission(submission.pk)
+            created += int(result.created)
+            merged += int(result.merged)
+            flagged += int(bool(result.lead and result.lead.flags))
+        self.stdout.write(
+            f"Demo leads: {created} created, {merged} merged as repeat touches, "
+            f"{flagged} with quality flags."
+        )
+
+    def _person(self, rng: random.Random, index: int) -> dict:
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        # Fictional 555-01xx numbers, one per person: 7 area codes x 100 numbers.
+        zip_code, area = PLACES[index % len(PLACES)]
+        person = {"first_name": first, "last_name": last, "postal_code": zip_code}
+        roll = rng.random()
+        if roll < 0.2:
+            company, domain = rng.choice(COMPANY_DOMAINS)
+            person.update(
+                company=company,
+                email=f"{first}.{last}@{domain}".lower().replace(" ", "").replace("'", ""),
+            )
+        elif roll < 0.9:
+            person["email"] = (
+                f"{first}{last}{index}@{rng.choice(FREE_DOMAINS)}".lower()
+                .replace(" ", "")
+                .replace("'", "")
+            )
+        elif roll < 0.95:
+            person["email"] = f"{first}@mailinator.com".lower()  # disposable: flagged, still kept
+        if rng.random() < 0.85:
+            person["phone"] = f"({area}) 555-01{index // len(PLACES):02d}"
+        elif rng.random() < 0.5:
+            person["phone"] = "000-000-0000"  # placeholder typed into a form: flagged
+        return person

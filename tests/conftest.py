@@ -1,0 +1,62 @@
+import json
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from intake import services
+from intake.models import Adapter, Channel
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashed static names exist only after collectstatic; tests serve files by plain names.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters live in the cache; each test starts with none.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_source(db):
+    def make(name="Website", channel=Channel.API, adapter=Adapter.API, **fields):
+        source, raw_key = services.source_create(
+            name=name, channel=channel, adapter=adapter, **fields
+        )
+        source.raw_key = raw_key
+        return source
+
+    return make
+
+
+@pytest.fixture
+def source(make_source):
+    return make_source()
+
+
+@pytest.fixture
+def api(source):
+    """An API client that submits as `source`."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {source.raw_key}")
+    return client
+
+
+def post_lead(client, payload, **headers):
+    body = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
+    return client.generic(
+        "POST",
+        "/api/v1/leads/",
+        body,
+        content_type=headers.pop("content_type", "application/json"),
+        **headers,
+    )

@@ -1,0 +1,106 @@
+import pytest
+from django.contrib.auth.models import Permission
+from rest_framework.test import APIClient
+
+from intake import services
+from tests.conftest import post_lead
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    _, raw = services.api_token_create(username=user.username)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+@pytest.fixture
+def manager(django_user_model):
+    user = django_user_model.objects.create_user("manager")
+    user.user_permissions.add(Permission.objects.get(codename="view_lead"))
+    return user
+
+
+@pytest.fixture
+def rep(django_user_model):
+    return django_user_model.objects.create_user("rep")
+
+
+@pytest.fixture
+def leads(api):
+    return [
+        post_lead(
+            api, {"full_name": "Ann Lee", "email": "ann@gmail.com", "postal_code": "78701"}
+        ).json(),
+        post_lead(api, {"full_name": "Bob Stone", "phone": "000-000-0000"}).json(),
+    ]
+
+
+def test_a_manager_lists_leads_with_filters(manager, leads):
+    client = client_for(manager)
+
+    everything = client.get("/api/v1/leads/").json()
+    assert everything["count"] == 2
+    assert client.get("/api/v1/leads/?state=tx").json()["count"] == 1
+    assert (
+        client.get("/api/v1/leads/?flag=uncontactable").json()["results"][0]["full_name"]
+        == "Bob Stone"
+    )
+    assert client.get("/api/v1/leads/?q=ann@").json()["count"] == 1
+
+
+def test_the_detail_has_flags_checks_and_the_timeline(manager, leads):
+    body = client_for(manager).get(f"/api/v1/leads/{leads[0]['id']}/").json()
+
+    assert body["checks"]["email"]["is_valid"] is True
+    assert [event["kind"] for event in body["events"]][:2] == ["received", "verified"]
+    assert body["routing"] is None and body["qualification"] is None
+
+
+def test_a_rep_without_leads_sees_none_and_gets_404_for_others(rep, leads):
+    client = client_for(rep)
+
+    assert client.get("/api/v1/leads/").json()["count"] == 0
+    assert client.get(f"/api/v1/leads/{leads[0]['id']}/").status_code == 404
+
+
+def test_a_source_key_cannot_read(api, leads):
+    assert api.get("/api/v1/leads/").status_code == 403
+    assert api.get(f"/api/v1/leads/{leads[0]['id']}/").status_code == 403
+
+
+def test_reading_without_credentials_is_401(db):
+    assert APIClient().get("/api/v1/leads/").status_code == 401
+
+
+def test_a_revoked_token_is_401(manager):
+    from django.utils import timezone
+
+    token, raw = services.api_token_create(username="manager")
+    token.revoked_at = timezone.now()
+    token.save()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    assert client.get("/api/v1/leads/").status_code == 401
+
+
+def test_the_list_has_a_fixed_query_budget(manager, api, django_assert_max_num_queries):
+    for i in range(10):
+        post_lead(api, {"email": f"p{i}@gmail.com"})
+    client = client_for(manager)
+
+    with django_assert_max_num_queries(6):
+        assert client.get("/api/v1/leads/").status_code == 200
+
+
+def test_the_openapi_schema_and_offline_docs_are_served(db):
+    schema = APIClient().get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/leads/" in schema.content
+
+    docs = APIClient().get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"cdn" not in docs.content.lower()
+    assert b"swagger-ui" in docs.content
