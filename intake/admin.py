@@ -143,7 +143,7 @@ class SubmissionReprocessMixin:
             if not services.submission_is_reprocessable(submission):
                 skipped += 1
                 continue
-            pipeline.process_submission(submission.pk, actor=request.user)
+            pipeline.process_submission(submission, actor=request.user)
             done += 1
         messages.info(request, f"Reprocessed {done} submission(s); skipped {skipped} already done.")
 
@@ -381,7 +381,7 @@ class LeadAdmin(admin.ModelAdmin):
                 headers={"x-entered-by": request.user.get_username()},
                 remote_addr=request.META.get("REMOTE_ADDR", ""),
             )
-            result = pipeline.process_submission(submission.pk, actor=request.user)
+            result = pipeline.process_submission(submission, actor=request.user)
             if result.lead:
                 verb = "created" if result.created else "merged into the open lead"
                 messages.success(request, f"Lead #{result.lead.pk} {verb}.")

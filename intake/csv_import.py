@@ -118,7 +118,7 @@ def import_csv(
             content_type="application/json",
             options=options,
         )
-        result = pipeline.process_submission(submission.pk, actor=actor)
+        result = pipeline.process_submission(submission, actor=actor)
         if result.errors:
             status = "invalid"
         elif result.failed:

@@ -50,7 +50,7 @@ def form_submit(request, public_id):
         response["Retry-After"] = str(int(wait) + 1)
         return response
     submission = store_request(request, source=source, door=Door.FORM, body=body)
-    result = pipeline.process_submission(submission.pk)
+    result = pipeline.process_submission(submission)
     if result.errors:
         return _answer_error(request, wants_json, 400, result.errors, submission.pk)
     # A bot that filled the honeypot is told the same as a person, so it learns nothing.

@@ -17,15 +17,16 @@ from intake.models import Submission
 logger = logging.getLogger(__name__)
 
 
-def process_submission(submission_id: int, *, actor=None) -> intake_services.IngestResult:
-    """Run one stored submission through the pipeline.
+def process_submission(submission: Submission | int, *, actor=None) -> intake_services.IngestResult:
+    """Run one stored submission (the instance just stored, or its id) through the pipeline.
 
     1. Intake: parse with the door's adapter, quality gate, dedupe → a new or merged lead.
     2. Invalid input marks the submission invalid with field-by-field reasons.
     3. An unexpected error marks it failed with the traceback; it stays reprocessable and the
        caller answers without a 500 (the submission is safe either way).
     """
-    submission = Submission.objects.select_related("source").get(pk=submission_id)
+    if not isinstance(submission, Submission):
+        submission = Submission.objects.select_related("source").get(pk=submission)
     try:
         return intake_services.submission_ingest(submission=submission, actor=actor)
     except SpamSubmission:
@@ -36,7 +37,7 @@ def process_submission(submission_id: int, *, actor=None) -> intake_services.Ing
         return intake_services.IngestResult(submission=submission, errors=exc.errors)
     except Exception:
         logger.exception(
-            "Processing submission %s failed; it is kept for reprocessing", submission_id
+            "Processing submission %s failed; it is kept for reprocessing", submission.pk
         )
         intake_services.submission_mark_failed(
             submission=submission, error_detail=traceback.format_exc()

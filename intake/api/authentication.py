@@ -1,6 +1,7 @@
 """`Authorization: Bearer <key>`: a source key (lrs_…) or a personal user token (lru_…)."""
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from intake import services
@@ -41,3 +42,17 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class BearerKeyScheme(OpenApiAuthenticationExtension):
+    """Documents the bearer scheme in the OpenAPI document."""
+
+    target_class = BearerKeyAuthentication
+    name = "bearerKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A source key (lrs_…) submits leads; a user token (lru_…) reads them.",
+        }

@@ -138,7 +138,7 @@ class LeadCollectionApi(generics.GenericAPIView):
         submission = store_request(
             request._request, source=source, door=Door.API, body=self.raw_body
         )
-        result = pipeline.process_submission(submission.pk)
+        result = pipeline.process_submission(submission)
         if result.errors:
             return 400, {"errors": result.errors, "submission": submission.pk}
         if result.failed:

@@ -82,6 +82,11 @@ def is_single_case(text: str) -> bool:
     return text in (lower, upper)
 
 
+def words(text: str) -> frozenset[str]:
+    """A set from whitespace-separated words: long vocabulary lists stay compact to read."""
+    return frozenset(text.split())
+
+
 def quote(text: str, limit: int = 60) -> str:
     """Quote user text for a human-readable reason, shortened so reasons stay readable."""
     if len(text) > limit:

@@ -6,16 +6,12 @@ file access. Matching is on the lowercase ASCII (IDNA) domain and the lowercase 
 
 from __future__ import annotations
 
-
-def _words(text: str) -> frozenset[str]:
-    """A set from whitespace-separated words: long lists stay compact and easy to edit."""
-    return frozenset(text.split())
-
+from ._common import words
 
 # Major free / consumer mail providers (Google, Yahoo, Microsoft, AOL, Apple, privacy mail,
 # GMX/mail.com, Russian and Asian portals, European and US/Canadian/Australian ISPs): an
 # address here says nothing about the lead's company.
-FREE_MAIL_DOMAINS = _words(
+FREE_MAIL_DOMAINS = words(
     """
     gmail.com googlemail.com yahoo.com yahoo.co.uk yahoo.ca yahoo.com.au yahoo.co.in yahoo.de
     yahoo.fr yahoo.es yahoo.it yahoo.co.jp yahoo.com.br yahoo.com.mx yahoo.com.ar yahoo.co.nz
@@ -41,7 +37,7 @@ FREE_MAIL_DOMAINS = _words(
 )
 
 # Shared mailboxes (RFC 2142 and common practice): reach a team, not a person.
-ROLE_LOCAL_PARTS = _words(
+ROLE_LOCAL_PARTS = words(
     """
     info information sales admin administrator support contact contactus contact-us office
     hello hi noreply no-reply no_reply donotreply do-not-reply do_not_reply webmaster

@@ -60,6 +60,7 @@ _EXTRA_SPELLINGS = {
     "dc": "DC",
     "wash dc": "DC",
     "washington dc": "DC",
+    "washington state": "WA",  # the phone geocoder says this for 206, 360, 509...
     "district of columbia": "DC",
     "washington district of columbia": "DC",
     "us virgin islands": "VI",
@@ -106,15 +107,14 @@ _BY_KEY, _SINGLE_ZONE = _build()
 US_STATE_CODES = frozenset(_BY_KEY.values())
 
 
-def state_code(text: str) -> str | None:
-    """Two-letter code for a US state/territory given by code, name or common abbreviation.
-
-    Returns None for anything that is not recognizably a US state.
+def state_code(text: str, *, fuzzy: bool = True) -> str | None:
+    """Two-letter code for a US state/territory given by code, name or common abbreviation;
+    with `fuzzy`, also for a phonetically close misspelling. None when not a US state.
     """
     if not text:
         return None
     code = _BY_KEY.get(_key(text))
-    if code or not _PHONETIC_OK.fullmatch(text):
+    if code or not fuzzy or not _PHONETIC_OK.fullmatch(text):
         return code
     try:  # phonetic match catches misspellings ("Pensylvania" -> PA)
         state = us.states.lookup(text, use_cache=False)

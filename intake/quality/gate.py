@@ -4,10 +4,11 @@ one call. Problems become flags with reasons; nothing here ever drops a lead or 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
-from typing import Any
+from typing import Any, TypeVar
 
 from ._common import MAX_FIELD_LENGTH, Flag, clean_text, truncate
 from .email import EmailCheck, check_email
@@ -16,6 +17,10 @@ from .phone import PhoneCheck, check_phone
 from .places import PlaceCheck, resolve_place
 
 __all__ = ["GateResult", "run_quality_gate", "warm_up"]
+
+logger = logging.getLogger(__name__)
+
+_Check = TypeVar("_Check", PhoneCheck, EmailCheck, NameCheck, PlaceCheck)
 
 # The input fields the gate reads, in the order their truncation is reported.
 INPUT_FIELDS = (
@@ -85,25 +90,41 @@ def run_quality_gate(
     `check_deliverability` is set. Never raises on any input.
     """
     values, truncated = _read(fields)
-    phone = check_phone(values["phone"], default_region=default_region)
-    email = check_email(
-        values["email"],
-        check_deliverability=check_deliverability,
-        timeout=dns_timeout,
-        dns_resolver=dns_resolver,
+    phone = _safely(
+        "phone",
+        lambda: check_phone(values["phone"], default_region=default_region),
+        lambda: PhoneCheck(raw=values["phone"]),
     )
-    name = split_name(
-        first_name=values["first_name"],
-        last_name=values["last_name"],
-        full_name=values["full_name"],
+    email = _safely(
+        "email",
+        lambda: check_email(
+            values["email"],
+            check_deliverability=check_deliverability,
+            timeout=dns_timeout,
+            dns_resolver=dns_resolver,
+        ),
+        lambda: EmailCheck(raw=values["email"]),
     )
-    place = resolve_place(
-        postal_code=values["postal_code"],
-        state=values["state"],
-        city=values["city"],
-        country=values["country"],
-        phone_state=phone.state if phone.is_valid else None,
-        phone_time_zone=phone.time_zone if phone.is_valid else None,
+    name = _safely(
+        "name",
+        lambda: split_name(
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            full_name=values["full_name"],
+        ),
+        lambda: NameCheck(full_name=values["full_name"]),
+    )
+    place = _safely(
+        "place",
+        lambda: resolve_place(
+            postal_code=values["postal_code"],
+            state=values["state"],
+            city=values["city"],
+            country=values["country"],
+            phone_state=phone.state if phone.is_valid else None,
+            phone_time_zone=phone.time_zone if phone.is_valid else None,
+        ),
+        lambda: PlaceCheck(postal_code=values["postal_code"], city=values["city"]),
     )
     result = GateResult(
         cleaned=_cleaned(values, phone, email, name, place),
@@ -118,6 +139,27 @@ def run_quality_gate(
     for flag in _all_flags(truncated, phone, email, name, place):
         result.flags.setdefault(flag.code, flag.reason)
     return result
+
+
+def _safely(what: str, run: Callable[[], _Check], fallback: Callable[[], _Check]) -> _Check:
+    """Run one check; if a library fails on some input nobody foresaw, keep the lead and say so.
+
+    Each check is written not to raise; this is the last line of defence, because an exception
+    here would stop a lead at intake instead of flagging it.
+    """
+    try:
+        return run()
+    except Exception as exc:
+        logger.exception("Quality gate: the %s check failed", what)
+        check = fallback()
+        check.flags.append(
+            Flag(
+                "quality_check_error",
+                f"the {what} check failed unexpectedly ({type(exc).__name__}); "
+                "the value was kept unchecked",
+            )
+        )
+        return check
 
 
 def _read(fields: Mapping[str, object]) -> tuple[dict[str, str], list[str]]:

@@ -14,93 +14,39 @@ from functools import lru_cache
 
 from nameparser import HumanName
 
-from ._common import MAX_FIELD_LENGTH, Flag, clean_text, is_single_case, quote, truncate
+from ._common import MAX_FIELD_LENGTH, Flag, clean_text, is_single_case, quote, truncate, words
 
 __all__ = ["NameCheck", "split_name"]
 
 # Words that mark an organisation, compared after removing periods and commas ("Inc.", "L.L.C.").
-_COMPANY_WORDS = frozenset(
-    {
-        "inc",
-        "llc",
-        "ltd",
-        "corp",
-        "corporation",
-        "company",
-        "group",
-        "gmbh",
-        "llp",
-        "plc",
-        "pllc",
-        "incorporated",
-        "limited",
-        "holdings",
-        "enterprises",
-        "industries",
-        "technologies",
-        "solutions",
-        "services",
-        "consulting",
-        "associates",
-        "partners",
-        "agency",
-        "foundation",
-        "university",
-        "realty",
-        "properties",
-        "pty",
-    }
+_COMPANY_WORDS = words(
+    """
+    inc llc ltd corp corporation company group gmbh llp plc pllc incorporated limited
+    holdings enterprises industries technologies solutions services consulting associates
+    partners agency foundation university realty properties pty
+    """
 )
 # "Co." only with its period or after "&" ("Smith & Co"): "Co" alone is too short to trust.
 _COMPANY_CO = re.compile(r"(?:^|\s)(?:&\s*co\b|co\.)", re.IGNORECASE)
 
 # Whole values that are placeholders, not names.
-_JUNK_VALUES = frozenset(
-    {
-        "test",
-        "tester",
-        "testing",
-        "test test",
-        "test user",
-        "asdf",
-        "qwerty",
-        "xxx",
-        "n/a",
-        "none",
-        "null",
-        "nil",
-        "unknown",
-        "anonymous",
-        "anon",
-        "noname",
-        "no name",
-        "nobody",
-        "sample",
-        "fake",
-        "dummy",
-        "name",
-        "your name",
-        "full name",
-        "first name",
-        "last name",
-        "firstname",
-        "lastname",
-        "first last",
-        "fname",
-        "lname",
-        "blah",
-        "foo",
-        "bar",
-        "foobar",
-        "abc",
-        "abcd",
-        "abc abc",
-        "x",
-        "xx",
-        "lead",
-        "customer",
-    }
-)
+_JUNK_VALUES = words(
+    """
+    test tester testing asdf qwerty xxx n/a none null nil unknown anonymous anon noname
+    nobody sample fake dummy name firstname lastname fname lname blah foo bar foobar abc
+    abcd x xx lead customer
+    """
+) | {
+    "test test",
+    "test user",
+    "no name",
+    "your name",
+    "full name",
+    "first name",
+    "last name",
+    "first last",
+    "abc abc",
+}
 # Words that make a whole name junk wherever they appear ("John Test", "asdf smith").
 _JUNK_WORDS = frozenset({"test", "testing", "asdf", "asdfgh", "qwerty", "foobar", "dummy", "fake"})
 
@@ -138,11 +84,13 @@ def split_name(
     Never raises.
     """
     check = NameCheck()
-    first = _clean(first_name)
-    last = _clean(last_name)
-    full = _clean(full_name)
+    typed = [_clean(value) for value in (first_name, last_name, full_name)]
+    # A name of only punctuation ("-", ".", "?") is how people skip a required field.
+    first, last, full = (text if any(c.isalnum() for c in text) else "" for text in typed)
     if not (first or last or full):
-        check.flags.append(Flag("name_missing", "no first, last or full name was given"))
+        skipped = next((text for text in typed if text), "")
+        why = f": {quote(skipped)} has no letters" if skipped else ""
+        check.flags.append(Flag("name_missing", f"no first, last or full name was given{why}"))
         return check
 
     company = _company_word(full) or (not full and _company_word(f"{first} {last}"))
@@ -169,10 +117,7 @@ def split_name(
 
 
 def _clean(value: str | None) -> str:
-    text, _ = truncate(clean_text(value), MAX_FIELD_LENGTH)
-    # A name of only punctuation ("-", ".", ",") carries nothing; treat it as missing... but
-    # keep it if it has any letter or digit so junk like "123" can still be flagged.
-    return text if any(c.isalnum() for c in text) else ""
+    return truncate(clean_text(value), MAX_FIELD_LENGTH)[0]
 
 
 def _as_company(check: NameCheck, first: str, last: str, full: str, word: str) -> NameCheck:

@@ -109,21 +109,22 @@ def _judge(check: PhoneCheck, number: PhoneNumber, text: str) -> None:
     if possibility != ValidationResult.IS_POSSIBLE:
         _invalid(check, _impossible_reason(possibility, number, nsn, text))
         return
-    if not phonenumbers.is_valid_number(number):
+    # is_valid_number would find the region itself; finding it once here saves a lookup.
+    region = phonenumbers.region_code_for_number(number)
+    if region is None or not phonenumbers.is_valid_number_for_region(number, region):
         where = _region_of_country_code(number.country_code) or f"+{number.country_code}"
         _invalid(check, f"phone {quote(text)} is not a valid number in {where}{_nanp_hint(number)}")
         return
-    _fill_valid(check, number, nsn)
+    _fill_valid(check, number, nsn, region)
 
 
-def _fill_valid(check: PhoneCheck, number: PhoneNumber, nsn: str) -> None:
+def _fill_valid(check: PhoneCheck, number: PhoneNumber, nsn: str, region: str) -> None:
     """Normalize a valid number and derive region, type, state and time zone."""
     check.is_valid = True
     check.e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     check.national = phonenumbers.format_number(
         _without_extension(number), PhoneNumberFormat.NATIONAL
     )
-    region = phonenumbers.region_code_for_number(number)
     check.region = region
     kind = phonenumbers.number_type(number)
     check.number_type = PhoneNumberType.to_string(kind)
@@ -133,9 +134,10 @@ def _fill_valid(check: PhoneCheck, number: PhoneNumber, nsn: str) -> None:
         check.flags.append(
             Flag("phone_premium_rate", f"phone {check.national} is a premium-rate number")
         )
-    if kind in _GEOGRAPHIC_TYPES:
+    geographic = kind in _GEOGRAPHIC_TYPES
+    if geographic:
         check.state = _state_for(number, region, nsn)
-    check.time_zone = _time_zone_for(number, check.state)
+    check.time_zone = _time_zone_for(number, check.state, geographic)
 
 
 def _invalid(check: PhoneCheck, reason: str) -> None:
@@ -231,17 +233,23 @@ def _state_from_description(description: str) -> str | None:
         return None
     # "San Francisco, CA" ends in the state code; "Texas" or "Washington D.C." is a name.
     tail = description.rsplit(",", 1)[-1].strip()
-    return state_code(tail)
+    return state_code(tail, fuzzy=False)  # a bare city name must not match a state by sound
 
 
-def _time_zone_for(number: PhoneNumber, state: str | None) -> str | None:
+def _time_zone_for(number: PhoneNumber, state: str | None, geographic: bool) -> str | None:
     """The IANA zone of a number when it is unambiguous, else None.
 
     phonenumbers gives one zone for most area codes, but dozens for toll-free numbers; with
     several, fall back to the state when the whole state is in one zone.
     """
     _, timezone = _geo()
-    zones = [z for z in timezone.time_zones_for_number(number) if z != _TIMEZONE_UNKNOWN]
+    # The type is known already; time_zones_for_number would work it out again.
+    lookup = (
+        timezone.time_zones_for_geographical_number
+        if geographic
+        else timezone.time_zones_for_number
+    )
+    zones = [z for z in lookup(number) if z != _TIMEZONE_UNKNOWN]
     if len(zones) == 1:
         return zones[0]
     if state:

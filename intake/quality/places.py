@@ -114,9 +114,19 @@ def resolve_place(
     check = PlaceCheck()
     country_text = _clean(country)
     country_code = _country_code(check, country_text)
+    postal_text = _clean(postal_code)
+    if _is_california_typed_as_country(country_text, postal_text):
+        check.flags.append(
+            Flag(
+                "country_corrected",
+                f"country 'CA' with US ZIP {postal_text[:5]} read as US "
+                "(CA is California's code; Canadian postal codes have letters)",
+            )
+        )
+        country_code = "US"
     us_address = country_code in _US_POSTAL_COUNTRIES or not country_code
 
-    zip_info = _postal(check, _clean(postal_code), us_address, bool(country_text))
+    zip_info = _postal(check, postal_text, us_address, bool(country_text))
     _state(check, _clean(state), us_address, zip_info, phone_state)
     _city(check, _clean(city), zip_info)
     check.time_zone = _time_zone(check, zip_info, phone_state, phone_time_zone)
@@ -149,6 +159,15 @@ def _country_code(check: PlaceCheck, text: str) -> str:
         return code
     check.flags.append(Flag("country_unknown", f"country {quote(text)} is not a known country"))
     return ""
+
+
+def _is_california_typed_as_country(country_text: str, postal_text: str) -> bool:
+    """US forms get "CA" in the country field meaning California. A Canadian postal code always
+    has letters, so "CA" next to a real 5-digit US ZIP is California, not Canada."""
+    if country_text.upper() != "CA":
+        return False
+    match = _ZIP_RE.fullmatch(postal_text)
+    return match is not None and zip_place(match.group(1)) is not None
 
 
 def _country_names_index() -> dict[str, str]:

@@ -92,9 +92,11 @@ def contact_resolve(*, keys: list[tuple[str, str]]) -> tuple[Contact, bool]:
     """Find the contact these identities belong to, or create it; return (contact, created).
 
     1. Read every identity that matches; the strongest match names the contact.
-    2. Otherwise create a contact with the strongest identity in a savepoint; if another writer
-       inserted that identity first, its contact is the one.
-    3. Attach the remaining identities; one that another contact already holds stays with it.
+    2. Otherwise create a contact with all its identities in a savepoint; if another writer
+       inserted one of them first, the savepoint rolls back and step 1 runs again, now seeing
+       that writer's contact (the unique constraint made it wait for the commit).
+    3. Attach the identities the contact does not have yet; one that another contact already
+       holds stays with that contact.
     """
     if not keys:
         return Contact.objects.create(), True
@@ -102,41 +104,25 @@ def contact_resolve(*, keys: list[tuple[str, str]]) -> tuple[Contact, bool]:
     for kind, value in keys:
         match |= Q(kind=kind, value=value)
     known = {(i.kind, i.value): i.contact_id for i in ContactIdentity.objects.filter(match)}
-    created = False
-    contact_id = next((known[key] for key in keys if key in known), None)
-    if contact_id is None:
-        anchor_kind, anchor_value = keys[0]
+    if not known:
         try:
             with transaction.atomic():
                 contact = Contact.objects.create()
-                ContactIdentity.objects.create(
-                    contact=contact, kind=anchor_kind, value=anchor_value
+                ContactIdentity.objects.bulk_create(
+                    [ContactIdentity(contact=contact, kind=k, value=v) for k, v in keys]
                 )
-            contact_id, created = contact.pk, True
-            known[keys[0]] = contact_id
+            return contact, True
         except IntegrityError:
             # Another writer created this person between our read and our insert.
-            contact_id = ContactIdentity.objects.get(
-                kind=anchor_kind, value=anchor_value
-            ).contact_id
-            known[keys[0]] = contact_id
-    missing = [key for key in keys if key not in known]
-    if missing:
+            known = {(i.kind, i.value): i.contact_id for i in ContactIdentity.objects.filter(match)}
+    contact_id = next(known[key] for key in keys if key in known)
+    for kind, value in (key for key in keys if key not in known):
         try:
             with transaction.atomic():
-                ContactIdentity.objects.bulk_create(
-                    [ContactIdentity(contact_id=contact_id, kind=k, value=v) for k, v in missing]
-                )
+                ContactIdentity.objects.create(contact_id=contact_id, kind=kind, value=value)
         except IntegrityError:
-            for kind, value in missing:
-                try:
-                    with transaction.atomic():
-                        ContactIdentity.objects.create(
-                            contact_id=contact_id, kind=kind, value=value
-                        )
-                except IntegrityError:
-                    pass  # this phone or email already belongs to another contact
-    return Contact(pk=contact_id), created
+            pass  # this phone or email already belongs to another contact
+    return Contact(pk=contact_id), False
 
 
 def _account_for(domain: str, company: str) -> Account | None:
@@ -267,11 +253,14 @@ def _merge_touch(*, lead: Lead, new: Lead, submission: Submission, actor=None) -
 
 
 def _existing_lead_for(new: Lead) -> Lead | None:
-    """The lead a conflicting insert collided with: same vendor id, else the open one."""
+    """The lead a new one merges into: the same vendor lead id (whatever its status), else
+    the person's open lead. Historical imports only ever collide on the vendor id."""
     if new.external_id:
         lead = Lead.objects.filter(source=new.source, external_id=new.external_id).first()
         if lead:
             return lead
+    if new.is_historical:
+        return None
     return Lead.objects.open().filter(contact_id=new.contact_id).first()
 
 
@@ -299,21 +288,30 @@ def submission_ingest(*, submission: Submission, actor=None) -> IngestResult:
         contact, contact_created = contact_resolve(keys=_identity_keys(new))
         new.contact = contact
         new.account = _account_for(new.company_domain, new.company)
-        previous = None
+        previous = existing = None
         if not contact_created:
             previous = Lead.objects.filter(contact=contact).order_by("-received_at", "-id").first()
-        try:
-            with transaction.atomic():
-                new.save(force_insert=True)
+            existing = _existing_lead_for(new) if previous is not None else None
+        created = False
+        if existing is None and contact_created:
+            # A contact created in this transaction is invisible to every other writer, so no
+            # lead of theirs can collide with this insert: no savepoint needed.
+            new.save(force_insert=True)
             created = True
-        except IntegrityError:
-            existing = _existing_lead_for(new)
-            if existing is None:
-                raise
+        elif existing is None:
+            try:
+                with transaction.atomic():
+                    new.save(force_insert=True)
+                created = True
+            except IntegrityError:
+                # A concurrent writer gave this person an open lead after our read.
+                existing = _existing_lead_for(new)
+                if existing is None:
+                    raise
+        if not created:
             lead = _merge_touch(lead=existing, new=new, submission=submission, actor=actor)
             status = Submission.Status.MERGED
-            created = False
-        if created:
+        else:
             lead = new
             events = _intake_events(lead, submission, gate, _enrichment(fields, lead), actor)
             if previous is not None:

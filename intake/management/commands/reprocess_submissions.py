@@ -25,7 +25,7 @@ class Command(BaseCommand):
             if not services.submission_is_reprocessable(submission):
                 counts["skipped"] = counts.get("skipped", 0) + 1
                 continue
-            result = pipeline.process_submission(submission.pk)
+            result = pipeline.process_submission(submission)
             outcome = (
                 "invalid"
                 if result.errors

@@ -212,7 +212,7 @@ class Command(BaseCommand):
                 headers={"user-agent": "LeadRouter demo loader"},
                 received_at=received_at,
             )
-            result = pipeline.process_submission(submission.pk)
+            result = pipeline.process_submission(submission)
             created += int(result.created)
             merged += int(result.merged)
             flagged += int(bool(result.lead and result.lead.flags))

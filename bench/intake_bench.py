@@ -1,0 +1,192 @@
+"""Intake benchmark: N leads through the intake service in-process, beside the bare floor.
+
+    bench/run intake [--leads N] [--database-url URL]
+
+The floor inserts the same rows a lead needs (a Submission committed on its own, then a Contact
+and a Lead in one transaction) with no parsing, verification, enrichment or dedup. The intake
+path stores the raw submission and runs `process_submission`: parse, quality gate, dedup,
+events. Both run in the same process against a fresh database, interleaved in rounds so that
+neither gets a warmer cache; the ratio is intake time / floor time per lead.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django(database_url: str | None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadrouter.settings")
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ["SQLITE_PATH"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
+    import django
+
+    django.setup()
+
+
+def fresh_database() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        name = connection.settings_dict["NAME"]
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+        call_command("migrate", verbosity=0)
+        call_command("flush", interactive=False, verbosity=0)
+    else:
+        call_command("migrate", verbosity=0)
+
+
+def valid_phone(rng: random.Random, area: str) -> str:
+    """A number phonenumbers accepts as valid, like most real leads' (a random exchange may
+    be unassigned, and an invalid phone is flagged rather than used for dedup)."""
+    import phonenumbers
+
+    while True:
+        number = f"({area}) {rng.randint(201, 989)}-{rng.randint(0, 9999):04d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(number, "US")):
+            return number
+
+
+def payloads(count: int, seed: int = 7) -> list[bytes]:
+    rng = random.Random(seed)
+    first = ["Ann", "Bob", "Maria", "Wei", "Priya", "Luis", "Emma", "Kwame"]
+    last = ["Lee", "Stone", "Garcia", "Chen", "Patel", "Lopez", "Davis", "Okafor"]
+    zips = [("78701", "512"), ("33130", "305"), ("80202", "303"), ("94105", "415")]
+    bodies = []
+    for i in range(count):
+        # Distinct people (no merges), realistic field mix, like a steady stream of web leads.
+        zip_code, area = zips[i % len(zips)]
+        bodies.append(
+            json.dumps(
+                {
+                    "first_name": rng.choice(first),
+                    "last_name": rng.choice(last),
+                    "email": f"person{i}@{rng.choice(['gmail.com', 'acme-roofing.com'])}",
+                    "phone": valid_phone(rng, area),
+                    "postal_code": zip_code,
+                    "message": "Need a quote for home insurance, closing next month.",
+                    "utm_source": "google",
+                    "utm_campaign": "spring-home",
+                    "attributes": {"budget": 5000, "homeowner": True},
+                }
+            ).encode()
+        )
+    return bodies
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def run(count: int, rounds: int) -> dict:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from intake import services
+    from intake.models import Contact, Door, Lead, Submission
+    from leadrouter import pipeline
+
+    source, _ = services.source_create(name=f"bench-{time.time_ns()}")
+    bodies = payloads(count)
+    floor_times: list[float] = []
+    intake_times: list[float] = []
+
+    def floor_one(body: bytes) -> None:
+        now = timezone.now()
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                source=source, door=Door.API, body=body, content_type="application/json"
+            )
+        with transaction.atomic():
+            contact = Contact.objects.create()
+            Lead.objects.create(
+                contact=contact, source=source, channel=source.channel, received_at=now
+            )
+        submission.pk  # noqa: B018 - keep the row referenced like the real path
+
+    def intake_one(body: bytes) -> None:
+        submission = services.submission_store(
+            source=source, door=Door.API, body=body, content_type="application/json"
+        )
+        result = pipeline.process_submission(submission)
+        if not result.created:
+            raise SystemExit(f"bench lead was not created: {result}")
+
+    # Warm up imports and lazily built indexes (phone geocoder, ZIP table) outside the timing.
+    intake_one(json.dumps({"full_name": "Warm Up", "email": "warmup@gmail.com"}).encode())
+    floor_one(bodies[0])
+
+    per_round = count // rounds
+    for r in range(rounds):
+        chunk = bodies[r * per_round : (r + 1) * per_round]
+        for body in chunk:
+            start = time.perf_counter()
+            floor_one(body)
+            floor_times.append(time.perf_counter() - start)
+        for body in chunk:
+            start = time.perf_counter()
+            intake_one(body)
+            intake_times.append(time.perf_counter() - start)
+
+    def summary(times: list[float]) -> dict:
+        return {
+            "leads": len(times),
+            "leads_per_s": len(times) / sum(times),
+            "p50_ms": percentile(times, 50) * 1000,
+            "p99_ms": percentile(times, 99) * 1000,
+            "mean_ms": statistics.mean(times) * 1000,
+        }
+
+    floor, intake = summary(floor_times), summary(intake_times)
+    return {
+        "floor": floor,
+        "intake": intake,
+        "ratio_mean": intake["mean_ms"] / floor["mean_ms"],
+        "ratio_p50": intake["p50_ms"] / floor["p50_ms"],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--leads", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args(argv)
+    setup_django(args.database_url)
+    fresh_database()
+    from django.db import connection
+
+    result = run(args.leads, args.rounds)
+    print(f"intake benchmark on {connection.vendor}, {args.leads} leads")
+    print(f"{'':8} {'leads/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
+    for name in ("floor", "intake"):
+        row = result[name]
+        print(
+            f"{name:8} {row['leads_per_s']:9.0f} {row['p50_ms']:8.2f} "
+            f"{row['p99_ms']:8.2f} {row['mean_ms']:8.2f}"
+        )
+    print(
+        f"ratio intake/floor: {result['ratio_mean']:.2f}x (mean), {result['ratio_p50']:.2f}x (p50)"
+    )
+
+
+if __name__ == "__main__":
+    main()
