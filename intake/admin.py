@@ -2,6 +2,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Max, Q, TextField
 from django.db.models.functions import Cast
 from django.http import HttpResponseRedirect
@@ -67,6 +68,7 @@ class SourceAdmin(admin.ModelAdmin):
         "status_counts",
     ]
     actions = ["rotate_api_key"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return (

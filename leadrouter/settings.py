@@ -97,7 +97,6 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now
 
 # --- cache and task broker ------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

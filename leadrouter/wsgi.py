@@ -1,11 +1,4 @@
-"""
-WSGI config for leadrouter project.
-
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+"""WSGI entry point (gunicorn leadrouter.wsgi)."""
 
 import os
 
@@ -14,3 +7,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadrouter.settings")
 
 application = get_wsgi_application()
+
+# Load the phone geocoder and ZIP table now (about 1 s) rather than in the first lead's request.
+from intake.quality import warm_up  # noqa: E402
+
+warm_up()

@@ -12,13 +12,6 @@ from hypothesis import strategies as st
 from intake.quality import EmailCheck, check_email
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    """Overrides tests/conftest.py's autouse fixture of this name, which clears Django's
-    database-backed cache: these tests are pure Python, with no database or cache to clear."""
-    yield
-
-
 def codes(check: EmailCheck) -> list[str]:
     return [flag.code for flag in check.flags]
 

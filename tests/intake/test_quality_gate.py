@@ -14,14 +14,6 @@ from hypothesis import strategies as st
 from intake.quality import GateResult, run_quality_gate, warm_up
 from intake.quality.gate import CLEANED_FIELDS, INPUT_FIELDS
 
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    """Overrides tests/conftest.py's autouse fixture of this name, which clears Django's
-    database-backed cache: these tests are pure Python, with no database or cache to clear."""
-    yield
-
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 MESSY_LEAD = {

@@ -7,13 +7,6 @@ from hypothesis import strategies as st
 from intake.quality import NameCheck, split_name
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    """Overrides tests/conftest.py's autouse fixture of this name, which clears Django's
-    database-backed cache: these tests are pure Python, with no database or cache to clear."""
-    yield
-
-
 def split(first=None, last=None, full=None) -> NameCheck:
     return split_name(first_name=first, last_name=last, full_name=full)
 

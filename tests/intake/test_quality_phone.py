@@ -6,14 +6,6 @@ from hypothesis import strategies as st
 
 from intake.quality import PhoneCheck, check_phone
 
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    """Overrides tests/conftest.py's autouse fixture of this name, which clears Django's
-    database-backed cache: these tests are pure Python, with no database or cache to clear."""
-    yield
-
-
 # 4155552671 typed with full-width digits (a Japanese/Chinese input method).
 FULL_WIDTH_NUMBER = "".join(chr(0xFF10 + int(digit)) for digit in "4155552671")
 

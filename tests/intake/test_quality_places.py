@@ -7,13 +7,6 @@ from hypothesis import strategies as st
 from intake.quality import PlaceCheck, resolve_place
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    """Overrides tests/conftest.py's autouse fixture of this name, which clears Django's
-    database-backed cache: these tests are pure Python, with no database or cache to clear."""
-    yield
-
-
 def place(
     postal_code=None, state=None, city=None, country=None, phone_state=None, phone_time_zone=None
 ) -> PlaceCheck:
