@@ -337,21 +337,21 @@ class LeadAdmin(admin.ModelAdmin):
         return [f.name for f in Lead._meta.fields]
 
     def get_search_results(self, request, queryset, search_term):
+        filtered = queryset  # already narrowed by the list filters; keep them
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
         if term:
-            # Attributes are searchable as text: "budget", "roof", a campaign code.
-            by_attributes = Lead.objects.annotate(
-                attributes_text=Cast("attributes", TextField())
-            ).filter(attributes_text__icontains=term)
-            digits = "".join(ch for ch in term if ch.isdigit())
-            by_phone = (
-                Lead.objects.filter(phone_e164__contains=digits) if len(digits) >= 4 else None
+            # Attributes are searchable as text ("cedar", a campaign code), and a phone number
+            # in any format by its digits.
+            matches = Q(
+                pk__in=Lead.objects.annotate(text=Cast("attributes", TextField()))
+                .filter(text__icontains=term)
+                .values("pk")
             )
-            extra = queryset.model.objects.filter(pk__in=by_attributes.values("pk"))
-            if by_phone is not None:
-                extra = extra | by_phone
-            queryset = queryset | extra
+            digits = "".join(ch for ch in term if ch.isdigit())
+            if len(digits) >= 4:
+                matches |= Q(phone_e164__contains=digits)
+            queryset = queryset | filtered.filter(matches)
         return queryset, may_have_duplicates
 
     @admin.display(description="Flags")

@@ -164,3 +164,20 @@ def test_the_submission_page_shows_the_raw_body(staff_client, api):
 
     assert b"&lt;script&gt;" in page.content  # shown escaped
     assert b"must be a string" in page.content
+
+
+def test_search_keeps_the_list_filters(staff_client, api):
+    post_lead(api, {"full_name": "Ann Lee", "attributes": {"roof": "cedar"}})
+    Lead.objects.update(status="won")
+    post_lead(api, {"full_name": "Cy Cedar", "attributes": {"roof": "cedar"}})
+    url = reverse("admin:intake_lead_changelist")
+
+    page = staff_client.get(url, {"q": "cedar", "status__exact": "new"}).content
+
+    assert b"Cy Cedar" in page and b"Ann Lee" not in page
+
+
+def test_searching_submissions_by_text_does_not_fail(staff_client):
+    response = staff_client.get(reverse("admin:intake_submission_changelist"), {"q": "abc"})
+
+    assert response.status_code == 200
