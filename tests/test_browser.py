@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from intake.models import Adapter, Channel, Lead
 
@@ -26,6 +27,9 @@ def page(live_server):
         page.set_default_timeout(15_000)
         yield page
         browser.close()
+        # ORM calls made while Playwright's loop runs use their own connection (Django keeps
+        # connections per context); close it, or PostgreSQL cannot drop the test database.
+        connections.close_all()
 
 
 @pytest.mark.django_db(transaction=True)
