@@ -61,7 +61,7 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
-def _form_fields(submission: Submission) -> dict[str, Any]:
+def form_fields(submission: Submission) -> dict[str, Any]:
     """Read an urlencoded or multipart body, the way Django would have read the request."""
     content_type = submission.content_type or ""
     media = content_type.split(";")[0].strip().lower()
@@ -113,7 +113,7 @@ class SpamSubmission(Exception):
 
 
 def parse_form(submission: Submission) -> Parsed:
-    fields = _form_fields(submission)
+    fields = form_fields(submission)
     fields.pop("csrfmiddlewaretoken", None)
     if str(fields.pop(settings.INTAKE_HONEYPOT_FIELD, "") or "").strip():
         raise SpamSubmission()
@@ -135,11 +135,24 @@ def parse_admin(submission: Submission) -> Parsed:
     return decode_json_object(bytes(submission.body))
 
 
+def parse_hook(submission: Submission) -> Parsed:
+    """A vendor webhook, read by the adapter it arrived through; the source's field map then
+    renames vendor fields (custom questions) the adapter could not place."""
+    from intake.hooks import get_hook
+
+    name = str(submission.options.get("adapter", ""))
+    hook = get_hook(name)
+    if hook is None:
+        raise LeadFieldErrors({"adapter": [f"no vendor adapter is named {name[:50]!r}"]})
+    return apply_field_map(hook.parse(submission), submission.source.field_map or {})
+
+
 ADAPTERS: dict[str, Callable[[Submission], Parsed]] = {
     Door.API: parse_api,
     Door.FORM: parse_form,
     Door.CSV: parse_csv_row,
     Door.ADMIN: parse_admin,
+    Door.HOOK: parse_hook,
 }
 
 

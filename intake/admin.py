@@ -12,9 +12,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from intake import services
+from intake import selectors, services
 from intake.csv_import import CsvImportError, decode_upload, import_csv, parse_column_map
 from intake.fields import STRING_FIELDS
+from intake.hooks import get_hook
 from intake.models import (
     Account,
     ApiToken,
@@ -25,6 +26,7 @@ from intake.models import (
     LeadEvent,
     Source,
     Submission,
+    VendorFetch,
 )
 from leadrouter import pipeline
 
@@ -48,24 +50,52 @@ class SourceAdmin(admin.ModelAdmin):
         "api_key_hint",
         "api_key_rotated_at",
         "form_url",
+        "hook_url",
+        "signing",
+        "secret_rotation",
+        "last_received",
         "status_counts",
+        "recent_problems",
     ]
-    fields = [
-        "name",
-        "channel",
-        "adapter",
-        "is_active",
-        "public_id",
-        "form_url",
-        "api_key_hint",
-        "api_key_rotated_at",
-        "secret",
-        "default_request_type",
-        "default_campaign",
-        "field_map",
-        "thank_you_url",
-        "rate_limit_per_minute",
-        "status_counts",
+    fieldsets = [
+        (None, {"fields": ["name", "channel", "adapter", "is_active"]}),
+        (
+            "Where leads arrive",
+            {
+                "fields": [
+                    "public_id",
+                    "hook_url",
+                    "form_url",
+                    "api_key_hint",
+                    "api_key_rotated_at",
+                ]
+            },
+        ),
+        (
+            "Vendor verification",
+            {
+                "fields": [
+                    "signing",
+                    "secret",
+                    "secret_rotation",
+                    "verify_token",
+                    "access_token",
+                ]
+            },
+        ),
+        (
+            "Defaults and mapping",
+            {
+                "fields": [
+                    "default_request_type",
+                    "default_campaign",
+                    "field_map",
+                    "thank_you_url",
+                    "rate_limit_per_minute",
+                ]
+            },
+        ),
+        ("Activity", {"fields": ["last_received", "status_counts", "recent_problems"]}),
     ]
     actions = ["rotate_api_key"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -91,7 +121,7 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.display(ordering="_last_received")
     def last_received(self, source):
-        return source._last_received
+        return getattr(source, "_last_received", None) or "never"
 
     @admin.display(description="Submissions", ordering="_submissions")
     def submission_count(self, source):
@@ -106,6 +136,48 @@ class SourceAdmin(admin.ModelAdmin):
         if not source.pk:
             return "—"
         return reverse("intake:form-submit", args=[source.public_id])
+
+    @admin.display(description="Webhook URL")
+    def hook_url(self, source):
+        if not source.pk or get_hook(source.adapter) is None:
+            return "— (this adapter has no webhook; use the API or form URL)"
+        return f"/hooks/{source.adapter}/{source.public_id}/"
+
+    @admin.display(description="The secret is")
+    def signing(self, source):
+        hook = get_hook(source.adapter)
+        return hook.signing_help if hook else "not used by this adapter"
+
+    @admin.display(description="Previous secret")
+    def secret_rotation(self, source):
+        if source.previous_secret and source.previous_secret_expires_at:
+            if source.previous_secret_expires_at > timezone.now():
+                return f"still accepted until {source.previous_secret_expires_at:%Y-%m-%d %H:%M}"
+            return "expired"
+        return "none (changing the secret keeps the old one valid for a while)"
+
+    @admin.display(description="Last problems")
+    def recent_problems(self, source):
+        problems = selectors.source_recent_problems(source) if source.pk else []
+        if not problems:
+            return "none"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">#{}</a> {} {}: {}</li>',
+                (
+                    (
+                        reverse("admin:intake_submission_change", args=[s.pk]),
+                        s.pk,
+                        f"{s.received_at:%Y-%m-%d %H:%M}",
+                        s.get_status_display(),
+                        selectors.submission_problem(s)[:200],
+                    )
+                    for s in problems
+                ),
+            ),
+        )
 
     @admin.display(description="Submissions by status")
     def status_counts(self, source):
@@ -122,6 +194,12 @@ class SourceAdmin(admin.ModelAdmin):
             raw_key = obj.set_api_key()
             super().save_model(request, obj, form, change)
             self._show_key(request, obj, raw_key)
+        elif "secret" in form.changed_data:
+            # Through the service, so the old secret stays valid during the rotation.
+            new_secret = obj.secret
+            obj.secret = form.initial.get("secret", "")
+            super().save_model(request, obj, form, change)
+            services.source_set_secret(source=obj, secret=new_secret)
         else:
             super().save_model(request, obj, form, change)
 
@@ -188,13 +266,7 @@ class SubmissionAdmin(SubmissionReprocessMixin, admin.ModelAdmin):
 
     @admin.display(description="Error")
     def error_summary(self, submission):
-        if submission.errors:
-            return "; ".join(f"{k}: {', '.join(v)}" for k, v in submission.errors.items())[:200]
-        return (
-            submission.error_detail.strip().splitlines()[-1][:200]
-            if submission.error_detail
-            else ""
-        )
+        return selectors.submission_problem(submission)[:200]
 
     @admin.display(description="Raw body")
     def raw_body(self, submission):
@@ -483,3 +555,49 @@ class ContactAdmin(admin.ModelAdmin):
 class AccountAdmin(admin.ModelAdmin):
     list_display = ["domain", "name", "created_at"]
     search_fields = ["domain", "name"]
+
+
+@admin.register(VendorFetch)
+class VendorFetchAdmin(admin.ModelAdmin):
+    """Leads fetched from a vendor after its notification (Meta): what is waiting or gave up."""
+
+    list_display = [
+        "vendor_lead_id",
+        "source",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "short_error",
+        "created_at",
+    ]
+    list_filter = ["status", "source"]
+    search_fields = ["=vendor_lead_id"]
+    list_select_related = ["source"]
+    actions = ["retry_now"]
+    readonly_fields = [
+        "source",
+        "notification",
+        "vendor_lead_id",
+        "context",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "result",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Last error")
+    def short_error(self, fetch):
+        return fetch.last_error[:120]
+
+    @admin.action(description="Retry now")
+    def retry_now(self, request, queryset):
+        fetches = [fetch for fetch in queryset if fetch.status != VendorFetch.Status.DONE]
+        for fetch in fetches:
+            services.vendor_fetch_retry(fetch=fetch)
+        messages.info(request, f"Queued {len(fetches)} fetch(es) again.")

@@ -42,6 +42,7 @@ def store_request(
     body: bytes,
     status: str = Submission.Status.RECEIVED,
     error_detail: str = "",
+    options: dict | None = None,
 ) -> Submission:
     return services.submission_store(
         source=source,
@@ -52,4 +53,5 @@ def store_request(
         remote_addr=request.META.get("REMOTE_ADDR", ""),
         status=status,
         error_detail=error_detail,
+        options=options,
     )

@@ -35,7 +35,11 @@ STRING_FIELDS: dict[str, int] = {
     "referrer": 2000,
     "external_id": 200,
 }
-LEAD_FIELDS: tuple[str, ...] = (*STRING_FIELDS, "attributes")
+# Set by a vendor's adapter (or an API caller) for a test lead: stored, flagged, never routed.
+BOOLEAN_FIELDS = ("is_test",)
+LEAD_FIELDS: tuple[str, ...] = (*STRING_FIELDS, *BOOLEAN_FIELDS, "attributes")
+_TRUE_TEXT = {"true", "1", "yes"}
+_FALSE_TEXT = {"false", "0", "no", ""}
 # Fields of which at least one must be present for a submission to describe a person at all.
 IDENTIFYING_FIELDS = (
     "first_name",
@@ -82,6 +86,7 @@ FIELD_ALIASES: dict[str, str] = {
     "region": "state",
     "comments": "message",
     "comment": "message",
+    "your message": "message",
     "how can we help": "message",
     "lead id": "external_id",
 }
@@ -173,7 +178,8 @@ def _normalized_name(name: str) -> str:
     return " ".join(re.split(r"[\s_\-]+", name.strip().lower())).strip()
 
 
-def _lead_field_for(name: str) -> str | None:
+def lead_field_for(name: str) -> str | None:
+    """The lead field a vendor's field name means without any map (exact, or an alias)."""
     if name in LEAD_FIELDS:
         return name
     normalized = _normalized_name(name)
@@ -198,7 +204,7 @@ def apply_field_map(data: Mapping[str, Any], field_map: Mapping[str, str]) -> di
         name = str(raw_name)
         target = field_map.get(name) or normalized_map.get(_normalized_name(name))
         if target is None:
-            target = _lead_field_for(name)
+            target = lead_field_for(name)
         if target is None:
             extra[name] = value
         elif target.startswith("attributes."):
@@ -244,6 +250,18 @@ def validate_lead_fields(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[
         if changed:
             scrubbed.append(name)
         cleaned[name] = value
+
+    for name in BOOLEAN_FIELDS:
+        if name not in data or data[name] is None:
+            continue
+        value = data[name]
+        text = str(value).strip().lower()
+        if isinstance(value, bool):
+            cleaned[name] = value
+        elif isinstance(value, (str, int)) and text in _TRUE_TEXT | _FALSE_TEXT:
+            cleaned[name] = text in _TRUE_TEXT
+        else:
+            errors[name] = [f"must be true or false, not {_json_type(value)}"]
 
     attributes = data.get("attributes")
     extra = data.get("attributes_extra") or {}

@@ -35,9 +35,16 @@ class Adapter(models.TextChoices):
     """How a source's raw body is read. Vendor formats arrive as adapters of their own."""
 
     API = "api", "LeadRouter JSON API"
-    FORM = "form", "HTML form / flat JSON with a field map"
+    FORM = "form", "Form builder / Zapier hook (flat JSON or form fields, field map)"
     CSV = "csv", "CSV import"
     MANUAL = "manual", "Manual entry in the admin"
+    GOOGLE_ADS = "google_ads", "Google Ads lead form webhook"
+    META = "meta", "Meta (Facebook/Instagram) Lead Ads"
+    HUBSPOT = "hubspot", "HubSpot workflow webhook"
+    TYPEFORM = "typeform", "Typeform webhook"
+    TWILIO_SMS = "twilio_sms", "Twilio inbound SMS"
+    EMAIL = "email", "Inbound email (Mailgun, Postmark)"
+    CHAT = "chat", "Chat transcript (Tawk.to or generic JSON)"
 
 
 class Source(models.Model):
@@ -56,7 +63,22 @@ class Source(models.Model):
     secret = models.CharField(
         max_length=255,
         blank=True,
-        help_text="The vendor's own shared secret, where its door is signed.",
+        help_text="The vendor's own shared secret, where its door is signed (Meta app secret, "
+        "HubSpot client secret, Twilio auth token, Typeform secret, Mailgun signing key, "
+        "Postmark basic-auth password, Tawk.to webhook key, Google Ads google_key).",
+    )
+    # During a rotation the vendor may still sign with the old secret for a while.
+    previous_secret = models.CharField(max_length=255, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    verify_token = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Meta: the verify token you type into the app's webhook subscription.",
+    )
+    access_token = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="Meta: a page access token with leads_retrieval, to fetch each lead's answers.",
     )
     default_request_type = models.CharField(max_length=50, blank=True)
     default_campaign = models.CharField(max_length=200, blank=True)
@@ -147,6 +169,8 @@ class Submission(models.Model):
         FAILED = "failed", "Processing failed"
         SPAM = "spam", "Spam (honeypot)"
         REJECTED = "rejected", "Rejected (not authenticated)"
+        DUPLICATE = "duplicate", "Duplicate delivery (vendor retry)"
+        DEFERRED = "deferred", "Waiting for the vendor's data"
 
     source = models.ForeignKey(
         Source, on_delete=models.PROTECT, null=True, related_name="submissions"
@@ -160,6 +184,9 @@ class Submission(models.Model):
     # Door-specific instructions needed to re-read the body later (a CSV import's column map,
     # its outcome column), so that reprocessing gives the same lead as the first run.
     options = models.JSONField(default=dict, blank=True)
+    # The vendor's id of this delivery (Google lead_id, Typeform token, Twilio MessageSid …):
+    # a vendor's retry of a delivery already processed is answered without a second touch.
+    delivery_id = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     errors = models.JSONField(default=dict, blank=True)
     error_detail = models.TextField(blank=True)
@@ -173,7 +200,10 @@ class Submission(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["status", "received_at"])]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["source", "delivery_id"], name="submission_delivery"),
+        ]
 
     def __str__(self) -> str:
         return f"Submission {self.pk} ({self.get_status_display()})"
@@ -183,6 +213,43 @@ class Submission(models.Model):
         if limit is not None:
             raw = raw[:limit]
         return raw.decode("utf-8", errors="replace")
+
+
+class VendorFetch(models.Model):
+    """A lead whose data must be fetched from the vendor (Meta sends only ids), retried with
+    backoff by a django-q2 task; one that gives up stays here, visible and retryable."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        GAVE_UP = "gave_up", "Gave up"
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="vendor_fetches")
+    notification = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="vendor_fetches"
+    )
+    vendor_lead_id = models.CharField(max_length=200)
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    result = models.ForeignKey(
+        Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "vendor_lead_id"], name="vendor_fetch_unique_lead"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} lead {self.vendor_lead_id} ({self.get_status_display()})"
 
 
 class Account(models.Model):

@@ -39,3 +39,28 @@ def lead_for_response(*, lead_id: int) -> Lead:
 def submission_counts_by_status(*, source_id: int) -> dict[str, int]:
     rows = Submission.objects.filter(source_id=source_id).values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
+
+
+# Statuses of a submission that did not become a lead because something was wrong.
+PROBLEM_STATUSES = (
+    Submission.Status.REJECTED,
+    Submission.Status.INVALID,
+    Submission.Status.FAILED,
+)
+
+
+def source_recent_problems(source, limit: int = 5) -> list[Submission]:
+    """A source's latest rejected, invalid or failed deliveries, newest first."""
+    return list(
+        Submission.objects.filter(source=source, status__in=PROBLEM_STATUSES)
+        .only("id", "received_at", "status", "errors", "error_detail")
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
+def submission_problem(submission: Submission) -> str:
+    """One line saying what went wrong with a submission."""
+    if submission.errors:
+        return "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in submission.errors.items())
+    lines = submission.error_detail.strip().splitlines()
+    return lines[-1] if lines else ""

@@ -6,3 +6,13 @@ from intake import services
 def purge_idempotency_keys() -> int:
     """Forget idempotency keys past their retention (INTAKE_IDEMPOTENCY_TTL_HOURS)."""
     return services.idempotency_purge_expired()
+
+
+def vendor_fetch_run(fetch_id: int) -> str:
+    """Fetch one vendor lead's data (Meta Lead Ads) and run it through the pipeline."""
+    return services.vendor_fetch_run(fetch_id)
+
+
+def check_email_deliverability(lead_id: int) -> str:
+    """Look up a new lead's email domain (INTAKE_EMAIL_CHECK_DELIVERABILITY)."""
+    return services.lead_check_deliverability(lead_id)

@@ -222,6 +222,14 @@ INTAKE_DEFAULT_PHONE_REGION = env.str("INTAKE_DEFAULT_PHONE_REGION", default="US
 INTAKE_EMAIL_CHECK_DELIVERABILITY = env.bool("INTAKE_EMAIL_CHECK_DELIVERABILITY", default=False)
 INTAKE_EMAIL_DNS_TIMEOUT = env.float("INTAKE_EMAIL_DNS_TIMEOUT", default=3.0)
 INTAKE_HONEYPOT_FIELD = env.str("INTAKE_HONEYPOT_FIELD", default="hp_website")
+# Vendor webhooks: how old a signed timestamp may be (HubSpot v3, Mailgun), and how long the
+# previous vendor secret keeps working after it is replaced.
+INTAKE_HOOK_MAX_AGE_SECONDS = env.int("INTAKE_HOOK_MAX_AGE_SECONDS", default=300)
+INTAKE_SECRET_ROTATION_HOURS = env.int("INTAKE_SECRET_ROTATION_HOURS", default=72)
+# Meta Graph API, for Lead Ads: the notification carries ids only; answers are fetched.
+META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0")
+VENDOR_HTTP_TIMEOUT = env.float("VENDOR_HTTP_TIMEOUT", default=10.0)
+VENDOR_FETCH_MAX_ATTEMPTS = env.int("VENDOR_FETCH_MAX_ATTEMPTS", default=6)
 # Idempotency keys are kept at least this long (Stripe keeps 24 h).
 INTAKE_IDEMPOTENCY_TTL_HOURS = env.int("INTAKE_IDEMPOTENCY_TTL_HOURS", default=48)
 # A key whose first request has not finished after this long is treated as abandoned.

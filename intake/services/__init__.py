@@ -1,5 +1,6 @@
 """Intake's domain writes. Every door, the admin, commands and tasks call these."""
 
+from intake.services.deliverability import lead_check_deliverability
 from intake.services.idempotency import (
     Claim,
     IdempotencyClaim,
@@ -15,14 +16,23 @@ from intake.services.sources import (
     source_create,
     source_get_by_key,
     source_rotate_key,
+    source_set_secret,
 )
 from intake.services.submissions import (
     headers_for_audit,
+    submission_claim_delivery,
     submission_is_reprocessable,
+    submission_mark_deferred,
     submission_mark_failed,
     submission_mark_invalid,
+    submission_mark_rejected,
     submission_mark_spam,
     submission_store,
+)
+from intake.services.vendor_fetch import (
+    vendor_fetch_retry,
+    vendor_fetch_run,
+    vendor_fetches_create,
 )
 
 __all__ = [
@@ -37,14 +47,22 @@ __all__ = [
     "idempotency_complete",
     "idempotency_purge_expired",
     "idempotency_release",
+    "lead_check_deliverability",
     "leads_merge",
     "source_create",
     "source_get_by_key",
     "source_rotate_key",
+    "source_set_secret",
+    "submission_claim_delivery",
     "submission_ingest",
     "submission_is_reprocessable",
+    "submission_mark_deferred",
     "submission_mark_failed",
     "submission_mark_invalid",
+    "submission_mark_rejected",
     "submission_mark_spam",
     "submission_store",
+    "vendor_fetch_retry",
+    "vendor_fetch_run",
+    "vendor_fetches_create",
 ]

@@ -28,6 +28,7 @@ from intake.models import (
 )
 from intake.quality import run_quality_gate
 from intake.services import hot_path
+from intake.services.deliverability import deliverability_enqueue
 
 # Lead columns the gate's cleaned output fills.
 GATE_COLUMNS = (
@@ -166,15 +167,27 @@ def _build_lead(submission: Submission, fields: dict[str, Any], gate) -> Lead:
         setattr(lead, column, fields.get(column, ""))
     lead.request_type = lead.request_type or source.default_request_type
     lead.utm_campaign = lead.utm_campaign or source.default_campaign
+    lead.is_test = _test_reason(fields, gate) is not None
+    if lead.is_test:
+        lead.flags = {**lead.flags, "test": _test_reason(fields, gate)}
     return lead
+
+
+def _test_reason(fields: dict[str, Any], gate) -> str | None:
+    """Why a lead is a test (stored and flagged, never routed), or None for a real one."""
+    if fields.get("is_test"):
+        return "the sender marked it as a test lead"
+    if "email_reserved_domain" in gate.flags:
+        return "its email is on a domain reserved for testing"
+    return None
 
 
 def _gate(fields: dict[str, Any], scrubbed: list[str]):
     gate = run_quality_gate(
         fields,
         default_region=settings.INTAKE_DEFAULT_PHONE_REGION,
-        check_deliverability=settings.INTAKE_EMAIL_CHECK_DELIVERABILITY,
-        dns_timeout=settings.INTAKE_EMAIL_DNS_TIMEOUT,
+        # DNS lookups can take seconds: they run in a task after commit (deliverability.py).
+        check_deliverability=False,
     )
     if scrubbed:
         gate.flags.setdefault(
@@ -363,6 +376,7 @@ def submission_ingest(*, submission: Submission, actor=None) -> IngestResult:
                 )
             hot_path.events_insert(events)
             status = Submission.Status.PROCESSED
+            deliverability_enqueue(lead)
         _submission_done(submission, status=status, lead=lead)
     return IngestResult(submission=submission, lead=lead, created=created, merged=not created)
 

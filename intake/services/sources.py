@@ -1,5 +1,8 @@
 """Sources and API tokens: creation and key rotation. Keys are shown once and stored hashed."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +29,8 @@ def source_create(
     default_campaign: str = "",
     field_map: dict | None = None,
     thank_you_url: str = "",
+    verify_token: str = "",
+    access_token: str = "",
 ) -> tuple[Source, str]:
     """Create a source; return it with its API key, which is never retrievable again."""
     source = Source(
@@ -37,6 +42,8 @@ def source_create(
         default_campaign=default_campaign,
         field_map=field_map or {},
         thank_you_url=thank_you_url,
+        verify_token=verify_token,
+        access_token=access_token,
     )
     raw_key = source.set_api_key()
     source.full_clean()
@@ -49,6 +56,23 @@ def source_rotate_key(*, source: Source) -> str:
     raw_key = source.set_api_key()
     source.save(update_fields=["api_key_hash", "api_key_hint", "api_key_rotated_at"])
     return raw_key
+
+
+def source_set_secret(*, source: Source, secret: str, grace_hours: int | None = None) -> None:
+    """Replace a source's vendor secret. The old one keeps verifying deliveries for
+    `grace_hours` (INTAKE_SECRET_ROTATION_HOURS by default), because a vendor switches to the
+    new secret on its own schedule; two are valid at once, never more."""
+    if secret == source.secret:
+        return
+    hours = settings.INTAKE_SECRET_ROTATION_HOURS if grace_hours is None else grace_hours
+    if source.secret and hours > 0:
+        source.previous_secret = source.secret
+        source.previous_secret_expires_at = timezone.now() + timedelta(hours=hours)
+    else:
+        source.previous_secret = ""
+        source.previous_secret_expires_at = None
+    source.secret = secret
+    source.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
 
 
 def source_get_by_key(raw_key: str) -> Source | None:

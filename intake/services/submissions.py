@@ -9,7 +9,13 @@ from intake.fields import clean_text
 from intake.models import Source, Submission
 
 # Never stored: credentials a replayed or leaked submission must not carry.
-SECRET_HEADERS = {"authorization", "cookie", "proxy-authorization", "x-api-key"}
+SECRET_HEADERS = {
+    "authorization",
+    "cookie",
+    "proxy-authorization",
+    "x-api-key",
+    "x-webhook-secret",
+}
 MAX_HEADERS = 50
 MAX_HEADER_LENGTH = 1000
 
@@ -39,6 +45,7 @@ def submission_store(
     status: str = Submission.Status.RECEIVED,
     error_detail: str = "",
     received_at=None,
+    delivery_id: str = "",
 ) -> Submission:
     """Store a raw submission in a transaction of its own, so it survives whatever comes next."""
     with transaction.atomic(durable=True):
@@ -53,6 +60,7 @@ def submission_store(
             status=status,
             error_detail=error_detail,
             received_at=received_at or timezone.now(),
+            delivery_id=delivery_id[:200],
         )
 
 
@@ -94,3 +102,51 @@ def submission_is_reprocessable(submission: Submission) -> bool:
         )
         and submission.source_id is not None
     )
+
+
+def submission_mark_rejected(*, submission: Submission, reason: str) -> None:
+    """Keep a delivery that failed verification for audit; it is never parsed or trusted."""
+    submission.status = Submission.Status.REJECTED
+    submission.error_detail = reason[:2000]
+    submission.processed_at = timezone.now()
+    submission.save(update_fields=["status", "error_detail", "processed_at"])
+
+
+def submission_claim_delivery(*, submission: Submission, delivery_id: str) -> Submission | None:
+    """Record the vendor's delivery id; return the earlier submission of this source that
+    already handled the same delivery (a vendor retry), marking this one a duplicate of it."""
+    delivery_id = delivery_id[:200]
+    if not delivery_id:
+        return None
+    submission.delivery_id = delivery_id
+    earlier = (
+        Submission.objects.filter(source_id=submission.source_id, delivery_id=delivery_id)
+        .exclude(pk=submission.pk)
+        .filter(
+            status__in=(
+                Submission.Status.PROCESSED,
+                Submission.Status.MERGED,
+                Submission.Status.DEFERRED,
+                Submission.Status.DUPLICATE,
+            )
+        )
+        .order_by("received_at", "pk")
+        .first()
+    )
+    fields = ["delivery_id"]
+    if earlier is not None:
+        submission.status = Submission.Status.DUPLICATE
+        submission.lead_id = earlier.lead_id
+        submission.processed_at = timezone.now()
+        submission.error_detail = f"retry of submission {earlier.pk}"
+        fields += ["status", "lead", "processed_at", "error_detail"]
+    submission.save(update_fields=fields)
+    return earlier
+
+
+def submission_mark_deferred(*, submission: Submission, detail: str) -> None:
+    """The delivery names leads whose data a background task fetches from the vendor."""
+    submission.status = Submission.Status.DEFERRED
+    submission.error_detail = detail[:2000]
+    submission.processed_at = timezone.now()
+    submission.save(update_fields=["status", "error_detail", "processed_at"])

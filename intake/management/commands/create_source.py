@@ -3,7 +3,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from intake import services
+from intake.hooks import get_hook
 from intake.models import Adapter, Channel
+
+# The adapter a channel's source uses when --adapter is not given.
+DEFAULT_ADAPTER = {
+    Channel.WEB: Adapter.FORM,
+    Channel.EMAIL: Adapter.EMAIL,
+    Channel.CHAT: Adapter.CHAT,
+    Channel.SMS: Adapter.TWILIO_SMS,
+}
 
 
 class Command(BaseCommand):
@@ -14,25 +23,31 @@ class Command(BaseCommand):
         parser.add_argument("--channel", choices=Channel.values, default=Channel.API)
         parser.add_argument("--adapter", choices=Adapter.values, default=None)
         parser.add_argument("--secret", default="", help="The vendor's own shared secret.")
+        parser.add_argument(
+            "--verify-token", default="", help="Meta: the subscription's verify token."
+        )
+        parser.add_argument(
+            "--access-token", default="", help="Meta: a page access token (leads_retrieval)."
+        )
         parser.add_argument("--request-type", default="", help="Default request type.")
         parser.add_argument("--campaign", default="", help="Default campaign.")
         parser.add_argument(
             "--base-url", default="http://localhost:8000", help="For the printed URLs."
         )
 
-    def handle(
-        self, *args, name, channel, adapter, secret, request_type, campaign, base_url, **options
-    ):
+    def handle(self, *args, name, channel, adapter, secret, base_url, **options):
         if adapter is None:
-            adapter = Adapter.FORM if channel == Channel.WEB else Adapter.API
+            adapter = DEFAULT_ADAPTER.get(channel, Adapter.API)
         try:
             source, raw_key = services.source_create(
                 name=name,
                 channel=channel,
                 adapter=adapter,
                 secret=secret,
-                default_request_type=request_type,
-                default_campaign=campaign,
+                default_request_type=options["request_type"],
+                default_campaign=options["campaign"],
+                verify_token=options["verify_token"],
+                access_token=options["access_token"],
             )
         except ValidationError as exc:
             raise CommandError(
@@ -50,4 +65,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Form URL: {base}{reverse('intake:form-submit', args=[source.public_id])}"
         )
-        self.stdout.write(f"Webhook:  {base}/hooks/{source.adapter}/{source.public_id}/")
+        hook = get_hook(source.adapter)
+        if hook is not None:
+            self.stdout.write(f"Webhook:  POST {base}/hooks/{source.adapter}/{source.public_id}/")
+            self.stdout.write(f"          signed with {hook.signing_help}")
+            if not secret and source.adapter != Adapter.FORM:
+                self.stderr.write(
+                    "Warning: no --secret given; every delivery to this webhook will be "
+                    "rejected until the vendor's secret is set in the admin."
+                )

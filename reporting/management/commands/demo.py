@@ -100,6 +100,13 @@ MESSAGES = {
 CAMPAIGNS = ["spring-home", "auto-bundle", "brand-search", ""]
 
 
+# (name, adapter, secret) of the demo's vendor webhook sources.
+VENDOR_SOURCES = [
+    ("Google Ads lead form", Adapter.GOOGLE_ADS, "demo-google-key"),
+    ("Typeform quote form", Adapter.TYPEFORM, "demo-typeform-secret"),
+]
+
+
 class Command(BaseCommand):
     help = "Load the demo organisation: users, sources (keys printed), and recent leads."
 
@@ -112,6 +119,7 @@ class Command(BaseCommand):
     def handle(self, *args, leads, weeks, seed, base_url, **options):
         self._users()
         sources = self._sources(base_url.rstrip("/"))
+        self._vendor_sources(base_url.rstrip("/"))
         if Lead.objects.filter(source__in=sources).exists():
             self.stdout.write("Demo leads already loaded; leaving them as they are.")
         else:
@@ -171,6 +179,18 @@ class Command(BaseCommand):
             if adapter == Adapter.FORM:
                 self.stdout.write(f"  {'':28} form {form_url}")
         return sources
+
+    def _vendor_sources(self, base_url: str) -> None:
+        """Vendor webhook sources with demo secrets, to point a vendor's test tool at."""
+        self.stdout.write("Vendor webhooks (demo secrets; set real ones in the admin):")
+        for name, adapter, secret in VENDOR_SOURCES:
+            source = Source.objects.filter(name=name).first()
+            if source is None:
+                source, _ = services.source_create(
+                    name=name, channel=Channel.VENDOR, adapter=adapter, secret=secret
+                )
+            url = f"{base_url}/hooks/{source.adapter}/{source.public_id}/"
+            self.stdout.write(f"  {name:28} {url}  secret {source.secret}")
 
     def _leads(self, sources: list[Source], *, count: int, weeks: int, rng: random.Random) -> None:
         now = timezone.now()

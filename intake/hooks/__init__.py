@@ -1,0 +1,31 @@
+"""Vendor doors: one adapter per vendor at POST /hooks/<adapter>/<source public id>/."""
+
+from importlib import import_module
+
+from intake.hooks.base import HookAdapter, HookRejected
+from intake.models import Adapter
+
+# Adapter name -> module defining ADAPTER (an instance of HookAdapter).
+_MODULES = {
+    Adapter.API: "intake.hooks.api",
+    Adapter.GOOGLE_ADS: "intake.hooks.google_ads",
+    Adapter.META: "intake.hooks.meta",
+    Adapter.HUBSPOT: "intake.hooks.hubspot",
+    Adapter.TYPEFORM: "intake.hooks.typeform",
+    Adapter.TWILIO_SMS: "intake.hooks.twilio_sms",
+    Adapter.EMAIL: "intake.hooks.email",
+    Adapter.CHAT: "intake.hooks.chat",
+    Adapter.FORM: "intake.hooks.form",
+}
+
+
+def get_hook(name: str) -> HookAdapter | None:
+    module = _MODULES.get(name)
+    return import_module(module).ADAPTER if module else None
+
+
+def hook_names() -> list[str]:
+    return list(_MODULES)
+
+
+__all__ = ["HookAdapter", "HookRejected", "get_hook", "hook_names"]

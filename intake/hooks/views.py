@@ -1,0 +1,81 @@
+"""POST /hooks/<adapter>/<source public id>/: every vendor door, one sequence.
+
+1. The source must exist, be active and use this adapter (else 404: the URL is the credential
+   for unsigned vendors, so it reveals nothing).
+2. The raw request is stored before anything reads it (413 and 429 come first, as JSON).
+3. The adapter verifies it the way the vendor signs; a failure keeps the submission as
+   rejected and answers 401.
+4. A vendor's retry of a delivery already handled is answered as before, without a new touch.
+5. Deferred adapters (Meta) queue background fetches; others run the pipeline in the request
+   and answer the way the vendor expects.
+"""
+
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from intake import services
+from intake.api.throttling import source_rate_check
+from intake.doors import PayloadTooLarge, read_body, store_request
+from intake.hooks import HookRejected, get_hook
+from intake.models import Door, Source
+from leadrouter import pipeline
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def hook_receive(request, adapter: str, public_id):
+    hook = get_hook(adapter)
+    source = Source.objects.filter(public_id=public_id, adapter=adapter, is_active=True).first()
+    if hook is None or source is None:
+        raise Http404("No active source takes this adapter at this URL.")
+    if request.method == "GET":
+        return hook.handshake(request, source)
+    try:
+        body = read_body(request)
+    except PayloadTooLarge as exc:
+        return JsonResponse({"errors": {"body": [str(exc)]}}, status=413)
+    allowed, wait = source_rate_check(source)
+    if not allowed:
+        response = JsonResponse({"errors": {"detail": ["Too many deliveries."]}}, status=429)
+        response["Retry-After"] = str(int(wait) + 1)
+        return response
+
+    submission = store_request(
+        request, source=source, door=Door.HOOK, body=body, options={"adapter": adapter}
+    )
+    try:
+        hook.verify(request, body, source)
+    except HookRejected as exc:
+        services.submission_mark_rejected(submission=submission, reason=exc.reason)
+        return hook.rejected(exc)
+
+    earlier = services.submission_claim_delivery(
+        submission=submission, delivery_id=_safe_delivery_id(hook, submission)
+    )
+    if earlier is not None:
+        return hook.accepted(submission, earlier.lead_id, created=False)
+    if hook.deferred:
+        try:
+            return hook.defer(submission)
+        except HookRejected as exc:
+            services.submission_mark_invalid(
+                submission=submission, errors={exc.field: [exc.reason]}
+            )
+            return hook.rejected(exc)
+
+    result = pipeline.process_submission(submission)
+    if result.errors:
+        return hook.invalid(submission, result.errors)
+    return hook.accepted(
+        submission, result.lead.pk if result.lead else None, created=bool(result.created)
+    )
+
+
+def _safe_delivery_id(hook, submission) -> str:
+    # The id is read from an unparsed body; a body too broken to name one is parsed (and
+    # refused with its reasons) by the pipeline, not here.
+    try:
+        return hook.delivery_id(submission) or ""
+    except Exception:  # any unreadable body simply has no delivery id
+        return ""
