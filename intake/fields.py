@@ -274,9 +274,16 @@ def validate_lead_fields(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[
     if extra and "attributes" in cleaned:
         cleaned["attributes"].update(_validate_attribute_object(extra, "attributes", 1, errors))
 
-    if not errors and not any(cleaned.get(name) for name in IDENTIFYING_FIELDS):
+    # A row with only other fields (an imported history row of answers, a chat with no
+    # contact details) is still a lead: kept, and flagged uncontactable by the gate.
+    if (
+        not errors
+        and not any(cleaned.get(name) for name in IDENTIFYING_FIELDS)
+        and not cleaned.get("attributes")
+    ):
         errors["non_field_errors"] = [
-            "the lead has no name, email, phone, company or message: nothing identifies a person"
+            "the lead is empty: no name, email, phone, company, message or other field — "
+            "nothing identifies a person"
         ]
     if errors:
         raise LeadFieldErrors(errors)

@@ -257,6 +257,9 @@ class Account(models.Model):
 
     domain = models.CharField(max_length=253, unique=True)
     name = models.CharField(max_length=200, blank=True)
+    is_strategic = models.BooleanField(
+        default=False, help_text="Leads from a strategic account always go to human review."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -432,6 +435,8 @@ class LeadEvent(models.Model):
         LINKED = "linked", "Linked to a known contact"
         STATUS = "status", "Status changed"
         NOTE = "note", "Note"
+        QUALIFIED = "qualified", "Qualified"
+        REVIEW = "review", "Human review"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

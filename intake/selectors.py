@@ -11,7 +11,7 @@ def lead_visible_to(user) -> LeadQuerySet:
 
     Reps see the leads they own once routing assigns owners; a user who owns nothing sees nothing.
     """
-    leads = Lead.objects.select_related("source")
+    leads = Lead.objects.select_related("source", "qualification")
     if not user.is_authenticated or not user.is_active:
         return leads.none()
     if user.is_staff or user.has_perm("intake.view_lead"):

@@ -1,9 +1,9 @@
 """The order of the steps a lead goes through, in exactly one place.
 
 Every door stores its submission first (`intake.services.submission_store`) and then calls
-`process_submission`. Each app's services do their one step without knowing the next.
-Qualification and routing join this sequence in their own issues; until then a lead stops
-after intake with `qualification` and `routing` empty.
+`process_submission`. Each app's services do their one step without knowing the next:
+intake (parse, gate, dedup) → qualification (signals, models, review) → routing (its own issue;
+until it exists a lead stops after qualification with `routing` empty).
 """
 
 import logging
@@ -12,7 +12,8 @@ import traceback
 from intake import services as intake_services
 from intake.adapters import SpamSubmission
 from intake.fields import LeadFieldErrors
-from intake.models import Submission
+from intake.models import Lead, LeadEvent, Submission
+from qualification import services as qualification_services
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +25,12 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
     2. Invalid input marks the submission invalid with field-by-field reasons.
     3. An unexpected error marks it failed with the traceback; it stays reprocessable and the
        caller answers without a 500 (the submission is safe either way).
+    4. A new lead (not a historical import) is qualified; one held for review waits there.
     """
     if not isinstance(submission, Submission):
         submission = Submission.objects.select_related("source").get(pk=submission)
     try:
-        return intake_services.submission_ingest(submission=submission, actor=actor)
+        result = intake_services.submission_ingest(submission=submission, actor=actor)
     except SpamSubmission:
         intake_services.submission_mark_spam(submission=submission)
         return intake_services.IngestResult(submission=submission, spam=True)
@@ -43,3 +45,21 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
             submission=submission, error_detail=traceback.format_exc()
         )
         return intake_services.IngestResult(submission=submission, failed=True)
+    if result.created and not result.lead.is_historical:
+        qualify_lead(result.lead, actor=actor)
+    return result
+
+
+def qualify_lead(lead: Lead, *, actor=None, replace: bool = False) -> None:
+    """Qualify a new lead. A failure here never loses the lead: it stays stored, the error
+    is on its timeline, and `manage.py qualify_leads` runs it again."""
+    try:
+        qualification_services.lead_qualify(lead, actor=actor, replace=replace)
+    except Exception:
+        logger.exception("Qualifying lead %s failed; the lead is kept", lead.pk)
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.QUALIFIED,
+            message="Qualification failed; the lead is kept unqualified and will be retried",
+            data={"error": traceback.format_exc()[-2000:]},
+        )

@@ -230,6 +230,12 @@ INTAKE_SECRET_ROTATION_HOURS = env.int("INTAKE_SECRET_ROTATION_HOURS", default=7
 META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0")
 VENDOR_HTTP_TIMEOUT = env.float("VENDOR_HTTP_TIMEOUT", default=10.0)
 VENDOR_FETCH_MAX_ATTEMPTS = env.int("VENDOR_FETCH_MAX_ATTEMPTS", default=6)
+
+# Optional LLM extractor for qualification (OpenAI-compatible chat completions); empty URL = off.
+QUALIFICATION_LLM_URL = env.str("QUALIFICATION_LLM_URL", default="")
+QUALIFICATION_LLM_MODEL = env.str("QUALIFICATION_LLM_MODEL", default="")
+QUALIFICATION_LLM_API_KEY = env.str("QUALIFICATION_LLM_API_KEY", default="")
+QUALIFICATION_LLM_TIMEOUT = env.float("QUALIFICATION_LLM_TIMEOUT", default=10.0)
 # Idempotency keys are kept at least this long (Stripe keeps 24 h).
 INTAKE_IDEMPOTENCY_TTL_HOURS = env.int("INTAKE_IDEMPOTENCY_TTL_HOURS", default=48)
 # A key whose first request has not finished after this long is treated as abandoned.

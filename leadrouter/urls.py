@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/v1/", include("intake.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("qualification.urls")),
     path("", include("intake.hooks.urls")),
     path("", include("intake.urls")),
 ]

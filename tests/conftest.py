@@ -1,4 +1,6 @@
 import json
+import os
+import shutil
 
 import pytest
 from django.core.cache import cache
@@ -66,3 +68,29 @@ def post_lead(client, payload, **headers):
         content_type=headers.pop("content_type", "application/json"),
         **headers,
     )
+
+
+# bin/test installs Debian's chromium when it is missing; browser tests never skip.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def page(live_server):
+    """A Playwright page in Debian's chromium (never a downloaded browser)."""
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop; the ORM calls in these tests are synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+        # ORM calls made while Playwright's loop runs use their own connection (Django keeps
+        # connections per context); close it, or PostgreSQL cannot drop the test database.
+        connections.close_all()

@@ -1,35 +1,8 @@
 """Real-browser tests: Debian's chromium driven by Playwright (no browser download)."""
 
-import os
-import shutil
-
 import pytest
-from django.db import connections
 
 from intake.models import Adapter, Channel, Lead
-
-# bin/test installs Debian's chromium when it is missing; these tests never skip.
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture
-def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop; the ORM calls in these tests are synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-        # ORM calls made while Playwright's loop runs use their own connection (Django keeps
-        # connections per context); close it, or PostgreSQL cannot drop the test database.
-        connections.close_all()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -40,6 +40,12 @@ class QualificationSerializer(serializers.Serializer):
     confidence = serializers.FloatField(min_value=0, max_value=1)
     needs_review = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.CharField())
+    # Extensions of the contract: where each reason came from and how much it weighed.
+    reason_details = serializers.ListField(child=serializers.DictField())
+    score_source = serializers.CharField(help_text="model (trained) or rules (before a model)")
+    conversion_probability = serializers.FloatField(allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField())
+    summary = serializers.CharField()
 
 
 class RoutingSerializer(serializers.Serializer):
@@ -106,7 +112,24 @@ class LeadSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(QualificationSerializer(allow_null=True))
     def get_qualification(self, lead: Lead) -> dict | None:
-        return None
+        # The reverse side of qualification's one-to-one: intake never imports that app.
+        qualification = getattr(lead, "qualification", None)
+        if qualification is None:
+            return None
+        return {
+            "score": qualification.score,
+            "tier": qualification.tier,
+            "urgency": qualification.urgency,
+            "request_type": qualification.request_type,
+            "confidence": qualification.confidence,
+            "needs_review": qualification.needs_review,
+            "reasons": [reason["text"] for reason in qualification.reasons],
+            "reason_details": qualification.reasons,
+            "score_source": qualification.score_source,
+            "conversion_probability": qualification.conversion_probability,
+            "tags": qualification.tags,
+            "summary": qualification.summary,
+        }
 
     @extend_schema_field(RoutingSerializer(allow_null=True))
     def get_routing(self, lead: Lead) -> dict | None:

@@ -55,7 +55,9 @@ def test_the_detail_has_flags_checks_and_the_timeline(manager, leads):
 
     assert body["checks"]["email"]["is_valid"] is True
     assert [event["kind"] for event in body["events"]][:2] == ["received", "verified"]
-    assert body["routing"] is None and body["qualification"] is None
+    assert body["routing"] is None
+    assert 0 <= body["qualification"]["score"] <= 100
+    assert "qualified" in [event["kind"] for event in body["events"]]
 
 
 def test_a_rep_without_leads_sees_none_and_gets_404_for_others(rep, leads):

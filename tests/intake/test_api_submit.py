@@ -15,6 +15,7 @@ GOOD_LEAD = {
     "phone": "(512) 555-0134 ext. 12",
     "postal_code": "78701",
     "message": "Need a quote for home insurance",
+    "request_type": "home",
     "utm_source": "google",
     "utm_campaign": "spring-home",
     "landing_page": "https://agency.example.net/quote",
@@ -30,7 +31,12 @@ def test_it_creates_a_lead_with_the_contract_shape(api, source):
     body = response.json()
     for field in ("id", "status", "owner", "merged_into", "qualification", "routing"):
         assert field in body
-    assert body["qualification"] is None and body["routing"] is None and body["owner"] is None
+    assert body["routing"] is None and body["owner"] is None  # until routing exists
+    qualification = body["qualification"]
+    for field in ("score", "tier", "urgency", "request_type", "confidence", "needs_review"):
+        assert field in qualification
+    assert 0 <= qualification["score"] <= 100 and 0 <= qualification["confidence"] <= 1
+    assert all(isinstance(reason, str) for reason in qualification["reasons"])
     assert body["status"] == "new"
     assert body["first_name"] == "Maria" and body["last_name"] == "Garcia"
     assert body["email_normalized"] == "Maria.Garcia@gmail.com"

@@ -18,6 +18,8 @@ from django.utils import timezone
 from intake import services
 from intake.models import Adapter, Channel, Door, Lead, Source
 from leadrouter import pipeline
+from qualification import services as qualification_services
+from qualification.models import ModelVersion, Signal
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the laptop demo only
 SOURCES = [
@@ -95,6 +97,7 @@ MESSAGES = {
     "support": [
         "Question about my existing policy renewal.",
         "Need a copy of my declarations page.",
+        "My attorney asked me to request the full claim file.",
     ],
 }
 CAMPAIGNS = ["spring-home", "auto-bundle", "brand-search", ""]
@@ -104,6 +107,28 @@ CAMPAIGNS = ["spring-home", "auto-bundle", "brand-search", ""]
 VENDOR_SOURCES = [
     ("Google Ads lead form", Adapter.GOOGLE_ADS, "demo-google-key"),
     ("Typeform quote form", Adapter.TYPEFORM, "demo-typeform-secret"),
+]
+
+
+HISTORY_SOURCE = "Past leads (CSV import)"
+HISTORY_ROWS = 400
+# (name, condition, effects) of the demo's manager-written signals.
+DEMO_SIGNALS = [
+    (
+        "Emergency words",
+        {"field": "message", "op": "contains_any", "value": ["urgent", "today", "leaking"]},
+        {"set_urgency": "urgent", "score_delta": 10},
+    ),
+    (
+        "Mentions a lawyer",
+        {"field": "message", "op": "contains_any", "value": ["lawyer", "attorney", "lawsuit"]},
+        {"send_to_review": True, "review_reason": "mentions a lawyer"},
+    ),
+    (
+        "Big budget",
+        {"field": "attributes.budget", "op": "gte", "value": 10000},
+        {"score_delta": 10, "add_tag": "big-budget"},
+    ),
 ]
 
 
@@ -120,6 +145,8 @@ class Command(BaseCommand):
         self._users()
         sources = self._sources(base_url.rstrip("/"))
         self._vendor_sources(base_url.rstrip("/"))
+        self._signals()
+        self._history(rng=random.Random(seed + 1))
         if Lead.objects.filter(source__in=sources).exists():
             self.stdout.write("Demo leads already loaded; leaving them as they are.")
         else:
@@ -145,6 +172,7 @@ class Command(BaseCommand):
             | Permission.objects.filter(
                 codename__in=["add_lead", "change_lead", "add_source", "change_source"]
             )
+            | Permission.objects.filter(content_type__app_label="qualification")
         )
         manager, created = User.objects.get_or_create(
             username="manager",
@@ -191,6 +219,49 @@ class Command(BaseCommand):
                 )
             url = f"{base_url}/hooks/{source.adapter}/{source.public_id}/"
             self.stdout.write(f"  {name:28} {url}  secret {source.secret}")
+
+    def _signals(self) -> None:
+        for name, condition, effects in DEMO_SIGNALS:
+            Signal.objects.get_or_create(name=name, defaults={"condition": condition, **effects})
+
+    def _history(self, *, rng: random.Random) -> None:
+        """A year of closed leads with outcomes, as a CSV import with --outcome would bring,
+        then the models trained on them: the demo's new leads are scored by a real model."""
+        source = Source.objects.filter(name=HISTORY_SOURCE).first()
+        if source is None:
+            source, _ = services.source_create(
+                name=HISTORY_SOURCE, channel=Channel.MANUAL, adapter=Adapter.CSV
+            )
+        if not Lead.objects.filter(source=source).exists():
+            now = timezone.now()
+            for index in range(HISTORY_ROWS):
+                request_type = rng.choice(list(MESSAGES))
+                budget = rng.choice([500, 1500, 5000, 20000])
+                homeowner = rng.random() < 0.6
+                referred = rng.random() < 0.25
+                odds = 0.08 + 0.35 * (budget >= 5000) + 0.2 * homeowner + 0.25 * referred
+                row = {
+                    **self._person(rng, 10_000 + index),
+                    "message": rng.choice(MESSAGES[request_type]),
+                    "request_type": request_type,
+                    "budget": str(budget),
+                    "homeowner": "yes" if homeowner else "no",
+                    "referred": "yes" if referred else "no",
+                    "Converted": "1" if rng.random() < odds else "0",
+                }
+                submission = services.submission_store(
+                    source=source,
+                    door=Door.CSV,
+                    body=json.dumps(row).encode(),
+                    content_type="application/json",
+                    options={"outcome_column": "Converted"},
+                    received_at=now - timedelta(days=400 - index * 360 // HISTORY_ROWS),
+                )
+                pipeline.process_submission(submission)
+            self.stdout.write(f"Demo history: {HISTORY_ROWS} closed leads with outcomes.")
+        if not ModelVersion.objects.filter(is_active=True).exists():
+            for result in qualification_services.models_train():
+                self.stdout.write(f"  model {result.kind}: {result.note}")
 
     def _leads(self, sources: list[Source], *, count: int, weeks: int, rng: random.Random) -> None:
         now = timezone.now()

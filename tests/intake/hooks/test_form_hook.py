@@ -215,13 +215,13 @@ def test_a_gravity_forms_entry_is_read_through_the_sources_field_map(client, hoo
     assert Submission.objects.get().delivery_id == "12-345"
 
 
-def test_a_gravity_entry_without_a_field_map_is_400_saying_nothing_identifies_a_person(
-    client, form
-):
+def test_a_gravity_entry_without_a_field_map_is_kept_with_its_answers_and_flagged(client, form):
     response = post_hook(client, form, as_json(gravity_entry()))
 
-    assert response.status_code == 400
-    assert "non_field_errors" in response.json()["errors"]
+    assert response.status_code == 201
+    lead = Lead.objects.get()
+    assert "uncontactable" in lead.flags  # the answers wait for a field map, not lost
+    assert {"1.3", "1.6", "4.5"} <= set(lead.attributes)
 
 
 def test_a_gravity_entry_marked_spam_is_kept_as_spam(client, hook_source):

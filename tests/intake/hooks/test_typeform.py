@@ -239,18 +239,17 @@ def test_an_unexpected_shape_is_400_naming_the_field_and_kept_invalid(
     assert Submission.objects.get().status == Submission.Status.INVALID
 
 
-def test_a_response_with_no_contact_answer_is_400_saying_nothing_identifies_a_person(
-    client, typeform
-):
+def test_a_response_with_no_contact_answer_is_kept_and_flagged_uncontactable(client, typeform):
     body = response_body(
         [question("q1", "Rate us", kind="rating")],
         [{"type": "number", "number": 4, "field": {"id": "q1"}}],
     )
     response = post(client, typeform, body)
 
-    assert response.status_code == 400
-    assert "non_field_errors" in response.json()["errors"]
-    assert Submission.objects.get().status == Submission.Status.INVALID
+    assert response.status_code == 201
+    lead = Lead.objects.get()
+    assert lead.attributes["Rate us"] == 4
+    assert "uncontactable" in lead.flags
 
 
 def test_a_partial_response_and_its_completed_response_are_two_touches_on_one_lead(

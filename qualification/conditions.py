@@ -1,0 +1,924 @@
+"""The condition language of signals: JSON rules that managers write in the admin.
+
+A condition is a tree of plain JSON:
+
+    {"all": [cond, ...]}   {"any": [cond, ...]}   {"not": cond}
+    {"field": "message", "op": "contains_any", "value": ["lawyer", "attorney"]}
+
+`validate(spec, allowed_fields)` lists every problem with its location (``all[1].op: ...``) so
+the admin form can show them all at once. `compile_condition(spec)` turns a valid spec into a
+tree of small objects with the expensive parts (keyword patterns, regexes, number parsing of
+the expected values) prepared once, so that evaluating many signals per lead stays cheap.
+`Condition.matches(lead_values)` answers a `Match` that explains in words what matched (shown
+in the lead's reasons), or None. Evaluation never raises on lead data: a value of the wrong
+type simply does not match.
+
+Lead values are a mapping keyed by field name; attributes are a nested dict under
+``"attributes"`` and flags a dict (code -> reason) under ``"flags"``. A path such as
+``attributes.budget`` is first looked up as a flat key (``lead_values["attributes.budget"]``),
+then by walking the nested mappings (``lead_values["attributes"]["budget"]``).
+
+Text is compared folded: case-insensitive and without accents ("Urgência" equals "urgencia").
+Keywords match whole words ("car" does not match "care") and a phrase matches across any run
+of whitespace. Text operators read at most the first 10 000 characters of a value, which bounds
+the cost of a signal whatever a lead sends.
+
+Numbers: JSON numbers, and strings that read as one number, optionally signed, with one
+currency sign ($ € £ ¥) before or after, comma thousands separators in groups of three and a
+dot for decimals: "5000", "$5,000", "5,000.50 €", "-3", "0.125", "1234.567" are numbers;
+"5.000" and "12.500" (a dot then exactly three digits after one to three digits: a decimal or
+a European thousands separator?), "1,5", "5k", "7 500", "USD 5000" and booleans are not. A
+wrong number routes a lead wrongly, where no number only fails to match.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+TEXT_LIMIT = 10_000
+MAX_DEPTH = 10
+MAX_LEAVES = 200
+MAX_REGEX_LENGTH = 300
+MAX_WORDS = 500
+MAX_WORD_LENGTH = 200
+MAX_LIST = 1000
+
+TEXT_OPS = ("contains_any", "contains_all", "regex", "starts_with")
+VALUE_OPS = ("equals", "in", "not_in")
+NUMBER_OPS = ("gt", "gte", "lt", "lte", "between")
+PRESENCE_OPS = ("is_empty", "is_not_empty")
+OPERATORS = (*TEXT_OPS, *VALUE_OPS, *NUMBER_OPS, *PRESENCE_OPS, "has_flag")
+
+COMPOSITES = ("all", "any", "not")
+LEAF_KEYS = ("field", "op", "value")
+
+_COMPARISON_SIGNS = {"gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
+_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+_TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
+_FALSE_WORDS = frozenset({"false", "no", "n", "0", "off"})
+
+
+class InvalidCondition(ValueError):
+    """A spec that cannot be compiled; `problems` lists what `validate` found."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What matched, in words: one part per leaf condition that took part in the match."""
+
+    parts: tuple[str, ...]
+
+    @property
+    def explanation(self) -> str:
+        return "; ".join(self.parts)
+
+    def __str__(self) -> str:
+        return self.explanation
+
+
+# ---------------------------------------------------------------------------------------------
+# Values: folding text, reading numbers, finding a path in the lead.
+
+# Letters that Unicode does not decompose into a base letter and an accent.
+_EXTRA_FOLDS = str.maketrans(
+    {"ø": "o", "đ": "d", "ł": "l", "ħ": "h", "\u0131": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
+@lru_cache(maxsize=256)
+def fold(text: str) -> str:
+    """Lowercase without accents. Cached: every signal of a lead folds the same message."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold().translate(_EXTRA_FOLDS)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+_NUMBER_RE = re.compile(
+    r"(?P<sign>[+-]?)\s*(?P<pre>[$€£¥]?)\s*"
+    r"(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?P<frac>\.[0-9]+)?"
+    r"\s*(?P<post>[$€£¥]?)"
+)
+
+# "5.000" is five thousand in much of Europe and five elsewhere: refuse to guess.
+_AMBIGUOUS_DOT = re.compile(r"[1-9][0-9]{0,2}\.[0-9]{3}")
+
+
+def to_number(value: Any) -> float | None:
+    """The number a lead value stands for, or None (see the module docstring for the rules)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if not isinstance(value, str) or len(value) > 50:
+        return None
+    found = _NUMBER_RE.fullmatch(value.strip())
+    if found is None or (found["pre"] and found["post"]):
+        return None
+    if "," not in found["int"] and _AMBIGUOUS_DOT.fullmatch(found["int"] + (found["frac"] or "")):
+        return None
+    number = float(found["int"].replace(",", "") + (found["frac"] or ""))
+    return -number if found["sign"] == "-" else number
+
+
+def _format_number(number: float) -> str:
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:g}"
+
+
+_MISSING = object()
+
+
+def _lookup(values: Mapping[str, Any], path: str) -> Any:
+    try:
+        if path in values:
+            return values[path]
+        if "." not in path:
+            return _MISSING
+        current: Any = values
+        for part in path.split("."):
+            if not isinstance(current, Mapping) or part not in current:
+                return _MISSING
+            current = current[part]
+        return current
+    except Exception:  # a lead's odd mapping must never break routing
+        return _MISSING
+
+
+def _as_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value[:TEXT_LIMIT]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _format_number(float(value)) if math.isfinite(value) else None
+    return None
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """A lead value as it appears in an explanation: short, quoted when it is text."""
+    if isinstance(value, str):
+        text = _squash(value)
+        if len(text) > limit:
+            text = text[: limit - 1] + "…"
+        return json.dumps(text, ensure_ascii=False)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = to_number(value)
+        return _format_number(number) if number is not None else str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)[:limit]
+
+
+def _is_empty(value: Any) -> bool:
+    if value is _MISSING or value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, Mapping | list | tuple | set | frozenset):
+        return len(value) == 0
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Regex safety: a basic guard against patterns that backtrack exponentially.
+
+_UNBOUNDED_BRACES = re.compile(r"\{\s*\d*\s*,\s*\}")
+_REPEAT_BRACES = re.compile(r"\{\s*(\d*)\s*(?:,\s*(\d*)\s*)?\}")
+
+
+def _quantifier_at(pattern: str, index: int) -> tuple[str, bool, bool]:
+    """The quantifier starting at `index`: (its text, repeats more than once, unbounded)."""
+    if index >= len(pattern):
+        return "", False, False
+    char = pattern[index]
+    if char in "+*":
+        return char, True, True
+    if char == "{":
+        braces = _REPEAT_BRACES.match(pattern, index)
+        if braces:
+            low, high = braces.group(1), braces.group(2)
+            text = braces.group(0)
+            if "," not in text:
+                return text, bool(low) and int(low) > 1, False
+            if not high:
+                return text, True, True
+            return text, int(high) > 1, False
+    return "", False, False
+
+
+def nested_quantifier(pattern: str) -> str | None:
+    """The first group that is repeated while it holds an unbounded repeat, like ``(a+)+``,
+    or None. Such groups can match the same text in exponentially many ways."""
+    stack: list[list[Any]] = []  # [start index, holds an unbounded repeat]
+    index, length = 0, len(pattern)
+    while index < length:
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":
+            index += 1
+            if index < length and pattern[index] == "^":
+                index += 1
+            if index < length and pattern[index] == "]":
+                index += 1
+            while index < length and pattern[index] != "]":
+                index += 2 if pattern[index] == "\\" else 1
+            index += 1
+            continue
+        if char == "(":
+            stack.append([index, False])
+            index += 1
+            continue
+        if char == ")" and stack:
+            start, holds_repeat = stack.pop()
+            quantifier, repeats, unbounded = _quantifier_at(pattern, index + 1)
+            if holds_repeat and repeats:
+                return pattern[start : index + 1 + len(quantifier)]
+            if stack and (holds_repeat or unbounded):
+                stack[-1][1] = True
+            index += 1 + len(quantifier)
+            continue
+        quantifier, _repeats, unbounded = _quantifier_at(pattern, index)
+        if quantifier:
+            if unbounded and stack:
+                stack[-1][1] = True
+            index += len(quantifier)
+            continue
+        index += 1
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation.
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | bool) or (
+        isinstance(value, int | float) and math.isfinite(value)
+    )
+
+
+def _number_value(value: Any) -> bool:
+    return to_number(value) is not None
+
+
+def _check_words(op: str, value: Any, where: str, problems: list[str]) -> None:
+    if not isinstance(value, list) or not value:
+        problems.append(f"{where}: {op} needs a non-empty list of words")
+        return
+    if len(value) > MAX_WORDS:
+        problems.append(f"{where}: {op} takes at most {MAX_WORDS} words (got {len(value)})")
+        return
+    for index, word in enumerate(value):
+        if not isinstance(word, str) or not word.strip():
+            problems.append(f"{where}[{index}]: each word must be non-empty text")
+        elif len(word) > MAX_WORD_LENGTH:
+            problems.append(f"{where}[{index}]: a word is at most {MAX_WORD_LENGTH} characters")
+
+
+def _check_regex(value: Any, where: str, problems: list[str]) -> None:
+    if not isinstance(value, str) or not value:
+        problems.append(f"{where}: regex needs a pattern (text)")
+        return
+    if len(value) > MAX_REGEX_LENGTH:
+        problems.append(
+            f"{where}: regex pattern is {len(value)} characters (at most {MAX_REGEX_LENGTH})"
+        )
+        return
+    try:
+        re.compile(value, re.IGNORECASE)
+    except re.error as exc:
+        problems.append(f"{where}: regex does not compile: {exc}")
+        return
+    nested = nested_quantifier(value)
+    if nested:
+        problems.append(
+            f"{where}: regex: nested quantifier {nested} can take exponential time "
+            "(repeat the inner part only, e.g. (ab)+ or a+)"
+        )
+
+
+def _check_value(op: str, spec: Mapping[str, Any], where: str, problems: list[str]) -> None:
+    has_value = "value" in spec
+    value = spec.get("value")
+    if op in ("contains_any", "contains_all"):
+        _check_words(op, value, where, problems)
+    elif op == "regex":
+        _check_regex(value, where, problems)
+    elif op == "starts_with":
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(isinstance(item, str) and item.strip() for item in items):
+            problems.append(f"{where}: starts_with needs text or a non-empty list of texts")
+    elif op == "equals":
+        if value is None:
+            problems.append(f"{where}: equals needs a value (use is_empty for a missing value)")
+        elif not _scalar(value):
+            problems.append(f"{where}: equals compares with text, a number or true/false")
+    elif op in ("in", "not_in"):
+        if not isinstance(value, list) or not value:
+            problems.append(f"{where}: {op} needs a non-empty list of values")
+        elif len(value) > MAX_LIST:
+            problems.append(f"{where}: {op} takes at most {MAX_LIST} values (got {len(value)})")
+        else:
+            for index, item in enumerate(value):
+                if not _scalar(item):
+                    problems.append(f"{where}[{index}]: must be text, a number or true/false")
+    elif op in _COMPARISONS:
+        if not _number_value(value):
+            problems.append(f"{where}: {op} needs a number (got {_show(value)})")
+    elif op == "between":
+        bounds = [to_number(item) for item in value] if isinstance(value, list) else []
+        low, high = [*bounds, None, None][:2]
+        if len(bounds) != 2 or low is None or high is None:
+            problems.append(f"{where}: between needs [low, high], two numbers")
+        elif low > high:
+            problems.append(f"{where}: between needs low ≤ high (got {value[0]} > {value[1]})")
+    elif op in PRESENCE_OPS:
+        if has_value and value is not None:
+            problems.append(f"{where}: {op} takes no value")
+    elif op == "has_flag" and (not isinstance(value, str) or not value.strip()):
+        problems.append(f"{where}: has_flag needs a flag code (text)")
+
+
+def _check_field(
+    spec: Mapping[str, Any],
+    op: Any,
+    where: str,
+    allowed_fields: Iterable[str] | None,
+    problems: list[str],
+) -> None:
+    if "field" not in spec:
+        if op != "has_flag":
+            problems.append(f"{where}: missing (the lead field to test)")
+        return
+    field = spec["field"]
+    if not isinstance(field, str) or not field.strip():
+        problems.append(f"{where}: must be a field name (text)")
+        return
+    if field.startswith("attributes."):
+        if not all(part.strip() for part in field.split(".")[1:]):
+            problems.append(f'{where}: "{field}" needs an attribute name after each dot')
+        return
+    if allowed_fields is None:
+        return
+    allowed = sorted(set(allowed_fields))
+    if field not in allowed:
+        close = difflib.get_close_matches(field, allowed, n=1)
+        hint = f'did you mean "{close[0]}"? ' if close else ""
+        problems.append(
+            f'{where}: unknown field "{field}" ({hint}use one of {", ".join(allowed)} '
+            "or attributes.<name>)"
+        )
+
+
+def _join(location: str, key: str) -> str:
+    return f"{location}.{key}" if location else key
+
+
+def _validate_node(
+    spec: Any,
+    location: str,
+    depth: int,
+    allowed_fields: Iterable[str] | None,
+    problems: list[str],
+    counter: list[int],
+) -> None:
+    here = location or "condition"
+    if depth > MAX_DEPTH:
+        if not counter[1]:
+            counter[1] = 1  # once is enough: every branch below would say the same
+            problems.append(f"{here}: nested deeper than {MAX_DEPTH} levels")
+        return
+    if not isinstance(spec, Mapping):
+        problems.append(
+            f'{here}: a condition is an object with "all", "any", "not" '
+            'or "field", "op" and "value"'
+        )
+        return
+    composites = [key for key in COMPOSITES if key in spec]
+    if composites:
+        if len(spec) != 1:
+            others = ", ".join(f'"{key}"' for key in spec if key != composites[0])
+            problems.append(f'{here}: "{composites[0]}" stands alone (remove {others})')
+            return
+        key = composites[0]
+        children = spec[key]
+        if key == "not":
+            _validate_node(
+                children, _join(location, "not"), depth + 1, allowed_fields, problems, counter
+            )
+            return
+        if not isinstance(children, list) or not children:
+            problems.append(f'{_join(location, key)}: "{key}" needs a non-empty list of conditions')
+            return
+        for index, child in enumerate(children):
+            child_location = f"{location}.{key}[{index}]" if location else f"{key}[{index}]"
+            _validate_node(child, child_location, depth + 1, allowed_fields, problems, counter)
+        return
+
+    counter[0] += 1
+    unknown = [str(key) for key in spec if key not in LEAF_KEYS]
+    if unknown:
+        problems.append(
+            f"{here}: unknown key {', '.join(json.dumps(k) for k in unknown)} "
+            '(a condition has "all", "any", "not", or "field", "op" and "value")'
+        )
+    op = spec.get("op")
+    _check_field(spec, op, _join(location, "field"), allowed_fields, problems)
+    if "op" not in spec:
+        problems.append(f"{_join(location, 'op')}: missing (use one of {', '.join(OPERATORS)})")
+        return
+    if not isinstance(op, str) or op not in OPERATORS:
+        shown = op if isinstance(op, str) else json.dumps(op, default=str)
+        problems.append(
+            f'{_join(location, "op")}: unknown operator "{shown}" '
+            f"(use one of {', '.join(OPERATORS)})"
+        )
+        return
+    _check_value(op, spec, _join(location, "value"), problems)
+
+
+def validate(spec: Any, allowed_fields: Iterable[str] | None = None) -> list[str]:
+    """Every problem in `spec`, each prefixed with where it is; empty when the spec is valid.
+
+    `allowed_fields` are the plain lead fields a condition may test (``attributes.<name>`` is
+    always allowed); None skips that check.
+    """
+    if allowed_fields is not None:
+        allowed_fields = frozenset(allowed_fields)
+    problems: list[str] = []
+    counter = [0, 0]  # leaves seen, depth problem reported
+    _validate_node(spec, "", 1, allowed_fields, problems, counter)
+    if counter[0] > MAX_LEAVES:
+        problems.append(f"condition: {counter[0]} conditions (at most {MAX_LEAVES})")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled conditions.
+
+
+class Condition(ABC):
+    """A compiled condition; `matches` explains a match or answers None."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    def matches(self, values: Mapping[str, Any]) -> Match | None:
+        """A Match when the lead's values satisfy the condition, else None; never raises."""
+
+
+class _All(Condition):
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Condition]):
+        self.children = children
+
+    def matches(self, values: Mapping[str, Any]) -> Match | None:
+        parts: list[str] = []
+        for child in self.children:
+            found = child.matches(values)
+            if found is None:
+                return None
+            parts.extend(found.parts)
+        return Match(tuple(parts))
+
+
+class _Any(Condition):
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Condition]):
+        self.children = children
+
+    def matches(self, values: Mapping[str, Any]) -> Match | None:
+        for child in self.children:
+            found = child.matches(values)
+            if found is not None:
+                return found
+        return None
+
+
+class _Not(Condition):
+    __slots__ = ("child", "text")
+
+    def __init__(self, child: Condition, text: str):
+        self.child = child
+        self.text = text
+
+    def matches(self, values: Mapping[str, Any]) -> Match | None:
+        if self.child.matches(values) is None:
+            return Match((f"not ({self.text})",))
+        return None
+
+
+class _Leaf(Condition):
+    __slots__ = ("field",)
+
+    def __init__(self, field: str):
+        self.field = field
+
+    def matches(self, values: Mapping[str, Any]) -> Match | None:
+        try:
+            return self.test(_lookup(values, self.field))
+        except Exception:  # lead data of any shape must never break routing
+            return None
+
+    @abstractmethod
+    def test(self, value: Any) -> Match | None:
+        """The verdict on the field's value (_MISSING when the lead has none)."""
+
+
+def _word_pattern(word: str) -> str:
+    folded = _squash(fold(word))
+    body = r"\s+".join(re.escape(part) for part in folded.split(" "))
+    # Boundaries only where the keyword itself starts or ends with a letter or digit, so that
+    # "c++" or "#urgent" still match next to a space or punctuation.
+    before = r"(?<!\w)" if re.match(r"\w", folded) else ""
+    after = r"(?!\w)" if re.search(r"\w\Z", folded) else ""
+    return f"{before}{body}{after}"
+
+
+def _quoted(words: Iterable[str]) -> str:
+    return ", ".join(json.dumps(word, ensure_ascii=False) for word in words)
+
+
+class _ContainsAny(_Leaf):
+    __slots__ = ("by_folded", "pattern")
+
+    def __init__(self, field: str, words: list[str]):
+        super().__init__(field)
+        self.by_folded = {_squash(fold(word)): word.strip() for word in words}
+        # Longer keywords first, so a phrase wins over a word it starts with.
+        ordered = sorted(self.by_folded.values(), key=lambda w: -len(w))
+        self.pattern = re.compile("|".join(_word_pattern(word) for word in ordered))
+
+    def test(self, value: Any) -> Match | None:
+        text = _as_text(value)
+        if not text:
+            return None
+        found = self.pattern.search(fold(text))
+        if found is None:
+            return None
+        word = self.by_folded.get(_squash(found.group()), found.group())
+        return Match((f"{self.field} mentions {_quoted([word])}",))
+
+
+class _ContainsAll(_Leaf):
+    __slots__ = ("patterns", "words")
+
+    def __init__(self, field: str, words: list[str]):
+        super().__init__(field)
+        self.words = list(dict.fromkeys(word.strip() for word in words))
+        self.patterns = [re.compile(_word_pattern(word)) for word in self.words]
+
+    def test(self, value: Any) -> Match | None:
+        text = _as_text(value)
+        if not text:
+            return None
+        folded = fold(text)
+        if all(pattern.search(folded) for pattern in self.patterns):
+            return Match(
+                (f"{self.field} mentions {' and '.join(_quoted([w]) for w in self.words)}",)
+            )
+        return None
+
+
+class _Regex(_Leaf):
+    __slots__ = ("pattern", "source")
+
+    def __init__(self, field: str, source: str):
+        super().__init__(field)
+        self.source = source
+        self.pattern = re.compile(source, re.IGNORECASE)
+
+    def test(self, value: Any) -> Match | None:
+        text = _as_text(value)
+        if text is None:
+            return None
+        found = self.pattern.search(text)
+        if found is None:
+            # A pattern written without accents still finds accented text.
+            folded = fold(text)
+            if folded != text:
+                found = self.pattern.search(folded)
+        if found is None:
+            return None
+        return Match((f"{self.field} matches /{self.source}/ ({_show(found.group(), 40)})",))
+
+
+class _StartsWith(_Leaf):
+    __slots__ = ("prefixes",)
+
+    def __init__(self, field: str, value: str | list[str]):
+        super().__init__(field)
+        items = value if isinstance(value, list) else [value]
+        self.prefixes = [(fold(item.strip()), item.strip()) for item in items]
+
+    def test(self, value: Any) -> Match | None:
+        text = _as_text(value)
+        if not text:
+            return None
+        folded = fold(text.lstrip())
+        for prefix, original in self.prefixes:
+            if folded.startswith(prefix):
+                return Match((f"{self.field} {_show(text)} starts with {_quoted([original])}",))
+        return None
+
+
+class _Expected:
+    """One expected value of equals/in/not_in, with its comparable forms prepared."""
+
+    __slots__ = ("flag", "number", "original", "text")
+
+    def __init__(self, original: Any):
+        self.original = original
+        self.flag: bool | None = original if isinstance(original, bool) else None
+        self.text = _squash(fold(original)) if isinstance(original, str) else None
+        self.number = to_number(original) if self.flag is None else None
+
+    def equals(self, value: Any) -> bool:
+        if self.flag is not None:
+            if isinstance(value, bool):
+                return value is self.flag
+            if isinstance(value, str):
+                word = value.strip().lower()
+                return word in (_TRUE_WORDS if self.flag else _FALSE_WORDS)
+            return False
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, str):
+            if self.text is not None:
+                return _squash(fold(value[:TEXT_LIMIT])) == self.text
+            number = to_number(value)
+            return number is not None and number == self.number
+        if isinstance(value, int | float):
+            return self.number is not None and to_number(value) == self.number
+        return False
+
+
+def _candidates(value: Any) -> list[Any]:
+    """A list-valued field (tags, say) is in a set when any of its items is."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return list(value)
+    return [value]
+
+
+def _render_value(value: Any) -> str:
+    if isinstance(value, str) and re.fullmatch(r"[\w.@+-]+", value):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _format_number(float(value))
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _render_list(values: list[Any], limit: int = 10) -> str:
+    shown = ", ".join(_render_value(value) for value in values[:limit])
+    if len(values) > limit:
+        shown += f", … (+{len(values) - limit} more)"
+    return shown
+
+
+class _Equals(_Leaf):
+    __slots__ = ("expected",)
+
+    def __init__(self, field: str, value: Any):
+        super().__init__(field)
+        self.expected = _Expected(value)
+
+    def test(self, value: Any) -> Match | None:
+        if self.expected.equals(value):
+            return Match((f"{self.field} is {_show(value)}",))
+        return None
+
+
+class _In(_Leaf):
+    __slots__ = ("expected", "listed", "negate")
+
+    def __init__(self, field: str, values: list[Any], negate: bool):
+        super().__init__(field)
+        self.expected = [_Expected(value) for value in values]
+        self.listed = _render_list(values)
+        self.negate = negate
+
+    def test(self, value: Any) -> Match | None:
+        if _is_empty(value):
+            return None  # "not in" speaks about a value the lead has: use is_empty otherwise
+        for item in _candidates(value):
+            if any(expected.equals(item) for expected in self.expected):
+                if self.negate:
+                    return None
+                return Match((f"{self.field} {_show(item)} is in {self.listed}",))
+        if self.negate:
+            return Match((f"{self.field} {_show(value)} is not in {self.listed}",))
+        return None
+
+
+class _Compare(_Leaf):
+    __slots__ = ("bound", "compare", "sign")
+
+    def __init__(self, field: str, op: str, bound: Any):
+        super().__init__(field)
+        self.bound = to_number(bound)
+        self.compare = _COMPARISONS[op]
+        self.sign = _COMPARISON_SIGNS[op]
+
+    def test(self, value: Any) -> Match | None:
+        number = to_number(value)
+        if number is None or self.bound is None or not self.compare(number, self.bound):
+            return None
+        shown = f"{self.field} {_format_number(number)} {self.sign} {_format_number(self.bound)}"
+        return Match((shown,))
+
+
+class _Between(_Leaf):
+    __slots__ = ("high", "low")
+
+    def __init__(self, field: str, bounds: list[Any]):
+        super().__init__(field)
+        self.low, self.high = to_number(bounds[0]), to_number(bounds[1])
+
+    def test(self, value: Any) -> Match | None:
+        number = to_number(value)
+        if number is None or self.low is None or self.high is None:
+            return None
+        if not self.low <= number <= self.high:
+            return None
+        return Match(
+            (
+                f"{self.field} {_format_number(number)} is between "
+                f"{_format_number(self.low)} and {_format_number(self.high)}",
+            )
+        )
+
+
+class _Presence(_Leaf):
+    __slots__ = ("want_empty",)
+
+    def __init__(self, field: str, want_empty: bool):
+        super().__init__(field)
+        self.want_empty = want_empty
+
+    def test(self, value: Any) -> Match | None:
+        empty = _is_empty(value)
+        if empty != self.want_empty:
+            return None
+        if empty:
+            return Match((f"{self.field} is empty",))
+        return Match((f"{self.field} is {_show(value)}",))
+
+
+class _HasFlag(_Leaf):
+    __slots__ = ("code",)
+
+    def __init__(self, field: str, code: str):
+        super().__init__(field)
+        self.code = code.strip()
+
+    def test(self, value: Any) -> Match | None:
+        if isinstance(value, Mapping):
+            if self.code not in value:
+                return None
+            reason = value[self.code]
+            if isinstance(reason, str) and reason.strip():
+                return Match((f"flag {_quoted([self.code])}: {_squash(reason)[:120]}",))
+            return Match((f"flag {_quoted([self.code])}",))
+        if isinstance(value, list | tuple | set | frozenset) and self.code in value:
+            return Match((f"flag {_quoted([self.code])}",))
+        return None
+
+
+def _compile_leaf(spec: Mapping[str, Any]) -> Condition:
+    op = spec["op"]
+    field = spec.get("field", "flags")
+    value = spec.get("value")
+    if op == "contains_any":
+        return _ContainsAny(field, value)
+    if op == "contains_all":
+        return _ContainsAll(field, value)
+    if op == "regex":
+        return _Regex(field, value)
+    if op == "starts_with":
+        return _StartsWith(field, value)
+    if op == "equals":
+        return _Equals(field, value)
+    if op in ("in", "not_in"):
+        return _In(field, value, negate=op == "not_in")
+    if op in _COMPARISONS:
+        return _Compare(field, op, value)
+    if op == "between":
+        return _Between(field, value)
+    if op in PRESENCE_OPS:
+        return _Presence(field, want_empty=op == "is_empty")
+    return _HasFlag(field, value)
+
+
+def _compile(spec: Mapping[str, Any]) -> Condition:
+    if "all" in spec:
+        return _All([_compile(child) for child in spec["all"]])
+    if "any" in spec:
+        return _Any([_compile(child) for child in spec["any"]])
+    if "not" in spec:
+        return _Not(_compile(spec["not"]), describe(spec["not"]))
+    return _compile_leaf(spec)
+
+
+def compile_condition(spec: Any) -> Condition:
+    """Prepare `spec` for fast evaluation; raises InvalidCondition when it is not valid.
+
+    Field names are not checked against a list here (that is `validate`'s job, with the
+    fields the caller knows): an unknown field simply never has a value.
+    """
+    problems = validate(spec)
+    if problems:
+        raise InvalidCondition(problems)
+    return _compile(spec)
+
+
+# ---------------------------------------------------------------------------------------------
+# Description for the admin.
+
+
+def _describe_leaf(spec: Mapping[str, Any]) -> str:
+    op = spec.get("op")
+    field = spec.get("field", "flags")
+    value = spec.get("value")
+    field_text = str(field)
+    if op in ("contains_any", "contains_all") and isinstance(value, list):
+        kind = "any" if op == "contains_any" else "all"
+        words = [str(word) for word in value]
+        shown = _quoted(words[:10]) + (f", … (+{len(words) - 10} more)" if len(words) > 10 else "")
+        return f"{field_text} contains {kind} of {shown}"
+    if op == "regex":
+        return f"{field_text} matches /{value}/"
+    if op == "starts_with":
+        items = value if isinstance(value, list) else [value]
+        return f"{field_text} starts with {_quoted(str(item) for item in items)}"
+    if op == "equals":
+        return f"{field_text} equals {_render_value(value)}"
+    if op in ("in", "not_in") and isinstance(value, list):
+        return f"{field_text} {'in' if op == 'in' else 'not in'} {_render_list(value)}"
+    if op in _COMPARISON_SIGNS:
+        return f"{field_text} {_COMPARISON_SIGNS[op]} {_render_value(value)}"
+    if op == "between" and isinstance(value, list) and len(value) == 2:
+        return f"{field_text} between {_render_value(value[0])} and {_render_value(value[1])}"
+    if op == "is_empty":
+        return f"{field_text} is empty"
+    if op == "is_not_empty":
+        return f"{field_text} is not empty"
+    if op == "has_flag":
+        return f"has flag {_render_value(value)}"
+    return json.dumps(dict(spec), ensure_ascii=False, default=str)
+
+
+def _describe(spec: Any, depth: int) -> str:
+    if depth > MAX_DEPTH + 1 or not isinstance(spec, Mapping):
+        return json.dumps(spec, ensure_ascii=False, default=str)[:200]
+    for key, joiner in (("all", " AND "), ("any", " OR ")):
+        if key in spec and isinstance(spec[key], list):
+            parts = []
+            for child in spec[key]:
+                text = _describe(child, depth + 1)
+                nested = isinstance(child, Mapping) and ("all" in child or "any" in child)
+                parts.append(f"({text})" if nested and len(spec[key]) > 1 else text)
+            return joiner.join(parts)
+    if "not" in spec:
+        inner = spec["not"]
+        text = _describe(inner, depth + 1)
+        if isinstance(inner, Mapping) and ("all" in inner or "any" in inner):
+            return f"NOT ({text})"
+        return f"NOT {text}"
+    return _describe_leaf(spec)
+
+
+def describe(spec: Any) -> str:
+    """One readable line for the admin list, e.g.
+    ``message contains any of "lawyer", "attorney" AND state in TX, OK``. Never raises."""
+    try:
+        return _describe(spec, 1)
+    except Exception:  # the admin list must render even a broken spec
+        return json.dumps(spec, ensure_ascii=False, default=str)[:200]

@@ -1,0 +1,26 @@
+"""Qualification's reads."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from qualification.models import ReviewTask
+
+
+def review_queue() -> QuerySet[ReviewTask]:
+    """Open reviews, the longest-waiting first."""
+    return (
+        ReviewTask.objects.filter(status=ReviewTask.Status.OPEN)
+        .select_related("lead", "lead__source", "lead__qualification")
+        .order_by("created_at", "id")
+    )
+
+
+def review_task_get(task_id: int) -> ReviewTask:
+    return get_object_or_404(
+        ReviewTask.objects.select_related("lead", "lead__source", "lead__qualification"),
+        pk=task_id,
+    )
+
+
+def review_next_after(task: ReviewTask) -> ReviewTask | None:
+    return review_queue().exclude(pk=task.pk).first()
