@@ -437,6 +437,7 @@ class LeadEvent(models.Model):
         NOTE = "note", "Note"
         QUALIFIED = "qualified", "Qualified"
         REVIEW = "review", "Human review"
+        ROUTED = "routed", "Routed"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -9,14 +9,18 @@ from intake.models import Lead, LeadQuerySet, Submission
 def lead_visible_to(user) -> LeadQuerySet:
     """The leads a user may see: staff and managers (view_lead permission) see all of them.
 
-    Reps see the leads they own once routing assigns owners; a user who owns nothing sees nothing.
+    Anyone else (a rep) sees only the leads they own now; a user who owns nothing sees nothing.
     """
-    leads = Lead.objects.select_related("source", "qualification")
+    # Relations of later steps by name (intake never imports them): owner and routing.
+    leads = Lead.objects.select_related("source", "qualification").prefetch_related(
+        "assignments__user", "routing__rule", "routing__rep__user"
+    )
     if not user.is_authenticated or not user.is_active:
         return leads.none()
     if user.is_staff or user.has_perm("intake.view_lead"):
         return leads
-    return leads.none()
+    # A rep: the leads they own now (routing's active assignment names them).
+    return leads.filter(assignments__user=user, assignments__ended_at__isnull=True).distinct()
 
 
 def lead_list_for_user(*, user) -> LeadQuerySet:
@@ -33,7 +37,11 @@ def lead_get_for_user(*, user, lead_id: int) -> Lead:
 
 def lead_for_response(*, lead_id: int) -> Lead:
     """A lead as the intake API answers it to the source that submitted it."""
-    return Lead.objects.select_related("source").get(pk=lead_id)
+    return (
+        Lead.objects.select_related("source", "qualification")
+        .prefetch_related("assignments__user", "routing__rule", "routing__rep__user")
+        .get(pk=lead_id)
+    )
 
 
 def submission_counts_by_status(*, source_id: int) -> dict[str, int]:

@@ -14,6 +14,7 @@ from intake.adapters import SpamSubmission
 from intake.fields import LeadFieldErrors
 from intake.models import Lead, LeadEvent, Submission
 from qualification import services as qualification_services
+from routing import services as routing_services
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +47,17 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
         )
         return intake_services.IngestResult(submission=submission, failed=True)
     if result.created and not result.lead.is_historical:
-        qualify_lead(result.lead, actor=actor)
+        qualification = qualify_lead(result.lead, actor=actor)
+        if qualification is not None and not qualification.needs_review:
+            route_lead(result.lead)
     return result
 
 
-def qualify_lead(lead: Lead, *, actor=None, replace: bool = False) -> None:
+def qualify_lead(lead: Lead, *, actor=None, replace: bool = False):
     """Qualify a new lead. A failure here never loses the lead: it stays stored, the error
     is on its timeline, and `manage.py qualify_leads` runs it again."""
     try:
-        qualification_services.lead_qualify(lead, actor=actor, replace=replace)
+        return qualification_services.lead_qualify(lead, actor=actor, replace=replace)
     except Exception:
         logger.exception("Qualifying lead %s failed; the lead is kept", lead.pk)
         LeadEvent.objects.create(
@@ -63,3 +66,27 @@ def qualify_lead(lead: Lead, *, actor=None, replace: bool = False) -> None:
             message="Qualification failed; the lead is kept unqualified and will be retried",
             data={"error": traceback.format_exc()[-2000:]},
         )
+        return None
+
+
+def route_lead(lead: Lead):
+    """Route a qualified lead that no person needs to review. Test leads are never routed. A
+    routing error never loses or blocks the lead: it is parked with the error on its decision
+    and timeline, and the `route_parked_leads` schedule tries again."""
+    if lead.is_test or lead.is_historical:
+        return None
+    try:
+        return routing_services.route_lead(lead)
+    except Exception:
+        logger.exception("Routing lead %s failed; it is parked for a retry", lead.pk)
+        return routing_services.routing_park(lead=lead, error=traceback.format_exc())
+
+
+def release_after_review(*, task, user, disqualify: bool = False, **decision):
+    """A reviewer's decision, then routing for a lead that was not disqualified."""
+    task = qualification_services.review_decide(
+        task=task, user=user, disqualify=disqualify, **decision
+    )
+    if not disqualify:
+        route_lead(Lead.objects.get(pk=task.lead_id))
+    return task

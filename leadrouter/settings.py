@@ -86,7 +86,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=60),
     }
     # A file, not :memory:, so that concurrency tests can open real second connections.
     DATABASES["default"]["TEST"] = {

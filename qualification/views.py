@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from qualification import selectors, services
+from leadrouter import pipeline
+from qualification import selectors
 from qualification.forms import ReviewDecisionForm
 from qualification.models import ReviewTask
 
@@ -35,7 +36,7 @@ def review_task(request, task_id: int):
     )
     if request.method == "POST" and task.status == ReviewTask.Status.OPEN and form.is_valid():
         try:
-            services.review_decide(
+            decided = pipeline.release_after_review(
                 task=task,
                 user=request.user,
                 disqualify="disqualify" in request.POST,
@@ -44,6 +45,7 @@ def review_task(request, task_id: int):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            task = decided
             messages.success(request, f"Lead #{task.lead_id}: decision recorded.")
             following = selectors.review_next_after(task)
             if following is not None:

@@ -21,6 +21,16 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_loaded_models():
+    # Models, signals and settings are cached per process; each test starts from its database.
+    from qualification.services.registry import forget_loaded_models
+
+    forget_loaded_models()
+    yield
+    forget_loaded_models()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache(request):
     # Rate-limit counters live in the (database) cache: each test with a database starts with
     # none. Tests without database access have no cache table to clear.

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 
 from intake.models import Lead, LeadStatus
 from qualification.models import ReviewTask
+from routing.models import Rep, RoutingRule, Team
 from tests.conftest import post_lead
 
 
@@ -17,6 +18,9 @@ def test_a_manager_corrects_a_held_lead_in_the_review_queue(
     assert response.status_code == 201, response.content
     lead_id = response.json()["id"]
     task = ReviewTask.objects.get(lead_id=lead_id, status=ReviewTask.Status.OPEN)
+    team = Team.objects.create(name="Sales")
+    rep = Rep.objects.create(user=django_user_model.objects.create_user("sam"), team=team)
+    RoutingRule.objects.create(name="Everyone", pool_team=team, require_working_now=False)
     manager = django_user_model.objects.create_user(
         "mia", "mia@example.com", "a-long-password-1", is_staff=True
     )
@@ -57,4 +61,6 @@ def test_a_manager_corrects_a_held_lead_in_the_review_queue(
     lead = Lead.objects.select_related("qualification").get(pk=lead_id)
     assert (lead.qualification.request_type, lead.qualification.urgency) == ("auto", "high")
     assert not lead.qualification.needs_review
-    assert lead.status == LeadStatus.NEW  # released to routing
+    # Released to routing, which gives it to the rep on duty.
+    assert lead.status == LeadStatus.ASSIGNED
+    assert lead.assignments.get(ended_at__isnull=True).rep == rep

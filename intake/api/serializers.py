@@ -52,6 +52,12 @@ class RoutingSerializer(serializers.Serializer):
     rule = serializers.CharField(allow_null=True)
     method = serializers.CharField(allow_null=True)
     explanation = serializers.CharField()
+    # Extensions of the contract: the whole decision.
+    outcome = serializers.CharField()
+    rep = serializers.CharField(allow_null=True)
+    rules_tried = serializers.ListField(child=serializers.DictField())
+    candidates = serializers.ListField(child=serializers.DictField())
+    duration_ms = serializers.FloatField()
 
 
 class LeadSerializer(serializers.ModelSerializer):
@@ -107,8 +113,9 @@ class LeadSerializer(serializers.ModelSerializer):
         ]
 
     def get_owner(self, lead: Lead) -> str | None:
-        # Leads are owned once routing assigns them (routing issue); until then nobody owns one.
-        return None
+        # routing's side of the relations, read by name: intake never imports that app.
+        active = [a for a in lead.assignments.all() if a.ended_at is None]
+        return active[0].user.get_username() if active and active[0].user else None
 
     @extend_schema_field(QualificationSerializer(allow_null=True))
     def get_qualification(self, lead: Lead) -> dict | None:
@@ -133,7 +140,20 @@ class LeadSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RoutingSerializer(allow_null=True))
     def get_routing(self, lead: Lead) -> dict | None:
-        return None
+        decisions = sorted(lead.routing.all(), key=lambda d: (d.created_at, d.pk))
+        if not decisions:
+            return None
+        decision = decisions[-1]
+        return {
+            "rule": decision.rule.name if decision.rule else None,
+            "method": decision.method or None,
+            "explanation": decision.explanation,
+            "outcome": decision.outcome,
+            "rep": str(decision.rep) if decision.rep else None,
+            "rules_tried": decision.rules_tried,
+            "candidates": decision.candidates,
+            "duration_ms": decision.duration_ms,
+        }
 
 
 class LeadDetailSerializer(LeadSerializer):

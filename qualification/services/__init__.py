@@ -1,7 +1,7 @@
 """Qualification's domain writes: judging leads, reviews, training and model versions."""
 
 from qualification.services.qualify import lead_judge, lead_qualify
-from qualification.services.review import review_decide
+from qualification.services.review import review_decide, review_hold
 from qualification.services.signals import signal_try, signals_apply
 from qualification.services.training import (
     TrainingResult,
@@ -18,6 +18,7 @@ __all__ = [
     "model_rollback",
     "models_train",
     "review_decide",
+    "review_hold",
     "signal_try",
     "signals_apply",
 ]

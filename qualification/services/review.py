@@ -91,3 +91,35 @@ def review_decide(
         data={"decision": task.decision, **final, "suggestion": suggestion},
     )
     return task
+
+
+def review_hold(*, lead: Lead, reason: str) -> ReviewTask:
+    """Put a lead in front of a person (for example when no routing rule could take it)."""
+    qualification = Qualification.objects.filter(lead=lead).first()
+    suggestion = (
+        {
+            "request_type": qualification.request_type,
+            "urgency": qualification.urgency,
+            "tier": qualification.tier,
+            "score": qualification.score,
+            "confidence": qualification.confidence,
+        }
+        if qualification
+        else {}
+    )
+    with transaction.atomic():
+        task = (
+            ReviewTask.objects.select_for_update()
+            .filter(lead=lead, status=ReviewTask.Status.OPEN)
+            .first()
+        )
+        if task is None:
+            task = ReviewTask.objects.create(lead=lead, reasons=[reason], suggestion=suggestion)
+        elif reason not in task.reasons:
+            task.reasons = [*task.reasons, reason]
+            task.save(update_fields=["reasons"])
+        Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.REVIEW, updated_at=timezone.now())
+        LeadEvent.objects.create(
+            lead=lead, kind=LeadEvent.Kind.REVIEW, message=f"Held for review: {reason}"[:500]
+        )
+    return task

@@ -31,13 +31,14 @@ def test_it_creates_a_lead_with_the_contract_shape(api, source):
     body = response.json()
     for field in ("id", "status", "owner", "merged_into", "qualification", "routing"):
         assert field in body
-    assert body["routing"] is None and body["owner"] is None  # until routing exists
+    # No routing rule exists here, so the lead waits, visibly, in the review queue.
+    assert body["owner"] is None
+    assert body["routing"]["outcome"] == "review" and body["status"] == "review"
     qualification = body["qualification"]
     for field in ("score", "tier", "urgency", "request_type", "confidence", "needs_review"):
         assert field in qualification
     assert 0 <= qualification["score"] <= 100 and 0 <= qualification["confidence"] <= 1
     assert all(isinstance(reason, str) for reason in qualification["reasons"])
-    assert body["status"] == "new"
     assert body["first_name"] == "Maria" and body["last_name"] == "Garcia"
     assert body["email_normalized"] == "Maria.Garcia@gmail.com"
     assert body["phone_e164"] == "+15125550134"

@@ -50,7 +50,14 @@ def test_a_rep_without_the_permission_cannot_see_the_queue(client, django_user_m
     assert client.get(reverse("qualification:review-task", args=[held.pk])).status_code == 403
 
 
-def test_correcting_a_lead_records_a_label_and_releases_it(client, manager, held):
+def test_correcting_a_lead_records_a_label_and_releases_it_to_routing(
+    client, manager, held, django_user_model
+):
+    from routing.models import Rep, RoutingRule, Team
+
+    team = Team.objects.create(name="Sales")
+    rep = Rep.objects.create(user=django_user_model.objects.create_user("sam"), team=team)
+    RoutingRule.objects.create(name="Everyone", pool_team=team, require_working_now=False)
     client.force_login(manager)
     url = reverse("qualification:review-task", args=[held.pk])
 
@@ -68,7 +75,8 @@ def test_correcting_a_lead_records_a_label_and_releases_it(client, manager, held
         "A",
     )
     lead = Lead.objects.get(pk=held.lead_id)
-    assert lead.status == LeadStatus.NEW  # released to routing
+    assert lead.status == LeadStatus.ASSIGNED  # released to routing, which assigned it
+    assert lead.assignments.get(ended_at__isnull=True).rep == rep
     q = lead.qualification
     assert (q.request_type, q.urgency, q.tier, q.needs_review, q.confidence) == (
         "auto",

@@ -1,0 +1,402 @@
+"""Routing configuration a sales manager edits in the admin: skills, teams, territories, reps
+with their licences, capacity, hours and time off, and the ordered routing rules."""
+
+import re
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import us
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_STATE_CODES = {state.abbr for state in us.STATES_AND_TERRITORIES} | {"DC"}
+
+
+def validate_state_codes(codes, field: str) -> None:
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        raise ValidationError({field: 'Give a list of state codes, e.g. ["TX", "OK"].'})
+    unknown = sorted({code for code in codes if code.upper() not in _STATE_CODES})
+    if unknown:
+        raise ValidationError({field: f"Unknown US state code(s): {', '.join(unknown)}."})
+
+
+def validate_time_zone(name: str, field: str = "time_zone") -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            {field: f"{name!r} is not a time zone (e.g. America/Chicago)."}
+        ) from None
+
+
+def parse_working_hours(hours) -> dict[str, list[tuple[time, time]]]:
+    """{"mon": [["09:00", "17:00"]], …} → {"mon": [(time, time)]}; raises ValueError with the
+    reason for anything else. A day left out is a day off."""
+    if not isinstance(hours, dict):
+        raise ValueError('give an object of weekday → [["09:00", "17:00"], …]')
+    parsed = {}
+    for day, spans in hours.items():
+        if day not in WEEKDAYS:
+            raise ValueError(f"{day!r} is not a weekday ({', '.join(WEEKDAYS)})")
+        if not isinstance(spans, list):
+            raise ValueError(f"{day}: give a list of [start, end] pairs")
+        parsed[day] = []
+        for span in spans:
+            if (
+                not isinstance(span, list)
+                or len(span) != 2
+                or not all(isinstance(t, str) and _HHMM.match(t) for t in span)
+            ):
+                raise ValueError(f'{day}: {span!r} is not ["HH:MM", "HH:MM"]')
+            start, end = (time.fromisoformat(t) for t in span)
+            if end <= start:
+                raise ValueError(f"{day}: {span[1]} is not after {span[0]}")
+            parsed[day].append((start, end))
+    return parsed
+
+
+class Skill(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_teams",
+    )
+    time_zone = models.CharField(max_length=64, default="America/Chicago")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        validate_time_zone(self.time_zone)
+
+
+class Territory(models.Model):
+    """Where leads come from: US states, ZIP prefixes or ranges, countries (any may match)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    states = models.JSONField(default=list, blank=True, help_text='e.g. ["TX", "OK"]')
+    zip_prefixes = models.JSONField(default=list, blank=True, help_text='e.g. ["787", "786"]')
+    zip_ranges = models.JSONField(
+        default=list, blank=True, help_text='e.g. [["75001", "75398"]] (inclusive)'
+    )
+    countries = models.JSONField(default=list, blank=True, help_text='e.g. ["CA", "MX"]')
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "territories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        validate_state_codes(self.states, "states")
+        if not isinstance(self.zip_prefixes, list) or not all(
+            isinstance(p, str) and p.isdigit() and 1 <= len(p) <= 5 for p in self.zip_prefixes
+        ):
+            raise ValidationError({"zip_prefixes": "Give a list of 1 to 5 digit ZIP prefixes."})
+        if not isinstance(self.zip_ranges, list) or not all(
+            isinstance(r, list)
+            and len(r) == 2
+            and all(isinstance(z, str) and len(z) == 5 and z.isdigit() for z in r)
+            and r[0] <= r[1]
+            for r in self.zip_ranges
+        ):
+            raise ValidationError(
+                {"zip_ranges": 'Give [["low", "high"], …] pairs of 5-digit ZIPs, low ≤ high.'}
+            )
+        if not isinstance(self.countries, list) or not all(
+            isinstance(c, str) and len(c) == 2 and c.isalpha() for c in self.countries
+        ):
+            raise ValidationError({"countries": 'Give two-letter country codes, e.g. ["CA"].'})
+        if not (self.states or self.zip_prefixes or self.zip_ranges or self.countries):
+            raise ValidationError("A territory needs at least one state, ZIP or country.")
+
+    def covers(self, *, state: str, postal_code: str, country: str) -> bool:
+        zip5 = (postal_code or "")[:5]
+        if state and state.upper() in {s.upper() for s in self.states}:
+            return True
+        if zip5 and any(zip5.startswith(prefix) for prefix in self.zip_prefixes):
+            return True
+        in_range = any(lo <= zip5 <= hi for lo, hi in self.zip_ranges)
+        if len(zip5) == 5 and zip5.isdigit() and in_range:
+            return True
+        return bool(country) and country.upper() in {c.upper() for c in self.countries}
+
+
+class Rep(models.Model):
+    """A person leads are routed to, linked to a user account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rep"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="reps")
+    is_active = models.BooleanField(default=True)
+    paused = models.BooleanField(
+        default=False, help_text="Temporarily receives no new leads (keeps the ones they have)."
+    )
+    weight = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Share of leads under weighted round robin (3 gets three times 1's share).",
+    )
+    max_open_leads = models.PositiveIntegerField(null=True, blank=True)
+    max_new_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Counted in the rep's own local day."
+    )
+    skills = models.ManyToManyField(Skill, blank=True, related_name="reps")
+    languages = models.JSONField(default=list, blank=True, help_text='e.g. ["en", "es"]')
+    licensed_states = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='States the rep is licensed in (insurance, mortgage), e.g. ["TX", "OK"].',
+    )
+    territories = models.ManyToManyField(Territory, blank=True, related_name="reps")
+    time_zone = models.CharField(max_length=64, default="America/Chicago")
+    working_hours = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='In the rep time zone, e.g. {"mon": [["09:00", "17:00"]], …}; '
+        "empty: always working.",
+    )
+    notify_webhook_url = models.URLField(blank=True, help_text="Slack-compatible incoming webhook.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    def clean(self) -> None:
+        validate_state_codes(self.licensed_states, "licensed_states")
+        validate_time_zone(self.time_zone)
+        try:
+            parse_working_hours(self.working_hours)
+        except ValueError as exc:
+            raise ValidationError({"working_hours": str(exc)}) from None
+        if not isinstance(self.languages, list) or not all(
+            isinstance(code, str) and 2 <= len(code) <= 8 for code in self.languages
+        ):
+            raise ValidationError({"languages": 'Give language codes, e.g. ["en", "es"].'})
+
+
+class TimeOff(models.Model):
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="time_off")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=100, blank=True, help_text="vacation, out of office …")
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name_plural = "time off"
+
+    def __str__(self) -> str:
+        return f"{self.rep}: {self.starts_at:%Y-%m-%d} → {self.ends_at:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "Must be after the start."})
+
+
+class RoutingRule(models.Model):
+    """Ordered: the first active rule whose condition matches a lead routes it."""
+
+    class Method(models.TextChoices):
+        ROUND_ROBIN = "round_robin", "Round robin"
+        WEIGHTED = "weighted", "Weighted round robin (smooth)"
+        LEAST_LOADED = "least_loaded", "Least loaded"
+        OWNER = "owner", "Sticky: account, household or previous owner, else round robin"
+
+    class Fallback(models.TextChoices):
+        NEXT_RULE = "next_rule", "Try the next rule"
+        TEAM_QUEUE = "team_queue", "A team's unassigned queue"
+        MANAGER = "manager", "A named manager"
+        REVIEW = "review", "The review queue"
+
+    name = models.CharField(max_length=100, unique=True)
+    order = models.PositiveIntegerField(default=100, help_text="Lower is tried first.")
+    is_active = models.BooleanField(default=True)
+    condition = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Which leads this rule takes (same language as qualification signals, plus "
+        "score, tier, urgency); empty: every lead.",
+    )
+    pool_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    pool_reps = models.ManyToManyField(Rep, blank=True, related_name="rules")
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.ROUND_ROBIN)
+    require_license = models.BooleanField(
+        default=False, help_text="Only reps licensed in the lead's state (a legal constraint)."
+    )
+    required_skills = models.ManyToManyField(Skill, blank=True, related_name="+")
+    language = models.CharField(max_length=8, blank=True)
+    require_territory = models.BooleanField(
+        default=False, help_text="Only reps whose territories cover the lead."
+    )
+    require_working_now = models.BooleanField(default=True)
+    fallback = models.CharField(max_length=20, choices=Fallback.choices, default=Fallback.NEXT_RULE)
+    fallback_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    fallback_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from qualification.conditions import validate
+        from routing.services.conditions import ROUTING_FIELDS
+
+        errors: dict[str, list[str]] = {}
+        if self.condition:
+            problems = validate(self.condition, ROUTING_FIELDS)
+            if problems:
+                errors["condition"] = problems
+        if self.fallback == self.Fallback.TEAM_QUEUE and not self.fallback_team_id:
+            errors["fallback_team"] = ["Name the team whose queue takes the lead."]
+        if self.fallback == self.Fallback.MANAGER and not self.fallback_user_id:
+            errors["fallback_user"] = ["Name the manager who takes the lead."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class RotationState(models.Model):
+    """A rep's place in one rule's rotation: kept per rep, never as a list index, so adding or
+    removing a rep resets nobody."""
+
+    rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="rotation")
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="rotation")
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+    assigned_count = models.PositiveIntegerField(default=0)
+    # Smooth weighted round robin's running score (nginx's algorithm): exact shares over time.
+    current_weight = models.BigIntegerField(default=0)
+    # The rule's decision number when this rep was last in the eligible pool: a rep who missed
+    # decisions (time off, paused, at capacity) rejoins at the pool's current minimum.
+    seen_round = models.PositiveIntegerField(default=0)
+    # The rule's decision number of this rep's last turn: round robin gives the next lead to
+    # the lowest (a counter taken under the lock, never a clock that concurrent writers race).
+    last_turn = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "rep"], name="rotation_state_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} / {self.rep}: {self.assigned_count} assigned"
+
+
+class Assignment(models.Model):
+    """Who owns a lead from when, and why; a reassignment ends one row and starts another."""
+
+    class Reason(models.TextChoices):
+        INITIAL = "initial", "Routed by a rule"
+        OWNER = "owner", "Existing owner (account, household or previous)"
+        FALLBACK = "fallback", "Fallback"
+        MANUAL = "manual", "Manual"
+        SLA = "sla", "SLA reassignment"
+
+    lead = models.ForeignKey("intake.Lead", on_delete=models.CASCADE, related_name="assignments")
+    rep = models.ForeignKey(
+        Rep, on_delete=models.PROTECT, null=True, blank=True, related_name="assignments"
+    )
+    queue_team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="queued",
+        help_text="Waiting in this team's unassigned queue (no rep yet).",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_assignments",
+        help_text="The owner: the rep's user, or the manager a fallback names.",
+    )
+    rule = models.ForeignKey(RoutingRule, on_delete=models.SET_NULL, null=True, blank=True)
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    note = models.CharField(max_length=300, blank=True)
+    assigned_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    sla_deadline = models.DateTimeField(
+        null=True, blank=True, help_text="Set by the SLA policy (its own issue)."
+    )
+
+    class Meta:
+        ordering = ["-assigned_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_active_assignment_per_lead",
+            )
+        ]
+        indexes = [models.Index(fields=["rep", "ended_at"])]
+
+    def __str__(self) -> str:
+        owner = self.rep or self.user or self.queue_team
+        return f"Lead {self.lead_id} → {owner} ({self.get_reason_display()})"
+
+
+class RoutingDecision(models.Model):
+    """Why a lead went where it went: every rule tried, every candidate and why each was
+    excluded, the method and its state, the outcome and how long it took."""
+
+    class Outcome(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned to a rep"
+        TEAM_QUEUE = "team_queue", "In a team's unassigned queue"
+        MANAGER = "manager", "Given to a manager"
+        REVIEW = "review", "Sent to the review queue"
+        ERROR = "error", "Routing failed (parked, retried)"
+
+    lead = models.ForeignKey("intake.Lead", on_delete=models.CASCADE, related_name="routing")
+    created_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    rule = models.ForeignKey(RoutingRule, on_delete=models.SET_NULL, null=True, blank=True)
+    method = models.CharField(max_length=20, blank=True)
+    rep = models.ForeignKey(Rep, on_delete=models.SET_NULL, null=True, blank=True)
+    rules_tried = models.JSONField(default=list)
+    candidates = models.JSONField(default=list)
+    method_state = models.JSONField(default=dict)
+    explanation = models.TextField()
+    duration_ms = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Lead {self.lead_id}: {self.get_outcome_display()}"

@@ -1,0 +1,12 @@
+"""django-q2 tasks of routing. Their dotted paths are an API: schedules name them."""
+
+from leadrouter import pipeline
+from routing import services
+
+
+def route_parked_leads() -> str:
+    """Retry leads whose routing failed (every minute, by a schedule made in a migration)."""
+    leads = list(services.parked_leads()[:200])
+    for lead in leads:
+        pipeline.route_lead(lead)
+    return f"retried {len(leads)} parked lead(s)"
