@@ -20,6 +20,7 @@ from intake.models import Adapter, Channel, Door, Lead, Source
 from leadrouter import pipeline
 from qualification import services as qualification_services
 from qualification.models import ModelVersion, Signal
+from routing.models import Rep, RoutingRule, Team
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the laptop demo only
 SOURCES = [
@@ -110,6 +111,13 @@ VENDOR_SOURCES = [
 ]
 
 
+# (username, first name, licensed states, weight) of the demo's reps.
+DEMO_REPS = [
+    ("rosa", "Rosa", ["TX", "OK"], 2),
+    ("kenji", "Kenji", ["TX"], 1),
+    ("amara", "Amara", ["FL", "GA"], 1),
+    ("liam", "Liam", ["CO", "CA"], 1),
+]
 HISTORY_SOURCE = "Past leads (CSV import)"
 HISTORY_ROWS = 400
 # (name, condition, effects) of the demo's manager-written signals.
@@ -147,6 +155,7 @@ class Command(BaseCommand):
         self._vendor_sources(base_url.rstrip("/"))
         self._signals()
         self._history(rng=random.Random(seed + 1))
+        self._routing()
         if Lead.objects.filter(source__in=sources).exists():
             self.stdout.write("Demo leads already loaded; leaving them as they are.")
         else:
@@ -219,6 +228,50 @@ class Command(BaseCommand):
                 )
             url = f"{base_url}/hooks/{source.adapter}/{source.public_id}/"
             self.stdout.write(f"  {name:28} {url}  secret {source.secret}")
+
+    def _routing(self) -> None:
+        """A team of reps and two rules: licensed Texas reps for Texas, round robin for the rest."""
+        User = get_user_model()
+        team, _ = Team.objects.get_or_create(name="Austin office")
+        reps = []
+        for username, first, states, weight in DEMO_REPS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": first}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            rep, _ = Rep.objects.get_or_create(
+                user=user, defaults={"team": team, "licensed_states": states, "weight": weight}
+            )
+            reps.append(rep)
+        texas, created = RoutingRule.objects.get_or_create(
+            name="Texas leads: licensed reps",
+            defaults={
+                "order": 10,
+                "condition": {"field": "state", "op": "equals", "value": "TX"},
+                "method": RoutingRule.Method.WEIGHTED,
+                "require_license": True,
+                "require_working_now": False,
+                "fallback": RoutingRule.Fallback.NEXT_RULE,
+            },
+        )
+        if created:
+            texas.pool_reps.set(reps)
+        RoutingRule.objects.get_or_create(
+            name="Everyone else: round robin",
+            defaults={
+                "order": 20,
+                "pool_team": team,
+                "require_working_now": False,
+                "fallback": RoutingRule.Fallback.TEAM_QUEUE,
+                "fallback_team": team,
+            },
+        )
+        self.stdout.write(
+            f"Reps: {', '.join(r.user.username for r in reps)} (password {DEMO_PASSWORD}); "
+            "two routing rules"
+        )
 
     def _signals(self) -> None:
         for name, condition, effects in DEMO_SIGNALS:
