@@ -1,4 +1,5 @@
 import hashlib
+import hmac
 import secrets
 import uuid
 
@@ -118,6 +119,10 @@ class Source(models.Model):
                     f"{', '.join(LEAD_FIELDS)} or attributes.<name>."
                 }
             )
+
+    def has_api_key(self, raw: str) -> bool:
+        """Whether `raw` is this source's API key (compared as hashes, in constant time)."""
+        return bool(raw) and hmac.compare_digest(hash_secret(raw), self.api_key_hash)
 
     def set_api_key(self) -> str:
         """Give the source a new key and return it; only its hash is kept."""

@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from intake.models import OPEN_STATUSES, Lead
 from qualification.models import ReviewTask
 
 
@@ -24,3 +25,11 @@ def review_task_get(task_id: int) -> ReviewTask:
 
 def review_next_after(task: ReviewTask) -> ReviewTask | None:
     return review_queue().exclude(pk=task.pk).first()
+
+
+def leads_to_qualify(*, everyone: bool = False):
+    """Open, live leads without a qualification (or, with `everyone`, all of them)."""
+    leads = Lead.objects.filter(status__in=OPEN_STATUSES, is_historical=False)
+    if not everyone:
+        leads = leads.filter(qualification__isnull=True)
+    return leads.select_related("source", "account")

@@ -3,7 +3,7 @@ and a header (the same fields as POST /api/v1/leads/, authenticated by the sourc
 
 from intake.adapters import Parsed, parse_api
 from intake.hooks.base import HookAdapter, HookRejected
-from intake.models import Channel, hash_secret
+from intake.models import Channel
 
 
 class ApiHook(HookAdapter):
@@ -14,7 +14,7 @@ class ApiHook(HookAdapter):
 
     def verify(self, request, body, source) -> None:
         scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or hash_secret(key.strip()) != source.api_key_hash:
+        if scheme.lower() != "bearer" or not source.has_api_key(key.strip()):
             raise HookRejected("send this source's API key as Authorization: Bearer <key>")
 
     def parse(self, submission) -> Parsed:

@@ -29,7 +29,6 @@ builders that cannot sign. On top of it:
   as the same secret and never stored in the lead.
 """
 
-import hmac
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -47,7 +46,7 @@ from intake.hooks.base import (
     source_secrets,
     stored_form,
 )
-from intake.models import Channel, Submission, hash_secret
+from intake.models import Channel, Submission
 
 # Fields a builder sends that are credentials or plumbing, never part of a lead.
 DROPPED_FIELDS = {"csrfmiddlewaretoken", "HandshakeKey", "FieldStructure", "FormStructure"}
@@ -127,7 +126,7 @@ class FormHook(HookAdapter):
 
     def verify(self, request, body, source) -> None:
         for key in _offered_api_keys(request):
-            if not key or not hmac.compare_digest(hash_secret(key), source.api_key_hash):
+            if not source.has_api_key(key):
                 raise HookRejected(
                     "the API key sent (Authorization: Bearer or X-Api-Key) is not this "
                     "source's key",

@@ -10,7 +10,6 @@
 https://developers.facebook.com/docs/marketing-api/guides/lead-ads/retrieving
 """
 
-import hmac
 import json
 import re
 from typing import Any
@@ -28,6 +27,7 @@ from intake.hooks.base import (
     json_ids,
     parse_errors,
     require_secrets,
+    secret_matches,
     signature_matches,
     stored_json,
 )
@@ -87,7 +87,7 @@ class MetaHook(HookAdapter):
         if (
             mode == "subscribe"
             and source.verify_token
-            and hmac.compare_digest(token.encode(), source.verify_token.encode())
+            and secret_matches([source.verify_token], token)
         ):
             return HttpResponse(challenge, content_type="text/plain")
         return JsonResponse(

@@ -167,9 +167,10 @@ def _build_lead(submission: Submission, fields: dict[str, Any], gate) -> Lead:
         setattr(lead, column, fields.get(column, ""))
     lead.request_type = lead.request_type or source.default_request_type
     lead.utm_campaign = lead.utm_campaign or source.default_campaign
-    lead.is_test = _test_reason(fields, gate) is not None
-    if lead.is_test:
-        lead.flags = {**lead.flags, "test": _test_reason(fields, gate)}
+    test_reason = _test_reason(fields, gate)
+    lead.is_test = test_reason is not None
+    if test_reason:
+        lead.flags = {**lead.flags, "test": test_reason}
     return lead
 
 

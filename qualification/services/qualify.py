@@ -19,6 +19,7 @@ from qualification.models import (
 )
 from qualification.services.records import email_kind, lead_record, lead_values
 from qualification.services.registry import active_models, current_settings
+from qualification.services.review import review_suggestion
 from qualification.services.signals import signals_apply
 
 logger = logging.getLogger(__name__)
@@ -317,7 +318,10 @@ def lead_qualify(lead: Lead, *, actor=None, replace: bool = False) -> Qualificat
             )
         ]
         if needs_review:
-            review = {"reasons": judgement.review_reasons, "suggestion": _suggestion(qualification)}
+            review = {
+                "reasons": judgement.review_reasons,
+                "suggestion": review_suggestion(qualification),
+            }
             if replace:
                 ReviewTask.objects.update_or_create(
                     lead=lead, status=ReviewTask.Status.OPEN, defaults=review
@@ -338,13 +342,3 @@ def lead_qualify(lead: Lead, *, actor=None, replace: bool = False) -> Qualificat
             )
         LeadEvent.objects.bulk_create(events)
     return qualification
-
-
-def _suggestion(qualification: Qualification) -> dict[str, Any]:
-    return {
-        "request_type": qualification.request_type,
-        "urgency": qualification.urgency,
-        "tier": qualification.tier,
-        "score": qualification.score,
-        "confidence": qualification.confidence,
-    }

@@ -9,6 +9,17 @@ from intake.models import Lead, LeadEvent, LeadStatus
 from qualification.models import Qualification, QualificationSettings, ReviewTask, Tier, Urgency
 
 
+def review_suggestion(qualification: Qualification) -> dict:
+    """What the reviewer is shown as the system's suggestion (and confirms by default)."""
+    return {
+        "request_type": qualification.request_type,
+        "urgency": qualification.urgency,
+        "tier": qualification.tier,
+        "score": qualification.score,
+        "confidence": qualification.confidence,
+    }
+
+
 @transaction.atomic
 def review_decide(
     *,
@@ -96,17 +107,7 @@ def review_decide(
 def review_hold(*, lead: Lead, reason: str) -> ReviewTask:
     """Put a lead in front of a person (for example when no routing rule could take it)."""
     qualification = Qualification.objects.filter(lead=lead).first()
-    suggestion = (
-        {
-            "request_type": qualification.request_type,
-            "urgency": qualification.urgency,
-            "tier": qualification.tier,
-            "score": qualification.score,
-            "confidence": qualification.confidence,
-        }
-        if qualification
-        else {}
-    )
+    suggestion = review_suggestion(qualification) if qualification else {}
     with transaction.atomic():
         task = (
             ReviewTask.objects.select_for_update()

@@ -8,7 +8,7 @@ never overshoot a cap.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from intake.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
 from qualification.conditions import InvalidCondition, compile_condition
+from qualification.services import review_hold
 from routing.models import (
     WEEKDAYS,
     Assignment,
@@ -30,13 +31,6 @@ from routing.models import (
     parse_working_hours,
 )
 from routing.services.conditions import routing_values
-
-
-@dataclass
-class Trial:
-    rule: RoutingRule
-    outcome: str
-    candidates: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -119,8 +113,7 @@ def _exclusions(
             s.upper() for s in rep.licensed_states
         }:
             reason = f"not licensed in {lead.state or 'an unknown state'}"
-        elif required_skills - {skill.name for skill in rep.skills.all()}:
-            missing = sorted(required_skills - {skill.name for skill in rep.skills.all()})
+        elif missing := sorted(required_skills - {skill.name for skill in rep.skills.all()}):
             reason = f"lacks skill {', '.join(missing)}"
         elif rule.language and rule.language not in rep.languages:
             reason = f"does not speak {rule.language}"
@@ -145,13 +138,11 @@ def _exclusions(
 
 def _owner_rep(lead: Lead) -> tuple[Rep | None, str]:
     """The rep who already owns this person or company, and how we know."""
+    same_owner = Q(lead__contact_id=lead.contact_id)
+    if lead.account_id:
+        same_owner |= Q(lead__account_id=lead.account_id)
     previous = (
-        Assignment.objects.filter(rep__isnull=False)
-        .filter(
-            Q(lead__contact_id=lead.contact_id) | Q(lead__account_id=lead.account_id)
-            if lead.account_id
-            else Q(lead__contact_id=lead.contact_id)
-        )
+        Assignment.objects.filter(same_owner, rep__isnull=False)
         .exclude(lead_id=lead.pk)
         .select_related("rep__user", "lead")
         .order_by("-assigned_at")
@@ -297,8 +288,6 @@ def _assign(
 
 def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision:
     """Decide where a lead goes, assign it, and record why. Always lands somewhere visible."""
-    from qualification.services import review_hold
-
     started = time.perf_counter()
     now = now or timezone.now()
     tried: list[dict[str, Any]] = []
@@ -375,8 +364,6 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision:
 def _fallback(
     lead: Lead, rule: RoutingRule, candidates, now: datetime, why: str
 ) -> RoutingDecision:
-    from qualification.services import review_hold
-
     because = f"Rule “{rule.name}” matched but {why}"
     if rule.fallback == RoutingRule.Fallback.TEAM_QUEUE:
         _assign(

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from intake.models import OPEN_STATUSES, Lead
 from leadrouter import pipeline
+from qualification.selectors import leads_to_qualify
 
 
 class Command(BaseCommand):
@@ -14,11 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="Re-judge every open lead.")
 
     def handle(self, *args, all, **options):
-        leads = Lead.objects.filter(status__in=OPEN_STATUSES, is_historical=False)
-        if not all:
-            leads = leads.filter(qualification__isnull=True)
         count = 0
-        for lead in leads.select_related("source", "account").iterator():
+        for lead in leads_to_qualify(everyone=all).iterator():
             pipeline.qualify_lead(lead, replace=all)
             count += 1
         self.stdout.write(f"Qualified {count} lead(s).")
