@@ -367,6 +367,9 @@ class Lead(models.Model):
     phone_type = models.CharField(max_length=30, blank=True)
     company = models.CharField(max_length=200, blank=True)
     company_domain = models.CharField(max_length=253, blank=True)
+    address = models.CharField(max_length=200, blank=True, help_text="Street address line.")
+    # Normalized street address + ZIP: leads of one household share it (household routing).
+    household_key = models.CharField(max_length=250, blank=True, db_index=True)
     postal_code = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=50, blank=True)
@@ -392,6 +395,9 @@ class Lead(models.Model):
     touch_count = models.PositiveIntegerField(default=1)
     last_touch_at = models.DateTimeField(null=True, blank=True)
     outcome_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    closed_reason = models.CharField(
+        max_length=200, blank=True, help_text="Why the lead was lost or disqualified."
+    )
 
     objects = LeadQuerySet.as_manager()
 
@@ -443,6 +449,10 @@ class LeadEvent(models.Model):
         QUALIFIED = "qualified", "Qualified"
         REVIEW = "review", "Human review"
         ROUTED = "routed", "Routed"
+        ASSIGNED = "assigned", "Assigned by hand"
+        ACTIVITY = "activity", "Contact attempt"
+        HANDED_BACK = "handed_back", "Handed back"
+        NOTIFIED = "notified", "Owner notified"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -79,6 +79,11 @@ class Team(models.Model):
         related_name="managed_teams",
     )
     time_zone = models.CharField(max_length=64, default="America/Chicago")
+    notify_webhook_url = models.URLField(
+        blank=True,
+        help_text="Slack-compatible incoming webhook: told of every lead assigned to the team's "
+        "reps or queue.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -400,3 +405,14 @@ class RoutingDecision(models.Model):
 
     def __str__(self) -> str:
         return f"Lead {self.lead_id}: {self.get_outcome_display()}"
+
+
+class RoutingConfigVersion(models.Model):
+    """One row whose token changes with every edit of routing configuration, so that each
+    process can keep rules and rep profiles in memory and reload them only when it changes."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Routing configuration {self.token}"

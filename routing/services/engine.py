@@ -30,6 +30,7 @@ from routing.models import (
     TimeOff,
     parse_working_hours,
 )
+from routing.services.assignments import assignment_replace
 from routing.services.conditions import routing_values
 
 
@@ -270,22 +271,6 @@ def _active_rules() -> list[tuple[RoutingRule, Any]]:
     return rules
 
 
-def _assign(
-    lead: Lead, *, now: datetime, reason: str, rule=None, rep=None, user=None, team=None, note=""
-):
-    Assignment.objects.filter(lead=lead, ended_at__isnull=True).update(ended_at=now)
-    return Assignment.objects.create(
-        lead=lead,
-        rep=rep,
-        user=user or (rep.user if rep else None),
-        queue_team=team,
-        rule=rule,
-        reason=reason,
-        note=note[:300],
-        assigned_at=now,
-    )
-
-
 def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision:
     """Decide where a lead goes, assign it, and record why. Always lands somewhere visible."""
     started = time.perf_counter()
@@ -318,7 +303,9 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision:
             eligible = [rep for rep in pool if rep.pk not in excluded]
             if eligible:
                 choice = _choose(rule, eligible, lead, now, open_counts)
-                _assign(lead, now=now, reason=choice.reason, rule=rule, rep=choice.rep)
+                assignment_replace(
+                    lead=lead, now=now, reason=choice.reason, rule=rule, rep=choice.rep
+                )
                 tried.append({"rule": rule.name, "result": f"matched: {choice.rep} chosen"})
                 decision = RoutingDecision(
                     lead=lead,
@@ -366,8 +353,8 @@ def _fallback(
 ) -> RoutingDecision:
     because = f"Rule “{rule.name}” matched but {why}"
     if rule.fallback == RoutingRule.Fallback.TEAM_QUEUE:
-        _assign(
-            lead,
+        assignment_replace(
+            lead=lead,
             now=now,
             reason=Assignment.Reason.FALLBACK,
             rule=rule,
@@ -379,8 +366,8 @@ def _fallback(
             f"{rule.fallback_team}'s unassigned queue",
         )
     elif rule.fallback == RoutingRule.Fallback.MANAGER:
-        _assign(
-            lead,
+        assignment_replace(
+            lead=lead,
             now=now,
             reason=Assignment.Reason.FALLBACK,
             rule=rule,
