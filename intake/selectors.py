@@ -1,6 +1,6 @@
 """Intake's reads. Every user-facing read of leads goes through the scoped selectors here."""
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import Http404
 
 from intake.models import Lead, LeadQuerySet, Submission
@@ -39,8 +39,23 @@ def lead_for_response(*, lead_id: int) -> Lead:
     """A lead as the intake API answers it to the source that submitted it."""
     return (
         Lead.objects.select_related("source", "qualification")
-        .prefetch_related("assignments__user", "routing__rule", "routing__rep__user")
+        .prefetch_related(*owner_and_routing_prefetches())
         .get(pk=lead_id)
+    )
+
+
+def owner_and_routing_prefetches() -> tuple[Prefetch, Prefetch]:
+    """The lead's active assignment with its user, and its routing decisions with their rule
+    and rep: two queries (the answer to every API submission reads them)."""
+    # Routing's models by relation name: intake never imports that app.
+    assignment = Lead._meta.get_field("assignments").related_model
+    decision = Lead._meta.get_field("routing").related_model
+    return (
+        Prefetch(
+            "assignments",
+            queryset=assignment.objects.filter(ended_at__isnull=True).select_related("user"),
+        ),
+        Prefetch("routing", queryset=decision.objects.select_related("rule", "rep__user")),
     )
 
 

@@ -5,3 +5,8 @@ class RoutingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "routing"
     verbose_name = "Routing"
+
+    def ready(self) -> None:
+        from routing import signals
+
+        signals.connect()

@@ -24,10 +24,13 @@ def pytest_configure(config):
 def _fresh_loaded_models():
     # Models, signals and settings are cached per process; each test starts from its database.
     from qualification.services.registry import forget_loaded_models
+    from routing.services.config import forget_routing_setup
 
     forget_loaded_models()
+    forget_routing_setup()
     yield
     forget_loaded_models()
+    forget_routing_setup()
 
 
 @pytest.fixture(autouse=True)

@@ -7,57 +7,22 @@ PostgreSQL, take only parameters (never interpolated values), and every one of t
 by the intake tests on both databases, which read the rows back through the ORM.
 """
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
-from functools import cache
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import connection
 
 from intake.models import Account, ContactIdentity, LeadEvent, Submission
+from leadrouter.sql import at as _at
+from leadrouter.sql import json_text as _json
+from leadrouter.sql import row_insert
+
+__all__ = ["row_insert"]
 
 _IDENTITY = ContactIdentity._meta.db_table
 _ACCOUNT = Account._meta.db_table
 _EVENT = LeadEvent._meta.db_table
 _SUBMISSION = Submission._meta.db_table
-
-
-def _json(value) -> str:
-    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
-
-
-def _at(value: datetime):
-    # As the ORM stores it: naive UTC text on SQLite, an aware timestamp on PostgreSQL.
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-@cache
-def _insert_statement(model: type[models.Model], vendor: str) -> tuple[list, str]:
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    # Names come from the model's meta, values are parameters.
-    return fields, (
-        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"RETURNING {quote(model._meta.pk.column)}"
-    )
-
-
-def row_insert(instance: models.Model) -> None:
-    """`instance.save(force_insert=True)` for a model with an auto primary key and no signal
-    receivers, without compiling the statement again for every row. Values are prepared by
-    each field exactly as the ORM prepares them (auto_now_add, JSON, datetimes)."""
-    fields, sql = _insert_statement(type(instance), connection.vendor)
-    values = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        instance.pk = cursor.fetchone()[0]
-    instance._state.adding = False
-    instance._state.db = connection.alias
 
 
 def identities_find(keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -27,6 +27,7 @@ from intake.models import (
     Submission,
 )
 from intake.quality import run_quality_gate
+from intake.quality.household import household_key, street_address
 from intake.services import hot_path
 from intake.services.deliverability import deliverability_enqueue
 
@@ -165,6 +166,8 @@ def _build_lead(submission: Submission, fields: dict[str, Any], gate) -> Lead:
         )
     for column in CONTEXT_COLUMNS:
         setattr(lead, column, fields.get(column, ""))
+    lead.address = street_address(lead.attributes)[: Lead._meta.get_field("address").max_length]
+    lead.household_key = household_key(lead.address, lead.postal_code)
     lead.request_type = lead.request_type or source.default_request_type
     lead.utm_campaign = lead.utm_campaign or source.default_campaign
     test_reason = _test_reason(fields, gate)

@@ -3,8 +3,13 @@ manager or an SLA step moves it."""
 
 from datetime import datetime
 
+from django.db import connection
+
 from intake.models import Lead
+from leadrouter.sql import at, row_insert
 from routing.models import Assignment, Rep, RoutingRule, Team
+
+_ASSIGNMENT = Assignment._meta.db_table
 
 
 def assignment_replace(
@@ -17,20 +22,33 @@ def assignment_replace(
     user=None,
     team: Team | None = None,
     note: str = "",
+    rep_id: int | None = None,
+    user_id: int | None = None,
 ) -> Assignment:
-    """End the lead's active assignment (if any) and start a new one.
+    """End the lead's active assignment (if any) and start a new one. A rep (or its id with
+    its user's id) owns it, or a user (a manager), or a team's unassigned queue.
 
     Call inside the caller's transaction with the lead row locked: the partial unique index
     `one_active_assignment_per_lead` is what guarantees a single owner if two callers race.
     """
-    Assignment.objects.filter(lead=lead, ended_at__isnull=True).update(ended_at=now)
-    return Assignment.objects.create(
+    if rep is not None:
+        rep_id, user_id = rep.pk, rep.user_id
+    elif user is not None:
+        user_id = user.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_ASSIGNMENT} SET ended_at = %s WHERE lead_id = %s AND ended_at IS NULL",  # noqa: S608 - table from meta
+            [at(now), lead.pk],
+        )
+    assignment = Assignment(
         lead=lead,
-        rep=rep,
-        user=user or (rep.user if rep else None),
+        rep_id=rep_id,
+        user_id=user_id,
         queue_team=team,
         rule=rule,
         reason=reason,
         note=note[:300],
         assigned_at=now,
     )
+    row_insert(assignment)
+    return assignment

@@ -5,49 +5,70 @@ Concurrency: the lead row, the pool's rep rows (in id order, so two routers neve
 the rule's rotation rows are locked for the decision (PostgreSQL `select_for_update`; SQLite's
 IMMEDIATE transactions serialize writers), so concurrent leads never share a "next rep" and
 never overshoot a cap.
+
+Speed: rules, pools and rep profiles come from memory (`routing.services.config`); what can
+change between two leads (a rep paused, a user deactivated, loads, time off, rotation) is read
+under the locks with fixed-shape SQL (`routing.services.rotation`), a dozen short statements
+per decision.
 """
 
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from intake.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
-from qualification.conditions import InvalidCondition, compile_condition
+from intake.models import Lead, LeadEvent, LeadStatus, Source
+from leadrouter.sql import row_get, row_insert
+from qualification.models import Qualification
 from qualification.services import review_hold
 from routing.models import (
     WEEKDAYS,
     Assignment,
     Rep,
-    RotationState,
     RoutingDecision,
     RoutingRule,
-    TimeOff,
     parse_working_hours,
 )
+from routing.services import rotation
 from routing.services.assignments import assignment_replace
 from routing.services.conditions import routing_values
+from routing.services.config import RepProfile, RuleSpec, routing_setup
+
+
+@dataclass
+class Candidate:
+    """A rep of the pool as this decision sees them: the profile from memory, the rest fresh."""
+
+    profile: RepProfile
+    live: rotation.LiveRep
+
+    @property
+    def pk(self) -> int:
+        return self.profile.id
+
+    @property
+    def weight(self) -> int:
+        return self.live.weight
+
+    def __str__(self) -> str:
+        return self.live.name
 
 
 @dataclass
 class Choice:
-    rep: Rep
+    rep: Candidate
     reason: str
     method_state: dict[str, Any]
     explanation: str
 
 
-def working_now(rep: Rep, now: datetime) -> str | None:
-    """None when the rep works at `now`, else why not ("off until Mon 09:00 CST")."""
-    hours = parse_working_hours(rep.working_hours or {})
+def _off_hours(hours, zone, now: datetime) -> str | None:
     if not hours:
         return None
-    zone = ZoneInfo(rep.time_zone)
     local = now.astimezone(zone)
     for start, end in hours.get(WEEKDAYS[local.weekday()], []):
         if start <= local.time() < end:
@@ -61,250 +82,236 @@ def working_now(rep: Rep, now: datetime) -> str | None:
     return "no working hours set"
 
 
-def _local_day_start(rep: Rep, now: datetime) -> datetime:
-    local = now.astimezone(ZoneInfo(rep.time_zone))
+def working_now(rep: Rep, now: datetime) -> str | None:
+    """None when the rep works at `now`, else why not ("off until Mon 09:00 CST")."""
+    from zoneinfo import ZoneInfo
+
+    return _off_hours(parse_working_hours(rep.working_hours or {}), ZoneInfo(rep.time_zone), now)
+
+
+def _local_day_start(zone, now: datetime) -> datetime:
+    local = now.astimezone(zone)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _pool(rule: RoutingRule) -> list[Rep]:
-    reps = Rep.objects.select_related("user").prefetch_related("skills", "territories")
-    if rule.pool_team_id:
-        reps = reps.filter(Q(team_id=rule.pool_team_id) | Q(rules=rule)).distinct()
-    else:
-        reps = reps.filter(rules=rule)
-    return list(reps.order_by("pk"))
-
-
 def _exclusions(
-    rule: RoutingRule, pool: list[Rep], lead: Lead, now: datetime
-) -> tuple[dict[int, str], dict[int, int]]:
-    """(rep id -> why the rep cannot take this lead (absent: eligible), rep id -> open leads)."""
+    spec: RuleSpec, pool: list[Candidate], lead: Lead, now: datetime
+) -> tuple[dict[int, str], set[int], dict[int, int]]:
+    """(rep id -> why the rep cannot take this lead, ids of reps available at all (before
+    this lead's own constraints), rep id -> open leads).
+
+    A rep excluded only by this lead's constraints (licence, skill, language, territory) is
+    still available: they keep their place in the rotation and lose nothing. One who is
+    inactive, paused, away, off hours or full is not, and rejoins at the pool's minimum.
+    """
+    rule = spec.rule
     ids = [rep.pk for rep in pool]
-    off = dict(
-        TimeOff.objects.filter(rep_id__in=ids, starts_at__lte=now, ends_at__gt=now)
-        .order_by("ends_at")
-        .values_list("rep_id", "ends_at")
-    )
-    open_counts = dict(
-        Assignment.objects.filter(
-            rep_id__in=ids, ended_at__isnull=True, lead__status__in=OPEN_STATUSES
-        )
-        .values("rep_id")
-        .annotate(n=Count("id"))
-        .values_list("rep_id", "n")
-    )
-    recent = list(
-        Assignment.objects.filter(rep_id__in=ids, assigned_at__gte=now - timedelta(hours=50))
-        .exclude(reason=Assignment.Reason.MANUAL)
-        .values_list("rep_id", "assigned_at")
-    )
-    required_skills = {skill.name for skill in rule.required_skills.all()}
-    reasons: dict[int, str] = {}
+    off = rotation.time_off_until(ids, now)
+    counted = [
+        rep.pk
+        for rep in pool
+        if rep.live.max_open_leads is not None or rule.method == RoutingRule.Method.LEAST_LOADED
+    ]
+    open_counts = rotation.open_lead_counts(counted) if counted else {}
+    # New leads today, counted from each rep's own local midnight (one query per time zone).
+    by_day: dict[datetime, list[int]] = {}
     for rep in pool:
-        reason = None
-        if not rep.is_active or not rep.user.is_active:
-            reason = "inactive"
-        elif rep.paused:
-            reason = "paused"
+        if rep.live.max_new_per_day is not None:
+            by_day.setdefault(_local_day_start(rep.profile.zone, now), []).append(rep.pk)
+    today_counts: dict[int, int] = {}
+    for midnight, rep_ids in by_day.items():
+        today_counts.update(rotation.assigned_since(rep_ids, midnight))
+    state = (lead.state or "").upper()
+    reasons: dict[int, str] = {}
+    available: set[int] = set()
+    for rep in pool:
+        profile, live = rep.profile, rep.live
+        unavailable = None
+        if not live.is_active:
+            unavailable = "inactive"
+        elif live.paused:
+            unavailable = "paused"
         elif rep.pk in off:
-            reason = (
-                f"on time off until {off[rep.pk].astimezone(ZoneInfo(rep.time_zone)):%b %d %H:%M}"
-            )
-        elif rule.require_license and (lead.state or "").upper() not in {
-            s.upper() for s in rep.licensed_states
-        }:
-            reason = f"not licensed in {lead.state or 'an unknown state'}"
-        elif missing := sorted(required_skills - {skill.name for skill in rep.skills.all()}):
-            reason = f"lacks skill {', '.join(missing)}"
-        elif rule.language and rule.language not in rep.languages:
-            reason = f"does not speak {rule.language}"
+            unavailable = f"on time off until {off[rep.pk].astimezone(profile.zone):%b %d %H:%M}"
+        elif rule.require_working_now and (why := _off_hours(profile.hours, profile.zone, now)):
+            unavailable = why
+        elif live.max_open_leads is not None and open_counts.get(rep.pk, 0) >= live.max_open_leads:
+            unavailable = f"at capacity {open_counts.get(rep.pk, 0)}/{live.max_open_leads}"
+        elif (
+            live.max_new_per_day is not None
+            and (count := today_counts.get(rep.pk, 0)) >= live.max_new_per_day
+        ):
+            unavailable = f"reached today's cap {count}/{live.max_new_per_day}"
+        constraint = None
+        if rule.require_license and state not in profile.licensed_states:
+            constraint = f"not licensed in {lead.state or 'an unknown state'}"
+        elif missing := sorted(spec.required_skills - profile.skills):
+            constraint = f"lacks skill {', '.join(missing)}"
+        elif rule.language and rule.language not in profile.languages:
+            constraint = f"does not speak {rule.language}"
         elif rule.require_territory and not any(
             t.covers(state=lead.state, postal_code=lead.postal_code, country=lead.country)
-            for t in rep.territories.all()
+            for t in profile.territories
         ):
-            reason = "territory does not cover the lead"
-        elif rule.require_working_now and (why := working_now(rep, now)):
-            reason = why
-        elif rep.max_open_leads is not None and open_counts.get(rep.pk, 0) >= rep.max_open_leads:
-            reason = f"at capacity {open_counts.get(rep.pk, 0)}/{rep.max_open_leads}"
-        elif rep.max_new_per_day is not None:
-            today = _local_day_start(rep, now)
-            count = sum(1 for rep_id, at in recent if rep_id == rep.pk and at >= today)
-            if count >= rep.max_new_per_day:
-                reason = f"reached today's cap {count}/{rep.max_new_per_day}"
-        if reason:
-            reasons[rep.pk] = reason
-    return reasons, open_counts
+            constraint = "territory does not cover the lead"
+        if unavailable is None:
+            available.add(rep.pk)
+        # Said in the order a manager reads them: who is out, then what this lead needs.
+        if unavailable in ("inactive", "paused") or (unavailable or "").startswith("on time"):
+            reasons[rep.pk] = unavailable
+        elif constraint or unavailable:
+            reasons[rep.pk] = constraint or unavailable
+    return reasons, available, open_counts
 
 
-def _owner_rep(lead: Lead) -> tuple[Rep | None, str]:
-    """The rep who already owns this person or company, and how we know."""
+def _owner_rep(lead: Lead) -> tuple[int | None, str]:
+    """The rep who already owns this person, household or company, and how we know."""
     same_owner = Q(lead__contact_id=lead.contact_id)
+    if lead.household_key:
+        same_owner |= Q(lead__household_key=lead.household_key)
     if lead.account_id:
         same_owner |= Q(lead__account_id=lead.account_id)
     previous = (
         Assignment.objects.filter(same_owner, rep__isnull=False)
         .exclude(lead_id=lead.pk)
-        .select_related("rep__user", "lead")
-        .order_by("-assigned_at")
+        .select_related("lead")
+        .only("rep_id", "lead__contact_id", "lead__household_key", "lead__account_id")
+        .order_by("-assigned_at", "-id")
         .first()
     )
     if previous is None:
         return None, ""
-    how = (
-        "previous owner of this contact"
-        if previous.lead.contact_id == lead.contact_id
-        else "owner of the account"
-    )
-    return previous.rep, how
-
-
-def _states(rule: RoutingRule, eligible: list[Rep]) -> tuple[dict[int, RotationState], int]:
-    """The eligible reps' rotation rows, locked, with newcomers and returners placed at the
-    pool's current minimum — neither flooded with catch-up leads nor sent to the back."""
-    locked = {
-        state.rep_id: state for state in RotationState.objects.select_for_update().filter(rule=rule)
-    }
-    this_round = max((state.seen_round for state in locked.values()), default=0) + 1
-    present = [
-        locked[rep.pk]
-        for rep in eligible
-        if rep.pk in locked and locked[rep.pk].seen_round == this_round - 1
-    ]
-    floor_weight = min((state.current_weight for state in present), default=0)
-    floor_turn = min((state.last_turn for state in present), default=0)
-    states = {}
-    for rep in eligible:
-        state = locked.get(rep.pk)
-        if state is None:
-            state = RotationState.objects.create(
-                rule=rule, rep=rep, current_weight=floor_weight, last_turn=floor_turn
-            )
-        elif state.seen_round != this_round - 1 and present:
-            state.current_weight = floor_weight
-            state.last_turn = floor_turn
-            state.save(update_fields=["current_weight", "last_turn"])
-        states[rep.pk] = state
-    return states, this_round
-
-
-def _record_turn(rule, eligible, states, chosen, *, now, this_round, weighted: bool) -> None:
-    """Write the rotation: everyone present saw this round (weighted: and gained their
-    weight), the chosen rep took the turn. A few UPDATEs, whatever the pool size."""
-    ids_by_weight: dict[int, list[int]] = {}
-    for rep in eligible:
-        ids_by_weight.setdefault(rep.weight if weighted else 0, []).append(rep.pk)
-    for weight, rep_ids in ids_by_weight.items():
-        RotationState.objects.filter(rule=rule, rep_id__in=rep_ids).update(
-            seen_round=this_round, current_weight=F("current_weight") + weight
-        )
-    RotationState.objects.filter(pk=states[chosen.pk].pk).update(
-        last_turn=this_round,
-        last_assigned_at=now,
-        assigned_count=F("assigned_count") + 1,
-        current_weight=F("current_weight") - (sum(r.weight for r in eligible) if weighted else 0),
-    )
+    if previous.lead.contact_id == lead.contact_id:
+        how = "previous owner of this contact"
+    elif lead.household_key and previous.lead.household_key == lead.household_key:
+        how = "owner of the household"
+    else:
+        how = "owner of the account"
+    return previous.rep_id, how
 
 
 def _choose(
-    rule: RoutingRule, eligible: list[Rep], lead: Lead, now: datetime, open_counts
+    rule: RoutingRule,
+    eligible: list[Candidate],
+    available: set[int],
+    lead: Lead,
+    now: datetime,
+    open_counts: dict[int, int],
 ) -> Choice:
     method = rule.method
+    fallback_note = ""
     if method == RoutingRule.Method.OWNER:
-        owner, how = _owner_rep(lead)
-        if owner is not None and owner.pk in {rep.pk for rep in eligible}:
+        owner_id, how = _owner_rep(lead)
+        owner = next((rep for rep in eligible if rep.pk == owner_id), None)
+        if owner is not None:
             # The owner takes it without using up anyone's rotation turn.
             return Choice(
                 owner, Assignment.Reason.OWNER, {"owner": owner.pk}, f"{owner} is the {how}"
             )
-        fallback_note = f"{owner} ({how}) is not eligible; " if owner else "no existing owner; "
-    else:
-        fallback_note = ""
-    states, this_round = _states(rule, eligible)
+        if owner_id is not None:
+            fallback_note = f"the {how} is not eligible; "
+        else:
+            fallback_note = "no existing owner; "
+    turn = rotation.Turn.take(rule.pk, [rep.pk for rep in eligible], available)
+    states = turn.states
     if method == RoutingRule.Method.WEIGHTED:
         total = sum(rep.weight for rep in eligible)
-        for rep in eligible:
-            states[rep.pk].current_weight += rep.weight
-        chosen = max(eligible, key=lambda rep: (states[rep.pk].current_weight, -rep.pk))
-        snapshot = {str(rep.pk): states[rep.pk].current_weight for rep in eligible}
-        states[chosen.pk].current_weight -= total
+        scores = {rep.pk: states[rep.pk].current_weight + rep.weight for rep in eligible}
+        chosen = max(eligible, key=lambda rep: (scores[rep.pk], -rep.pk))
         explanation = (
             f"smooth weighted round robin: {chosen} had the highest running score "
-            f"({snapshot[str(chosen.pk)]}, weight {chosen.weight} of {total})"
+            f"({scores[chosen.pk]}, weight {chosen.weight} of {total})"
         )
-        state = {"scores_before_pick": snapshot, "total_weight": total}
-    elif method == RoutingRule.Method.LEAST_LOADED:
-        chosen = min(
-            eligible,
-            key=lambda rep: (open_counts.get(rep.pk, 0), states[rep.pk].last_turn, rep.pk),
-        )
-        explanation = f"least loaded: {chosen} has {open_counts.get(chosen.pk, 0)} open lead(s)"
-        state = {"open": {str(rep.pk): open_counts.get(rep.pk, 0) for rep in eligible}}
+        state = {
+            "scores_before_pick": {str(pk): score for pk, score in scores.items()},
+            "total_weight": total,
+        }
+        turn.record(chosen.pk, now=now, gains={rep.pk: rep.weight for rep in eligible})
     else:
-        chosen = min(eligible, key=lambda rep: (states[rep.pk].last_turn, rep.pk))
-        last = states[chosen.pk].last_assigned_at
-        explanation = f"round robin: {chosen} waited longest" + (
-            f" (last lead {last:%Y-%m-%d %H:%M} UTC)" if last else " (no lead from this rule yet)"
-        )
-        state = {"last_turn": {str(rep.pk): states[rep.pk].last_turn for rep in eligible}}
-    _record_turn(
-        rule,
-        eligible,
-        states,
-        chosen,
-        now=now,
-        this_round=this_round,
-        weighted=method == RoutingRule.Method.WEIGHTED,
-    )
-    state["round"] = this_round
+        if method == RoutingRule.Method.LEAST_LOADED:
+            chosen = min(
+                eligible,
+                key=lambda rep: (open_counts.get(rep.pk, 0), states[rep.pk].last_turn, rep.pk),
+            )
+            explanation = f"least loaded: {chosen} has {open_counts.get(chosen.pk, 0)} open lead(s)"
+            state = {"open": {str(rep.pk): open_counts.get(rep.pk, 0) for rep in eligible}}
+        else:
+            chosen = min(eligible, key=lambda rep: (states[rep.pk].last_turn, rep.pk))
+            last = states[chosen.pk].last_assigned_at
+            explanation = f"round robin: {chosen} waited longest" + (
+                f" (last lead {last:%Y-%m-%d %H:%M} UTC)"
+                if last
+                else " (no lead from this rule yet)"
+            )
+            state = {"last_turn": {str(rep.pk): states[rep.pk].last_turn for rep in eligible}}
+        turn.record(chosen.pk, now=now, gains={})
+    state["round"] = turn.round
     return Choice(chosen, Assignment.Reason.INITIAL, state, fallback_note + explanation)
 
 
-def _active_rules() -> list[tuple[RoutingRule, Any]]:
-    rules = []
-    for rule in RoutingRule.objects.filter(is_active=True).prefetch_related("required_skills"):
-        try:
-            condition = compile_condition(rule.condition) if rule.condition else None
-        except InvalidCondition:
-            condition = False  # saved around validation: never matches, and says so
-        rules.append((rule, condition))
-    return rules
+def _pool(spec: RuleSpec, reps: dict[int, RepProfile]) -> list[Candidate]:
+    """The rule's reps, locked in id order, with what can change between two leads read now."""
+    live = rotation.lock_reps(spec.pool)
+    return [Candidate(reps[pk], live[pk]) for pk in spec.pool if pk in live and pk in reps]
+
+
+def _lead_locked(lead_id: int) -> Lead:
+    """The lead, its row locked, with its source and qualification attached (what the rule
+    conditions read), in three fixed statements."""
+    lead = row_get(Lead, "id", lead_id, lock=True)
+    if lead is None:
+        raise Lead.DoesNotExist(f"Lead {lead_id} does not exist")
+    Lead._meta.get_field("source").set_cached_value(lead, _source(lead.source_id))
+    Lead.qualification.related.set_cached_value(lead, row_get(Qualification, "lead_id", lead_id))
+    return lead
+
+
+def _source(source_id: int) -> Source:
+    return row_get(Source, "id", source_id)
 
 
 def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision:
-    """Decide where a lead goes, assign it, and record why. Always lands somewhere visible."""
+    """Decide where a lead goes, assign it, and record why. Always lands somewhere visible.
+
+    1. Lock the lead; read the rules from memory; take the first whose condition matches.
+    2. Lock its pool's reps; exclude, with the reason, whoever cannot take this lead.
+    3. Nobody eligible: the rule's fallback (next rule, team queue, manager, review).
+    4. Else the method picks (owner first when sticky), the rotation is written, the lead
+       assigned; no rule at all: the review queue.
+    5. The decision (rules tried, candidates, method state, timing) and an event are written.
+    """
     started = time.perf_counter()
     now = now or timezone.now()
     tried: list[dict[str, Any]] = []
     with transaction.atomic():
-        lead = (
-            # Lock only the lead row: its qualification is the nullable side of a join.
-            Lead.objects.select_for_update(of=("self",))
-            .select_related("source", "qualification")
-            .get(pk=lead.pk)
-        )
+        lead = _lead_locked(lead.pk)
+        setup = routing_setup()
         values = routing_values(lead)
         decision = None
-        for rule, condition in _active_rules():
-            if condition is False:
+        for spec in setup.rules:
+            rule = spec.rule
+            if spec.condition is False:
                 tried.append({"rule": rule.name, "result": "skipped: its condition is invalid"})
                 continue
-            if condition is not None and condition.matches(values) is None:
+            if spec.condition is not None and spec.condition.matches(values) is None:
                 tried.append({"rule": rule.name, "result": "condition did not match"})
                 continue
-            pool = _pool(rule)
-            # Lock the pool's reps (in id order) before counting their loads and caps.
-            list(Rep.objects.select_for_update().filter(pk__in=[r.pk for r in pool]).order_by("pk"))
-            excluded, open_counts = _exclusions(rule, pool, lead, now)
+            pool = _pool(spec, setup.reps)
+            excluded, available, open_counts = _exclusions(spec, pool, lead, now)
             candidates = [
                 {"rep": str(rep), "rep_id": rep.pk, "excluded": excluded.get(rep.pk)}
                 for rep in pool
             ]
             eligible = [rep for rep in pool if rep.pk not in excluded]
             if eligible:
-                choice = _choose(rule, eligible, lead, now, open_counts)
+                choice = _choose(rule, eligible, available, lead, now, open_counts)
                 assignment_replace(
-                    lead=lead, now=now, reason=choice.reason, rule=rule, rep=choice.rep
+                    lead=lead,
+                    now=now,
+                    reason=choice.reason,
+                    rule=rule,
+                    rep_id=choice.rep.pk,
+                    user_id=choice.rep.live.user_id,
                 )
                 tried.append({"rule": rule.name, "result": f"matched: {choice.rep} chosen"})
                 decision = RoutingDecision(
@@ -312,7 +319,7 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision:
                     outcome=RoutingDecision.Outcome.ASSIGNED,
                     rule=rule,
                     method=rule.method,
-                    rep=choice.rep,
+                    rep_id=choice.rep.pk,
                     candidates=candidates,
                     method_state=choice.method_state,
                     explanation=f"Rule “{rule.name}”: {choice.explanation}.",
@@ -336,14 +343,21 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision:
             )
         decision.rules_tried = tried
         decision.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        decision.save()
+        row_insert(decision)
         if lead.status == LeadStatus.ASSIGNED:
-            Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.ASSIGNED, updated_at=now)
-        LeadEvent.objects.create(
-            lead=lead,
-            kind=LeadEvent.Kind.ROUTED,
-            message=decision.explanation[:500],
-            data={"outcome": decision.outcome, "rule": decision.rule_id, "rep": decision.rep_id},
+            rotation.lead_mark_assigned(lead.pk, now)
+        row_insert(
+            LeadEvent(
+                lead=lead,
+                kind=LeadEvent.Kind.ROUTED,
+                at=now,
+                message=decision.explanation[:500],
+                data={
+                    "outcome": decision.outcome,
+                    "rule": decision.rule_id,
+                    "rep": decision.rep_id,
+                },
+            )
         )
     return decision
 

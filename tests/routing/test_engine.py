@@ -233,3 +233,44 @@ def test_a_deactivated_user_drops_out_at_once(make_rep, make_rule, make_leads):
     ben.user.save()
 
     assert owners(make_leads(4)) == {"ana": 4}
+
+
+def test_a_lead_from_a_known_household_goes_to_its_owner_and_says_so(
+    make_rep, make_rule, make_leads
+):
+    ana, ben = make_rep("ana"), make_rep("ben")
+    make_rule(pool_reps=[ana, ben], method=RoutingRule.Method.OWNER)
+    (spouse,) = make_leads(1, address="12 Oak Ave", household_key="78701|12 OAK AVE")
+    assert route_lead(spouse).rep == ana
+    (partner,) = make_leads(1, address="12 Oak Avenue", household_key="78701|12 OAK AVE")
+
+    decision = route_lead(partner)
+
+    assert decision.rep == ana and "owner of the household" in decision.explanation
+
+
+def test_an_owner_who_cannot_take_the_lead_falls_back_to_the_rotation(
+    make_rep, make_rule, make_leads
+):
+    ana, ben = make_rep("ana"), make_rep("ben")
+    make_rule(pool_reps=[ana, ben], method=RoutingRule.Method.OWNER)
+    (first,) = make_leads(1, household_key="78701|12 OAK AVE")
+    assert route_lead(first).rep == ana
+    ana.paused = True
+    ana.save()
+
+    decision = route_lead(make_leads(1, household_key="78701|12 OAK AVE")[0])
+
+    assert decision.rep == ben
+    assert "the owner of the household is not eligible; round robin" in decision.explanation
+
+
+def test_a_rep_skipped_for_one_leads_licence_keeps_their_place(make_rep, make_rule, make_leads):
+    both = make_rep("both", licensed_states=["TX", "OK"])
+    texan = make_rep("texan", licensed_states=["TX"])
+    make_rule(pool_reps=[both, texan], require_license=True)
+    assert owners(make_leads(2, state="TX")) == {"both": 1, "texan": 1}
+    # Two Oklahoma leads only "both" may take; the Texan is still next for Texas.
+    assert owners(make_leads(2, state="OK")) == {"both": 2}
+
+    assert route_lead(make_leads(1, state="TX")[0]).rep == texan

@@ -1,0 +1,145 @@
+"""Routing configuration kept in memory: the ordered active rules with their compiled
+conditions and pools, and each rep's profile (skills, languages, licences, territories, hours).
+
+Loading it takes a dozen ORM queries; routing a lead must not. Every change to a rule, rep,
+team, territory or skill (saved through the ORM: admin, services, shell) gives the one
+`RoutingConfigVersion` row a new random token (see `routing.signals`), and each process reloads
+when the token differs from the one it loaded under: one indexed read per decision, and an edit
+applies to the very next lead in every web and worker process. What can change without a save
+signal (a bulk `.update()` pausing reps, a user deactivated) is read fresh by the engine under
+its row locks, never from here.
+
+The token is random rather than a counter so that a rolled-back transaction (a simulation, a
+test) can never leave two different configurations under the same token.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import time as clock_time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import connection
+from django.db.models import Prefetch
+
+from qualification.conditions import InvalidCondition, compile_condition
+from routing.models import (
+    Rep,
+    RoutingConfigVersion,
+    RoutingRule,
+    Territory,
+    parse_working_hours,
+)
+
+_VERSION_TABLE = RoutingConfigVersion._meta.db_table
+
+
+@dataclass(frozen=True)
+class RepProfile:
+    """What routing needs to know about a rep that changes only when someone edits it."""
+
+    id: int
+    team_id: int
+    zone: ZoneInfo
+    hours: dict[str, list[tuple[clock_time, clock_time]]]
+    skills: frozenset[str]
+    languages: frozenset[str]
+    licensed_states: frozenset[str]
+    territories: tuple[Territory, ...]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    rule: RoutingRule
+    # None: matches every lead; False: saved around validation, never matches (and says so).
+    condition: Any
+    pool: tuple[int, ...]  # rep ids, ascending: the lock order
+    required_skills: frozenset[str]
+
+
+@dataclass(frozen=True)
+class RoutingSetup:
+    rules: tuple[RuleSpec, ...]
+    reps: dict[int, RepProfile]
+
+
+_loaded: dict[str, Any] = {"token": None, "setup": None}
+
+
+def config_token() -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {_VERSION_TABLE} WHERE id = 1")  # noqa: S608 - table from meta
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def config_changed() -> None:
+    """Give the configuration a new token (called on every save of a routing model)."""
+    token = uuid.uuid4().hex
+    if not RoutingConfigVersion.objects.filter(pk=1).update(token=token):
+        RoutingConfigVersion.objects.update_or_create(pk=1, defaults={"token": token})
+
+
+def forget_routing_setup() -> None:
+    _loaded.update(token=None, setup=None)
+
+
+def routing_setup() -> RoutingSetup:
+    """The current configuration, reloaded only when its token changed."""
+    token = config_token()
+    if _loaded["setup"] is None or _loaded["token"] != token:
+        # Read the token before loading: a change committed in between makes the next call
+        # reload again, never keeps a newer configuration under an older token for good.
+        _loaded.update(setup=_load(), token=token)
+    return _loaded["setup"]
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")  # saved around validation; `clean()` names the problem
+
+
+def _load() -> RoutingSetup:
+    rules = list(
+        RoutingRule.objects.filter(is_active=True)
+        .select_related("pool_team", "fallback_team", "fallback_user")
+        .prefetch_related("required_skills", Prefetch("pool_reps", Rep.objects.only("id")))
+    )
+    team_members: dict[int, list[int]] = {}
+    profiles: dict[int, RepProfile] = {}
+    for rep in Rep.objects.prefetch_related("skills", "territories").order_by("pk"):
+        team_members.setdefault(rep.team_id, []).append(rep.pk)
+        try:
+            hours = parse_working_hours(rep.working_hours or {})
+        except ValueError:
+            hours = {}  # saved around validation: treated as always working, as if unset
+        profiles[rep.pk] = RepProfile(
+            id=rep.pk,
+            team_id=rep.team_id,
+            zone=_zone(rep.time_zone),
+            hours=hours,
+            skills=frozenset(skill.name for skill in rep.skills.all()),
+            languages=frozenset(rep.languages or ()),
+            licensed_states=frozenset(state.upper() for state in rep.licensed_states or ()),
+            territories=tuple(rep.territories.all()),
+        )
+    specs = []
+    for rule in rules:
+        try:
+            condition = compile_condition(rule.condition) if rule.condition else None
+        except InvalidCondition:
+            condition = False
+        pool = {rep.pk for rep in rule.pool_reps.all()}
+        if rule.pool_team_id:
+            pool.update(team_members.get(rule.pool_team_id, ()))
+        specs.append(
+            RuleSpec(
+                rule=rule,
+                condition=condition,
+                pool=tuple(sorted(pool)),
+                required_skills=frozenset(skill.name for skill in rule.required_skills.all()),
+            )
+        )
+    return RoutingSetup(rules=tuple(specs), reps=profiles)

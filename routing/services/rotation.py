@@ -1,0 +1,241 @@
+"""The statements a routing decision runs under its locks, in fixed-shape SQL (see
+`leadrouter.sql` for why): the pool's reps as they are now, their time off and loads, and the
+rule's rotation rows.
+
+Rotation is kept per rep, never as a list index: `last_turn` is the rule's decision number of
+the rep's last lead (round robin gives the next lead to the lowest), `current_weight` the smooth
+weighted round robin score (nginx's algorithm, exact shares over time), and `seen_round` the
+last decision in which the rep was available. A rep who missed decisions (paused, time off,
+off hours, full) rejoins at the pool's current minimum — neither flooded with catch-up leads nor
+sent to the back; a rep who was available but excluded by one lead's own constraints (licence,
+skill, language, territory) keeps their place and loses nothing.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from intake.models import OPEN_STATUSES, Lead
+from leadrouter.sql import at
+from routing.models import Assignment, Rep, RotationState, TimeOff
+
+_REP = Rep._meta.db_table
+_USER = get_user_model()._meta.db_table
+_TIME_OFF = TimeOff._meta.db_table
+_ASSIGNMENT = Assignment._meta.db_table
+_LEAD = Lead._meta.db_table
+_ROTATION = RotationState._meta.db_table
+
+
+def _in(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _for_update(of: str) -> str:
+    # SQLite has no row locks: its IMMEDIATE transactions already serialize writers.
+    return f" FOR UPDATE OF {of}" if connection.features.has_select_for_update_of else ""
+
+
+def _datetime(value) -> datetime | None:
+    """A timestamp column as an aware datetime (SQLite's driver answers naive UTC text)."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class LiveRep:
+    """What may change between two leads without a save of the rep (bulk updates, the user
+    account), read under the rep's row lock."""
+
+    user_id: int
+    name: str
+    is_active: bool
+    paused: bool
+    weight: int
+    max_open_leads: int | None
+    max_new_per_day: int | None
+
+
+def lock_reps(ids: tuple[int, ...] | list[int]) -> dict[int, LiveRep]:
+    """Lock the reps' rows in id order (two routers never deadlock) and read them."""
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.id, r.user_id, u.first_name, u.last_name, u.username, "  # noqa: S608 - names from meta
+            "r.is_active, u.is_active, r.paused, r.weight, r.max_open_leads, r.max_new_per_day "
+            f"FROM {_REP} r INNER JOIN {_USER} u ON u.id = r.user_id "
+            f"WHERE r.id IN ({_in(ids)}) ORDER BY r.id" + _for_update("r"),
+            list(ids),
+        )
+        rows = cursor.fetchall()
+    return {
+        row[0]: LiveRep(
+            user_id=row[1],
+            name=f"{row[2]} {row[3]}".strip() or row[4],
+            is_active=bool(row[5]) and bool(row[6]),
+            paused=bool(row[7]),
+            weight=row[8],
+            max_open_leads=row[9],
+            max_new_per_day=row[10],
+        )
+        for row in rows
+    }
+
+
+def time_off_until(ids: list[int], now: datetime) -> dict[int, datetime]:
+    """Reps away at `now` → when their (latest-ending) time off ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rep_id, MAX(ends_at) FROM {_TIME_OFF} "  # noqa: S608 - names from meta
+            f"WHERE rep_id IN ({_in(ids)}) AND starts_at <= %s AND ends_at > %s GROUP BY rep_id",
+            [*ids, at(now), at(now)],
+        )
+        return {rep_id: _datetime(ends) for rep_id, ends in cursor.fetchall()}
+
+
+def open_lead_counts(ids: list[int]) -> dict[int, int]:
+    """Open leads each rep owns now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.rep_id, COUNT(*) FROM {_ASSIGNMENT} a "  # noqa: S608 - names from meta
+            f"INNER JOIN {_LEAD} l ON l.id = a.lead_id "
+            f"WHERE a.rep_id IN ({_in(ids)}) AND a.ended_at IS NULL "
+            f"AND l.status IN ({_in(OPEN_STATUSES)}) GROUP BY a.rep_id",
+            [*ids, *OPEN_STATUSES],
+        )
+        return dict(cursor.fetchall())
+
+
+def assigned_since(ids: list[int], since: datetime) -> dict[int, int]:
+    """Leads routed to each of these reps since `since` (manual assignments do not count
+    towards a daily cap)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rep_id, COUNT(*) FROM {_ASSIGNMENT} "  # noqa: S608 - names from meta
+            f"WHERE rep_id IN ({_in(ids)}) AND assigned_at >= %s AND reason <> %s "
+            "GROUP BY rep_id",
+            [*ids, at(since), Assignment.Reason.MANUAL],
+        )
+        return dict(cursor.fetchall())
+
+
+def lead_mark_assigned(lead_id: int, now: datetime) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_LEAD} SET status = 'assigned', updated_at = %s WHERE id = %s",  # noqa: S608
+            [at(now), lead_id],
+        )
+
+
+@dataclass
+class Position:
+    """One rep's place in a rule's rotation (a `RotationState` row)."""
+
+    current_weight: int
+    last_turn: int
+    seen_round: int
+    last_assigned_at: datetime | None
+    stored: tuple[int, int] | None  # (current_weight, last_turn) as in the row; None: new row
+
+
+class Turn:
+    """One decision's use of a rule's rotation: take it (lock and read the rows), then record
+    who got the lead. Between the two the rows stay locked."""
+
+    def __init__(self, rule_id: int, states: dict[int, Position], this_round: int, available):
+        self.rule_id = rule_id
+        self.states = states
+        self.round = this_round
+        self.available = available
+
+    @classmethod
+    def take(cls, rule_id: int, eligible: list[int], available: set[int]) -> "Turn":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rep_id, current_weight, last_turn, seen_round, last_assigned_at "  # noqa: S608 - names from meta
+                f"FROM {_ROTATION} WHERE rule_id = %s ORDER BY rep_id" + _for_update(_ROTATION),
+                [rule_id],
+            )
+            rows = cursor.fetchall()
+        states = {
+            rep_id: Position(weight, turn, seen, _datetime(last), (weight, turn))
+            for rep_id, weight, turn, seen, last in rows
+        }
+        this_round = max((p.seen_round for p in states.values()), default=0) + 1
+        present = [p for p in states.values() if p.seen_round == this_round - 1]
+        floor_weight = min((p.current_weight for p in present), default=0)
+        floor_turn = min((p.last_turn for p in present), default=0)
+        for rep_id in available | set(eligible):
+            position = states.get(rep_id)
+            if position is None:
+                states[rep_id] = Position(floor_weight, floor_turn, 0, None, None)
+            elif position.seen_round != this_round - 1 and present:
+                # Back from a pause, time off, off hours or a full queue: at the minimum.
+                position.current_weight, position.last_turn = floor_weight, floor_turn
+        return cls(rule_id, states, this_round, available | set(eligible))
+
+    def record(self, chosen: int, *, now: datetime, gains: dict[int, int]) -> None:
+        """Everyone available saw this round (and, weighted, gained their weight); the chosen
+        rep took the turn (and, weighted, paid the total). One INSERT for newcomers, two
+        UPDATEs, whatever the pool size."""
+        for rep_id, gain in gains.items():
+            self.states[rep_id].current_weight += gain
+        chosen_position = self.states[chosen]
+        chosen_position.current_weight -= sum(gains.values())
+        chosen_position.last_turn = self.round
+        new = [rep_id for rep_id in self.available if self.states[rep_id].stored is None]
+        changed = [
+            rep_id
+            for rep_id in self.available
+            if (position := self.states[rep_id]).stored is not None
+            and position.stored != (position.current_weight, position.last_turn)
+        ]
+        seen = sorted(set(self.available) - set(new))
+        with connection.cursor() as cursor:
+            if new:
+                cursor.executemany(
+                    f"INSERT INTO {_ROTATION} (rule_id, rep_id, current_weight, last_turn, "  # noqa: S608
+                    "seen_round, assigned_count) VALUES (%s, %s, %s, %s, %s, 0)",
+                    [
+                        (
+                            self.rule_id,
+                            rep_id,
+                            self.states[rep_id].current_weight,
+                            self.states[rep_id].last_turn,
+                            self.round,
+                        )
+                        for rep_id in new
+                    ],
+                )
+            if seen:
+                params: list = [self.round]
+                weight_cases = turn_cases = ""
+                for rep_id in changed:
+                    weight_cases += " WHEN %s THEN %s"
+                    params += [rep_id, self.states[rep_id].current_weight]
+                for rep_id in changed:
+                    turn_cases += " WHEN %s THEN %s"
+                    params += [rep_id, self.states[rep_id].last_turn]
+                sets = "seen_round = %s"
+                if changed:
+                    sets += (
+                        f", current_weight = CASE rep_id{weight_cases} ELSE current_weight END"
+                        f", last_turn = CASE rep_id{turn_cases} ELSE last_turn END"
+                    )
+                cursor.execute(
+                    f"UPDATE {_ROTATION} SET {sets} "  # noqa: S608 - names from meta, values are parameters
+                    f"WHERE rule_id = %s AND rep_id IN ({_in(seen)})",
+                    [*params, self.rule_id, *seen],
+                )
+            cursor.execute(
+                f"UPDATE {_ROTATION} SET last_assigned_at = %s, "  # noqa: S608
+                "assigned_count = assigned_count + 1 WHERE rule_id = %s AND rep_id = %s",
+                [at(now), self.rule_id, chosen],
+            )
+        chosen_position.last_assigned_at = now
