@@ -81,8 +81,11 @@ class SlackTransport:
     url: str
 
     def send(self, message: Message) -> None:
+        # Slack reads <…> as links and mentions: a lead named "<!channel>" must not page a
+        # whole channel. Its three escapes are all it asks for.
+        text = message.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         try:
-            http_client.post(self.url, {"text": message.text})
+            http_client.post(self.url, {"text": text})
         except http_client.HttpError as exc:
             # The webhook URL is its credential: keep it out of the error that gets recorded.
             detail = str(exc).replace(self.url, "the webhook")

@@ -173,6 +173,21 @@ def test_slack_posts_reach_the_reps_and_the_teams_webhooks(rep, team, lead, mail
     assert {event["channel"] for event in notified(lead)} == {"email", "slack:rep", "slack:team"}
 
 
+def test_a_lead_cannot_mention_a_whole_slack_channel(rep, lead, mailoutbox):
+    lead.full_name = "<!channel> Bob & <@U123>"
+    lead.save(update_fields=["full_name"])
+    with FakeServer() as server:
+        server.reply(200, raw=b"ok")
+        rep.notify_webhook_url = f"{server.url}/hook"
+        rep.save(update_fields=["notify_webhook_url"])
+        notify_assignment(assign(lead, rep=rep).pk)
+
+    text = json.loads(server.requests[0].body)["text"]
+    assert "&lt;!channel&gt; Bob &amp; &lt;@U123&gt;" in text
+    assert "<" not in text
+    assert "<!channel> Bob & <@U123>" in mailoutbox[0].body
+
+
 def test_a_5xx_from_slack_raises_so_the_task_is_retried_and_the_retry_sends_only_that(
     rep, lead, mailoutbox
 ):
