@@ -27,7 +27,7 @@ class HttpError(Exception):
         self.retryable = retryable
 
 
-def request_json(
+def request(
     method: str,
     url: str,
     *,
@@ -35,8 +35,9 @@ def request_json(
     payload: Any = None,
     headers: dict[str, str] | None = None,
     timeout: float | None = None,
-) -> Any:
-    """Send one request and return the decoded JSON answer, or raise HttpError."""
+) -> bytes:
+    """Send one request (a JSON body when `payload` is given) and return the raw answer, or
+    raise HttpError. For services that answer something else than JSON (Slack answers "ok")."""
     if params:
         url = f"{url}{'&' if '?' in url else '?'}{urllib.parse.urlencode(params)}"
     if not url.startswith(("http://", "https://")):
@@ -46,11 +47,11 @@ def request_json(
     if payload is not None:
         data = json.dumps(payload).encode()
         all_headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(url, data=data, headers=all_headers, method=method)  # noqa: S310 - scheme checked above
+    prepared = urllib.request.Request(url, data=data, headers=all_headers, method=method)  # noqa: S310 - scheme checked above
     timeout = settings.VENDOR_HTTP_TIMEOUT if timeout is None else timeout
     where = f"{method} {url.split('?')[0]}"
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(prepared, timeout=timeout) as response:  # noqa: S310
             body = response.read(MAX_RESPONSE_BYTES + 1)
     except urllib.error.HTTPError as exc:
         detail = exc.read(2000).decode("utf-8", "replace")
@@ -68,6 +69,13 @@ def request_json(
         raise HttpError(f"{where} failed: {reason}", retryable=True) from None
     if len(body) > MAX_RESPONSE_BYTES:
         raise HttpError(f"{where} answered more than {MAX_RESPONSE_BYTES} bytes")
+    return body
+
+
+def request_json(method: str, url: str, **kwargs) -> Any:
+    """Send one request and return the decoded JSON answer, or raise HttpError."""
+    body = request(method, url, **kwargs)
+    where = f"{method} {url.split('?')[0]}"
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -80,3 +88,8 @@ def get_json(url: str, **kwargs) -> Any:
 
 def post_json(url: str, payload: Any, **kwargs) -> Any:
     return request_json("POST", url, payload=payload, **kwargs)
+
+
+def post(url: str, payload: Any, **kwargs) -> bytes:
+    """POST a JSON body; the answer is returned as it came (for answers that are not JSON)."""
+    return request("POST", url, payload=payload, **kwargs)

@@ -184,6 +184,8 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leadrouter@localhost")
+# Where LeadRouter is served: absolute links in notifications (emails, Slack) start here.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

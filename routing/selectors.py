@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count
 
 from intake.models import OPEN_STATUSES
-from routing.models import Assignment, Rep, TimeOff
+from routing.models import Assignment, Rep, Team, TimeOff
 
 
 def local_day_start(rep: Rep, now: datetime) -> datetime:
@@ -96,3 +96,31 @@ def reps_visible_to(user):
     if user.is_staff or user.has_perm("routing.view_rep"):
         return reps
     return reps.filter(team__manager=user)
+
+
+def user_can_view_reps(user) -> bool:
+    """Whether a user may list reps at all: staff, holders of routing.view_rep and the manager
+    of a team (a plain rep may not, even though `reps_visible_to` would just show them none)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff or user.has_perm("routing.view_rep"):
+        return True
+    return Team.objects.filter(manager=user).exists()
+
+
+def rep_ids_licensed_in(*, reps, state: str) -> list[int]:
+    """Ids of those reps licensed in a state (case-insensitive). Read in Python: SQLite has no
+    JSON containment lookup, and a team's reps are few."""
+    state = state.strip().upper()
+    return [
+        pk
+        for pk, states in reps.order_by().values_list("pk", "licensed_states")
+        if state in {str(code).upper() for code in states or []}
+    ]
+
+
+def rep_ids_available(*, reps, now: datetime, available: bool = True) -> list[int]:
+    """Ids of those reps that are (or, with available=False, are not) available at `now`,
+    by `rep_loads`: a constant number of queries."""
+    loads = rep_loads(reps=list(reps.select_related("user").prefetch_related(None)), now=now)
+    return [load.rep.pk for load in loads if load.available is available]

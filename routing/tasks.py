@@ -1,7 +1,7 @@
 """django-q2 tasks of routing. Their dotted paths are an API: schedules name them."""
 
 from leadrouter import pipeline
-from routing import services
+from routing import notifications, services
 
 
 def route_parked_leads() -> str:
@@ -10,3 +10,9 @@ def route_parked_leads() -> str:
     for lead in leads:
         pipeline.route_lead(lead)
     return f"retried {len(leads)} parked lead(s)"
+
+
+def notify_assignment(assignment_id: int) -> str:
+    """Tell the owner and the Slack channels about a new assignment (queued after commit by
+    `routing.notifications.assignment_notify_on_commit`). Raises when a retry can help."""
+    return notifications.assignment_notify(assignment_id)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from leadrouter.http_client import HttpError, get_json, post_json
+from leadrouter.http_client import HttpError, get_json, post, post_json
 from tests.fake_http import FakeServer
 
 
@@ -23,6 +23,13 @@ def test_a_post_sends_json():
         assert post_json(f"{server.url}/x", {"a": 1}) == {"ok": True}
     assert server.requests[0].body == b'{"a": 1}'
     assert server.requests[0].headers["content-type"] == "application/json"
+
+
+def test_a_plain_post_returns_an_answer_that_is_not_json_as_it_came():
+    with FakeServer() as server:
+        server.reply(200, raw=b"ok")
+        assert post(f"{server.url}/hook", {"text": "hi"}) == b"ok"
+    assert server.requests[0].body == b'{"text": "hi"}'
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,37 @@
+from django.utils import timezone
+from rest_framework import generics
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import BasePermission
+
+from intake.api.authentication import BearerKeyAuthentication
+from intake.api.permissions import IsUser
+from routing import selectors
+from routing.api.serializers import RepSerializer
+from routing.filters import RepFilter
+
+
+class CanViewReps(BasePermission):
+    """Managers (of a team) and staff; a plain rep may not list reps."""
+
+    message = "Only team managers and staff can list reps."
+
+    def has_permission(self, request, view) -> bool:
+        return selectors.user_can_view_reps(request.user)
+
+
+class RepListApi(generics.ListAPIView):
+    """Reps with their team, skills, licences, capacity, load and availability now: a
+    manager sees the reps of the teams they manage, staff see every rep."""
+
+    authentication_classes = [BearerKeyAuthentication, SessionAuthentication]
+    permission_classes = [IsUser, CanViewReps]
+    serializer_class = RepSerializer
+    filterset_class = RepFilter
+
+    def get_queryset(self):
+        return selectors.reps_visible_to(self.request.user).order_by("user__username", "pk")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        loads = selectors.rep_loads(reps=page, now=timezone.now())
+        return self.get_paginated_response(RepSerializer(loads, many=True).data)

@@ -1,0 +1,278 @@
+"""Telling people about a new assignment: an email to the owner and a post to the rep's and
+the team's Slack-compatible incoming webhooks.
+
+Whoever starts an assignment calls `assignment_notify_on_commit(assignment)` inside its
+transaction; once that commits, the django-q2 task `routing.tasks.notify_assignment` sends, by
+id, so nobody is told about an assignment that was rolled back. Every channel sent (or failed for
+good) is a `LeadEvent` of kind NOTIFIED with data {"assignment", "channel"}: a task delivered
+twice skips the channels already recorded.
+"""
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+
+from intake.models import Lead, LeadEvent
+from leadrouter import http_client
+from routing.models import Assignment, RoutingDecision
+
+logger = logging.getLogger(__name__)
+
+TASK = "routing.tasks.notify_assignment"
+
+EMAIL = "email"
+SLACK_REP = "slack:rep"
+SLACK_TEAM = "slack:team"
+
+
+# --- transports -----------------------------------------------------------------------------
+
+
+class TransportError(Exception):
+    """A message that was not delivered; `retryable` when a later attempt may succeed (a
+    timeout, a 5xx, a full mailbox server), not when the address or webhook itself is wrong."""
+
+    def __init__(self, message: str, *, retryable: bool):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+
+
+class Transport(Protocol):
+    def send(self, message: Message) -> None:
+        """Deliver the message or raise TransportError."""
+
+
+@dataclass(frozen=True)
+class EmailTransport:
+    """Through Django's email backend (EMAIL_* settings)."""
+
+    to: str
+
+    def send(self, message: Message) -> None:
+        email = EmailMessage(message.subject, message.text, to=[self.to])
+        try:
+            email.send()
+        except smtplib.SMTPRecipientsRefused:
+            raise TransportError(f"the mail server refused {self.to}", retryable=False) from None
+        except smtplib.SMTPResponseException as exc:
+            # 4xx: try again later (greylisting, a full queue); 5xx: it will not change.
+            raise TransportError(
+                f"the mail server answered {exc.smtp_code}", retryable=exc.smtp_code < 500
+            ) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransportError(f"sending email failed: {exc}", retryable=True) from None
+
+
+@dataclass(frozen=True)
+class SlackTransport:
+    """A Slack-compatible incoming webhook: POST {"text": …} (Slack answers "ok", not JSON)."""
+
+    url: str
+
+    def send(self, message: Message) -> None:
+        # Slack reads <…> as links and mentions: a lead named "<!channel>" must not page a
+        # whole channel. Its three escapes are all it asks for.
+        text = message.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        try:
+            http_client.post(self.url, {"text": text})
+        except http_client.HttpError as exc:
+            # The webhook URL is its credential: keep it out of the error that gets recorded.
+            detail = str(exc).replace(self.url, "the webhook")
+            raise TransportError(detail, retryable=exc.retryable) from None
+
+
+# --- what is sent, to whom ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str  # EMAIL, SLACK_REP or SLACK_TEAM: the key recorded in the NOTIFIED event
+    transport: Transport
+    to: str  # who, for the timeline ("ann@example.com", "the Austin office channel")
+
+
+def assignment_channels(assignment: Assignment) -> list[Channel]:
+    """Where an assignment is told: the owner's email (the rep's user, the manager a fallback
+    names, or a team queue's manager), the rep's webhook, and the team's webhook for a rep of
+    the team or the team's queue."""
+    channels = []
+    owner = assignment.user
+    team = assignment.queue_team or (assignment.rep.team if assignment.rep else None)
+    if owner is None and assignment.queue_team is not None:
+        owner = assignment.queue_team.manager
+    if owner is not None and owner.is_active and owner.email:
+        channels.append(Channel(EMAIL, EmailTransport(owner.email), owner.email))
+    if assignment.rep and assignment.rep.notify_webhook_url:
+        channels.append(
+            Channel(
+                SLACK_REP,
+                SlackTransport(assignment.rep.notify_webhook_url),
+                f"{assignment.rep}'s Slack",
+            )
+        )
+    if team is not None and team.notify_webhook_url:
+        channels.append(
+            Channel(SLACK_TEAM, SlackTransport(team.notify_webhook_url), f"{team}'s Slack")
+        )
+    return channels
+
+
+def lead_url(lead_id: int) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/leads/{lead_id}/"
+
+
+def _lead_name(lead: Lead) -> str:
+    name = lead.full_name or f"{lead.first_name} {lead.last_name}".strip()
+    return name or lead.company or f"Lead {lead.pk}"
+
+
+def assignment_message(assignment: Assignment) -> Message:
+    """Who the lead is, what they want, why it went where it went, and a link to it.
+
+    No email address or phone number: the message also goes to Slack, outside LeadRouter.
+    """
+    lead = assignment.lead
+    if assignment.rep is not None:
+        owner = str(assignment.rep)
+    elif assignment.queue_team is not None:
+        owner = f"the {assignment.queue_team} queue"
+    elif assignment.user is not None:
+        owner = assignment.user.get_full_name() or assignment.user.get_username()
+    else:
+        owner = "nobody"
+    who = _lead_name(lead)
+    where = ", ".join(part for part in (lead.city, lead.state) if part)
+    about = " — ".join(
+        part for part in (who, lead.company if lead.company != who else "", where) if part
+    )
+    # The reverse side of qualification's one-to-one (routing reads it by name, like engine).
+    qualification = getattr(lead, "qualification", None)
+    if qualification is not None:
+        request_type = qualification.request_type or lead.request_type or "unknown"
+        profile = (
+            f"Request: {request_type} · Tier {qualification.tier} · "
+            f"Urgency {qualification.urgency} · Score {qualification.score}"
+        )
+    else:
+        profile = f"Request: {lead.request_type or 'unknown'} · not qualified yet"
+    why = assignment.note
+    if not why:
+        decision = RoutingDecision.objects.filter(lead=lead).order_by("-created_at", "-id").first()
+        why = decision.explanation if decision else assignment.get_reason_display()
+    link = lead_url(lead.pk)
+    subject = f"New lead for {owner}: {who}"
+    text = "\n".join(
+        [
+            f"New lead for {owner}: {about}",
+            profile,
+            f"Why: {why}",
+            f"Assigned: {assignment.get_reason_display()}",
+            link,
+        ]
+    )
+    # A name with a line break must not break the email's Subject header.
+    return Message(subject=" ".join(subject.split())[:200], text=text)
+
+
+# --- enqueue and send -----------------------------------------------------------------------
+
+
+def assignment_notify_on_commit(assignment: Assignment) -> None:
+    """Queue the notifications of a new assignment once the caller's transaction commits (so
+    the worker sees the row, and a rolled-back assignment tells nobody). Test leads are not
+    notified."""
+    if assignment.lead.is_test:
+        return
+    assignment_id = assignment.pk
+
+    def send():
+        from django_q.tasks import async_task
+
+        async_task(TASK, assignment_id, task_name=f"notify-assignment-{assignment_id}")
+
+    transaction.on_commit(send)
+
+
+def _record(assignment: Assignment, channel: Channel, error: str = "") -> None:
+    data = {"assignment": assignment.pk, "channel": channel.name}
+    if error:
+        data["error"] = error
+        message = f"Notifying {channel.to} failed for good: {error}"
+    else:
+        message = f"Told {channel.to} about the assignment"
+    LeadEvent.objects.create(
+        lead_id=assignment.lead_id,
+        kind=LeadEvent.Kind.NOTIFIED,
+        message=message[:500],
+        data=data,
+    )
+
+
+def assignment_notify(assignment_id: int) -> str:
+    """Send an assignment's notifications on every channel not yet recorded.
+
+    1. Skip an assignment that is gone or has ended (the lead moved on before we got here),
+       or a test lead's.
+    2. Skip channels a previous run recorded (at-least-once delivery: a task may run twice).
+    3. Send on each remaining channel; record a success, or a failure a retry cannot fix.
+    4. If any channel failed in a way a retry may fix, raise so django-q2 runs the task again
+       (Q_CLUSTER max_attempts); the channels recorded in step 3 are not sent twice.
+
+    A crash between sending and recording sends that channel again on the next run: better a
+    duplicate message than a lead nobody hears about.
+    """
+    assignment = (
+        Assignment.objects.select_related(
+            "lead__qualification", "rep__user", "rep__team", "queue_team__manager", "user"
+        )
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        return "no such assignment"
+    if assignment.ended_at is not None:
+        return "ended before it was notified"
+    if assignment.lead.is_test:
+        return "test lead"
+    done = set(
+        LeadEvent.objects.filter(
+            lead_id=assignment.lead_id,
+            kind=LeadEvent.Kind.NOTIFIED,
+            data__assignment=assignment.pk,
+        ).values_list("data__channel", flat=True)
+    )
+    channels = [channel for channel in assignment_channels(assignment) if channel.name not in done]
+    if not channels:
+        return "nothing to send"
+    message = assignment_message(assignment)
+    sent, failed, retry = [], [], []
+    for channel in channels:
+        try:
+            channel.transport.send(message)
+        except TransportError as exc:
+            if exc.retryable:
+                logger.warning(
+                    "Assignment %s: %s failed, will retry: %s", assignment_id, channel.name, exc
+                )
+                retry.append(f"{channel.name}: {exc}")
+                continue
+            _record(assignment, channel, error=str(exc))
+            failed.append(channel.name)
+            continue
+        _record(assignment, channel)
+        sent.append(channel.name)
+    if retry:
+        raise TransportError("; ".join(retry), retryable=True)
+    summary = f"sent {', '.join(sent) or 'nothing'}"
+    return summary + (f"; failed {', '.join(failed)}" if failed else "")
