@@ -7,6 +7,7 @@ from django.db import connection
 
 from intake.models import Lead
 from leadrouter.sql import at, row_insert
+from routing import notifications
 from routing.models import Assignment, Rep, RoutingRule, Team
 
 _ASSIGNMENT = Assignment._meta.db_table
@@ -30,6 +31,7 @@ def assignment_replace(
 
     Call inside the caller's transaction with the lead row locked: the partial unique index
     `one_active_assignment_per_lead` is what guarantees a single owner if two callers race.
+    The new owner is told once the transaction commits (`routing.notifications`).
     """
     if rep is not None:
         rep_id, user_id = rep.pk, rep.user_id
@@ -51,4 +53,5 @@ def assignment_replace(
         assigned_at=now,
     )
     row_insert(assignment)
+    notifications.assignment_notify_on_commit(assignment)
     return assignment

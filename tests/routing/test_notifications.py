@@ -9,7 +9,7 @@ from django.utils import timezone
 from intake.models import LeadEvent
 from qualification.models import Qualification
 from routing.models import Assignment, RoutingDecision
-from routing.notifications import TransportError, assignment_notify_on_commit
+from routing.notifications import TransportError
 from routing.services.assignments import assignment_replace
 from routing.tasks import notify_assignment
 from tests.fake_http import FakeServer
@@ -300,8 +300,8 @@ def test_the_task_is_queued_with_the_assignment_id_after_commit(
     from django_q.models import OrmQ
 
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        # Starting an assignment is what queues its notification.
         assignment = assign(lead, rep=rep)
-        assignment_notify_on_commit(assignment)
         assert not OrmQ.objects.exists()
 
     (queued,) = OrmQ.objects.all()
@@ -319,7 +319,7 @@ def test_nothing_is_queued_when_the_transaction_rolls_back(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        assignment_notify_on_commit(assign(lead, rep=rep))
+        assign(lead, rep=rep)
         raise RuntimeError("the routing transaction failed")
 
     assert callbacks == []
@@ -332,7 +332,7 @@ def test_test_leads_are_not_notified(rep, lead, django_capture_on_commit_callbac
     lead.save(update_fields=["is_test"])
 
     with django_capture_on_commit_callbacks() as callbacks:
-        assignment_notify_on_commit(assign(lead, rep=rep))
+        assign(lead, rep=rep)
 
     assert callbacks == []
 
@@ -345,6 +345,6 @@ def test_end_to_end_with_a_synchronous_cluster_the_rep_gets_the_email(
     monkeypatch.setattr(Conf, "SYNC", True)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assignment_notify_on_commit(assign(lead, rep=rep))
+        assign(lead, rep=rep)
 
     assert [email.to for email in mailoutbox] == [["ann@example.com"]]
