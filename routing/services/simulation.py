@@ -387,10 +387,10 @@ def _leads_to_replay(leads: int | QuerySet | Iterable[Lead]) -> list[Lead]:
     if isinstance(leads, int):
         if not 1 <= leads <= MAX_REPLAY_LEADS:
             raise ValidationError(f"Replay between 1 and {MAX_REPLAY_LEADS} leads.")
+        decided = [o for o in RoutingDecision.Outcome.values if o != RoutingDecision.Outcome.ERROR]
         routed = (
-            Lead.objects.filter(is_test=False, is_historical=False, routing__isnull=False)
+            Lead.objects.filter(is_test=False, is_historical=False, routing__outcome__in=decided)
             .exclude(status=LeadStatus.MERGED)
-            .exclude(routing__outcome=RoutingDecision.Outcome.ERROR)
             .distinct()
             .order_by("-received_at", "-id")
         )

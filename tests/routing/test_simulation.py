@@ -350,3 +350,27 @@ def test_the_replay_button_needs_the_change_permission(staff_client, make_rep, m
 
     assert response.status_code == 403
     assert RoutingRule.objects.get(pk=rule.pk).name == rule.name
+
+
+def test_replaying_with_a_new_rule_first_shows_its_share_and_creates_nothing(
+    make_rep, make_rule, make_leads
+):
+    ana, vip = make_rep("ana"), make_rep("vip")
+    make_rule(pool_reps=[ana], order=10)
+    for lead in make_leads(2, state="TX") + make_leads(1, state="OK"):
+        route_lead(lead)
+    new_rule = {
+        "name": "Oklahoma",
+        "order": 1,
+        "condition": {"field": "state", "op": "equals", "value": "OK"},
+        "pool_reps": [vip],
+        "require_working_now": False,
+    }
+
+    result = routing_replay(rule_changes=[RuleEdit(rule=None, values=new_rule)], leads=3)
+
+    assert {row.label: (row.before, row.after) for row in result.per_rule} == {
+        "Everyone": (3, 2),
+        "Oklahoma": (0, 1),
+    }
+    assert not RoutingRule.objects.filter(name="Oklahoma").exists()
