@@ -1,5 +1,26 @@
 """Routing's domain writes."""
 
 from routing.services.engine import parked_leads, route_lead, routing_park, working_now
+from routing.services.simulation import (
+    DEFAULT_REPLAY_LEADS,
+    MAX_REPLAY_LEADS,
+    ReplayResult,
+    RuleEdit,
+    SimulatedDecision,
+    routing_replay,
+    routing_simulate,
+)
 
-__all__ = ["parked_leads", "route_lead", "routing_park", "working_now"]
+__all__ = [
+    "DEFAULT_REPLAY_LEADS",
+    "MAX_REPLAY_LEADS",
+    "ReplayResult",
+    "RuleEdit",
+    "SimulatedDecision",
+    "parked_leads",
+    "route_lead",
+    "routing_park",
+    "routing_replay",
+    "routing_simulate",
+    "working_now",
+]
