@@ -7,13 +7,26 @@ from routing.models import Activity, Rep, Team
 from routing.services.work import SETTABLE_STATUSES
 
 
-class ActivityForm(forms.Form):
+class LeadActionForm(forms.Form):
+    """Several of these share the lead page: each form's ids start with its own prefix
+    (field names stay plain)."""
+
+    id_prefix = "lead"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ActivityForm(LeadActionForm):
+    id_prefix = "activity"
     kind = forms.ChoiceField(choices=Activity.Kind.choices)
     outcome = forms.ChoiceField(choices=Activity.Outcome.choices)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class StatusForm(forms.Form):
+class StatusForm(LeadActionForm):
+    id_prefix = "status"
     status = forms.ChoiceField(choices=[(s.value, s.label) for s in SETTABLE_STATUSES])
     value = forms.DecimalField(
         required=False, min_value=0, max_digits=12, decimal_places=2, label="Deal value (won)"
@@ -21,17 +34,21 @@ class StatusForm(forms.Form):
     reason = forms.CharField(required=False, max_length=200, label="Reason (lost, disqualified)")
 
 
-class NoteForm(forms.Form):
+class NoteForm(LeadActionForm):
+    id_prefix = "note"
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Note")
 
 
-class HandBackForm(forms.Form):
+class HandBackForm(LeadActionForm):
+    id_prefix = "hand_back"
     reason = forms.CharField(max_length=250, label="Why you hand it back")
 
 
-class AssignForm(forms.Form):
+class AssignForm(LeadActionForm):
     """One select of "rep:<id>" and "team:<id>" choices: the reps and queues the manager may
     use (given by the view from `routing.selectors.assign_targets`)."""
+
+    id_prefix = "assign"
 
     target = forms.ChoiceField(label="Give to")
     note = forms.CharField(required=False, max_length=250)
