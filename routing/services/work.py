@@ -125,7 +125,8 @@ def lead_status_change(
     """Move a lead to contacted, qualified, won, lost or disqualified.
 
     1. Lock the lead (404 unless the user may act on it).
-    2. Refuse a merged or closed lead (a closed lead stays closed) and a no-op.
+    2. Refuse a merged or closed lead (a closed lead stays closed), one held for review, and
+       a no-op.
     3. Won needs a value above zero (`outcome_value`); lost and disqualified need a reason
        (`closed_reason`); a closing status sets `closed_at`.
     4. Save and append a STATUS event with from and to.
@@ -162,6 +163,10 @@ def lead_status_change(
                     "status": f"The lead is already closed ({lead.get_status_display()}); "
                     "a closed lead is not reopened."
                 }
+            )
+        if lead.status == LeadStatus.REVIEW:
+            raise ValidationError(
+                {"status": "The lead waits in the review queue; decide it there first."}
             )
         if lead.status == status:
             raise ValidationError({"status": f"The lead is already {lead.get_status_display()}."})

@@ -133,6 +133,13 @@ def test_a_merged_lead_refuses_every_change(lead, personas):
         activity_log(lead=lead, user=personas.ann.user, kind="call", outcome="reached")
 
 
+def test_a_lead_held_for_review_is_decided_in_the_review_queue_first(lead, personas):
+    Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.REVIEW)
+
+    with pytest.raises(ValidationError, match="review queue"):
+        lead_status_change(lead=lead, user=personas.staff, status="qualified")
+
+
 @pytest.mark.parametrize("status", ["new", "assigned", "merged", "review", "bogus"])
 def test_only_the_work_statuses_can_be_set_by_hand(lead, personas, status):
     with pytest.raises(ValidationError) as caught:
