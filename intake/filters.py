@@ -1,4 +1,7 @@
-"""One FilterSet for the lead list, shared by the API and the list pages."""
+"""One FilterSet for the lead list, shared by the API and the list pages (the manager board).
+
+Qualification and routing are later steps: their fields are read by relation name, never
+imported."""
 
 import django_filters
 from django.db.models import Q
@@ -17,10 +20,50 @@ class LeadFilter(django_filters.FilterSet):
     is_test = django_filters.BooleanFilter()
     received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    tier = django_filters.MultipleChoiceFilter(
+        field_name="qualification__tier", choices=[("A", "A"), ("B", "B"), ("C", "C")]
+    )
+    urgency = django_filters.MultipleChoiceFilter(
+        field_name="qualification__urgency",
+        choices=[(u, u.title()) for u in ("urgent", "high", "normal", "low")],
+    )
+    owner = django_filters.CharFilter(method="filter_owner", label="Owner (username)")
+    team = django_filters.CharFilter(
+        method="filter_team", label="Team (its reps' leads and its queue)"
+    )
+    queue = django_filters.CharFilter(method="filter_queue", label="Waiting in team queue")
 
     class Meta:
         model = Lead
         fields = ["q", "status", "channel", "source", "request_type", "state", "flag", "is_test"]
+
+    # Routing's active assignment names the owner; each condition goes in one filter() call
+    # with ended_at, so that it applies to that same (current) assignment.
+    def filter_owner(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            assignments__user__username__iexact=value, assignments__ended_at__isnull=True
+        )
+
+    def filter_team(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(assignments__rep__team__name__iexact=value)
+            | Q(assignments__queue_team__name__iexact=value),
+            assignments__ended_at__isnull=True,
+        )
+
+    def filter_queue(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            assignments__queue_team__name__iexact=value, assignments__ended_at__isnull=True
+        )
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

@@ -1,26 +1,34 @@
 """Intake's reads. Every user-facing read of leads goes through the scoped selectors here."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from intake.models import Lead, LeadQuerySet, Submission
 
 
 def lead_visible_to(user) -> LeadQuerySet:
-    """The leads a user may see: staff and managers (view_lead permission) see all of them.
+    """The leads a user may see: staff and holders of the view_lead permission see all of them.
 
-    Anyone else (a rep) sees only the leads they own now; a user who owns nothing sees nothing.
+    Anyone else sees the leads they own now (a rep, or a manager a fallback named) and, as a
+    team's manager, the leads owned now by that team's reps or waiting in its unassigned queue;
+    a user who owns and manages nothing sees nothing.
     """
     # Relations of later steps by name (intake never imports them): owner and routing.
     leads = Lead.objects.select_related("source", "qualification").prefetch_related(
-        "assignments__user", "routing__rule", "routing__rep__user"
+        *owner_and_routing_prefetches()
     )
     if not user.is_authenticated or not user.is_active:
         return leads.none()
     if user.is_staff or user.has_perm("intake.view_lead"):
         return leads
-    # A rep: the leads they own now (routing's active assignment names them).
-    return leads.filter(assignments__user=user, assignments__ended_at__isnull=True).distinct()
+    # Routing's active assignment (one per lead) names the owner, the rep's team or the queue;
+    # one filter() call, so that every condition applies to that same assignment row.
+    return leads.filter(
+        Q(assignments__user=user)
+        | Q(assignments__rep__team__manager=user)
+        | Q(assignments__queue_team__manager=user),
+        assignments__ended_at__isnull=True,
+    ).distinct()
 
 
 def lead_list_for_user(*, user) -> LeadQuerySet:

@@ -144,7 +144,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# Reps are not staff: they sign in on the app's own login page, not the admin's.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "routing:queue"
+LOGOUT_REDIRECT_URL = "login"
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -416,3 +417,47 @@ class RoutingConfigVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Routing configuration {self.token}"
+
+
+class Activity(models.Model):
+    """One contact attempt on a lead: who tried, how, with what outcome, when."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", "Call"
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+        MEETING = "meeting", "Meeting"
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", "Reached"
+        LEFT_VOICEMAIL = "left_voicemail", "Left a voicemail"
+        NO_ANSWER = "no_answer", "No answer"
+        WRONG_NUMBER = "wrong_number", "Wrong number or address"
+        MESSAGE_SENT = "message_sent", "Message sent"
+        SCHEDULED = "scheduled", "Meeting or call-back scheduled"
+        OTHER = "other", "Other"
+
+    lead = models.ForeignKey("intake.Lead", on_delete=models.CASCADE, related_name="activities")
+    rep = models.ForeignKey(
+        Rep, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lead_activities",
+        help_text="Who made the attempt.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["lead", "at"])]
+
+    def __str__(self) -> str:
+        return f"Lead {self.lead_id}: {self.get_kind_display()}, {self.get_outcome_display()}"

@@ -1,13 +1,16 @@
-"""Routing's reads: reps' load and availability, for the manager board and the reps API."""
+"""Routing's reads: reps' load and availability, for the manager board and the reps API; the
+leads a user may work on, the rep's queue and the manager board."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
 
-from intake.models import OPEN_STATUSES
-from routing.models import Assignment, Rep, Team, TimeOff
+from intake.models import OPEN_STATUSES, Lead
+from qualification.models import Urgency
+from routing.models import Activity, Assignment, Rep, RoutingDecision, Team, TimeOff
 
 
 def local_day_start(rep: Rep, now: datetime) -> datetime:
@@ -124,3 +127,123 @@ def rep_ids_available(*, reps, now: datetime, available: bool = True) -> list[in
     by `rep_loads`: a constant number of queries."""
     loads = rep_loads(reps=list(reps.select_related("user").prefetch_related(None)), now=now)
     return [load.rep.pk for load in loads if load.available is available]
+
+
+def user_manages_leads(user) -> bool:
+    """Whether the user works leads as a manager: staff, holders of intake.change_lead, or the
+    manager of at least one team."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff or user.has_perm("intake.change_lead"):
+        return True
+    return user.managed_teams.exists()
+
+
+def leads_workable_by(user) -> QuerySet[Lead]:
+    """The leads a user may act on (log activity, change status, note, hand back, assign).
+
+    Staff and holders of intake.change_lead: every lead. Anyone else: the leads they own now,
+    and as a team's manager those owned now by the team's reps or waiting in its queue. A lead
+    has at most one active assignment, so the join never repeats a lead.
+    """
+    leads = Lead.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return leads.none()
+    if user.is_staff or user.has_perm("intake.change_lead"):
+        return leads
+    return leads.filter(
+        Q(assignments__user=user)
+        | Q(assignments__rep__team__manager=user)
+        | Q(assignments__queue_team__manager=user),
+        assignments__ended_at__isnull=True,
+    )
+
+
+def lead_get_for_work(*, user, lead_id: int, lock: bool = False) -> Lead:
+    """One lead the user may act on, or 404 (another rep's lead does not exist for them).
+
+    With `lock`, the lead row is locked for the caller's transaction (PostgreSQL; SQLite's
+    IMMEDIATE transactions already serialize writers).
+    """
+    leads = leads_workable_by(user)
+    if lock:
+        leads = leads.select_for_update(of=("self",))
+    try:
+        return leads.get(pk=lead_id)
+    except (Lead.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such lead.") from None
+
+
+def lead_active_assignment(*, lead: Lead) -> Assignment | None:
+    return (
+        Assignment.objects.filter(lead=lead, ended_at__isnull=True)
+        .select_related("rep__user", "rep__team", "user", "queue_team")
+        .first()
+    )
+
+
+def assign_targets(*, user) -> tuple[list[Rep], list[Team]]:
+    """The active reps and the team queues a manager may give a lead to: staff any, a team's
+    manager their team's reps and queue."""
+    if not user_manages_leads(user):
+        return [], []
+    reps = list(reps_visible_to(user).filter(is_active=True, user__is_active=True))
+    if user.is_staff or user.has_perm("intake.change_lead"):
+        teams = list(Team.objects.all())
+    else:
+        teams = list(user.managed_teams.all())
+    return reps, teams
+
+
+# Most urgent first; a lead without a qualification counts as normal.
+URGENCY_RANK = Case(
+    When(lead__qualification__urgency=Urgency.URGENT, then=Value(0)),
+    When(lead__qualification__urgency=Urgency.HIGH, then=Value(1)),
+    When(lead__qualification__urgency=Urgency.LOW, then=Value(3)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def rep_queue(*, user) -> QuerySet[Assignment]:
+    """The user's open leads (their active assignments), most urgent first, then the longest
+    waiting; one query whatever the number of leads."""
+    return (
+        Assignment.objects.filter(user=user, ended_at__isnull=True, lead__status__in=OPEN_STATUSES)
+        .select_related("lead__source", "lead__qualification")
+        .annotate(urgency_rank=URGENCY_RANK)
+        .order_by("urgency_rank", "assigned_at", "id")
+    )
+
+
+def board_waiting(*, user) -> QuerySet[Assignment]:
+    """Open leads with no rep that a manager should place: those in the queues of teams they
+    manage (staff: every queue) and those a fallback gave to a manager by name."""
+    waiting = Assignment.objects.filter(
+        ended_at__isnull=True, rep__isnull=True, lead__status__in=OPEN_STATUSES
+    )
+    if not (user.is_staff or user.has_perm("intake.change_lead")):
+        waiting = waiting.filter(Q(queue_team__manager=user) | Q(user=user))
+    return (
+        waiting.select_related("lead__source", "lead__qualification", "queue_team", "user")
+        .annotate(urgency_rank=URGENCY_RANK)
+        .order_by("urgency_rank", "assigned_at", "id")
+    )
+
+
+def board_reps(*, user) -> list[Rep]:
+    """The reps whose load the board shows: staff every rep, a manager their teams' reps."""
+    return list(reps_visible_to(user).order_by("team__name", "user__username"))
+
+
+def lead_latest_decision(*, lead: Lead) -> RoutingDecision | None:
+    return (
+        RoutingDecision.objects.filter(lead=lead)
+        .select_related("rule", "rep__user")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def lead_activities(*, lead: Lead) -> list[Activity]:
+    return list(Activity.objects.filter(lead=lead).select_related("user"))

@@ -10,6 +10,13 @@ from routing.services.simulation import (
     routing_replay,
     routing_simulate,
 )
+from routing.services.work import (
+    activity_log,
+    lead_assign_manually,
+    lead_hand_back,
+    lead_note_add,
+    lead_status_change,
+)
 
 __all__ = [
     "DEFAULT_REPLAY_LEADS",
@@ -17,6 +24,11 @@ __all__ = [
     "ReplayResult",
     "RuleEdit",
     "SimulatedDecision",
+    "activity_log",
+    "lead_assign_manually",
+    "lead_hand_back",
+    "lead_note_add",
+    "lead_status_change",
     "parked_leads",
     "route_lead",
     "routing_park",

@@ -1,0 +1,346 @@
+"""Working a lead: contact attempts, status changes, notes, handing a lead back, and a
+manager's manual (re)assignment.
+
+Every service locks the lead row through `lead_get_for_work`, which also answers 404 for a
+lead the actor may not act on: a rep acts only on the leads they own now, a manager on their
+team's leads and queue, staff on every lead. Each change appends a `LeadEvent`.
+"""
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from intake.models import Lead, LeadEvent, LeadStatus
+from routing.models import Activity, Assignment, Rep, Team
+from routing.selectors import (
+    assign_targets,
+    lead_active_assignment,
+    lead_get_for_work,
+    user_manages_leads,
+)
+from routing.services.assignments import assignment_replace
+
+# The statuses a person may set by hand, and those among them that close the lead.
+SETTABLE_STATUSES = (
+    LeadStatus.CONTACTED,
+    LeadStatus.QUALIFIED,
+    LeadStatus.WON,
+    LeadStatus.LOST,
+    LeadStatus.DISQUALIFIED,
+)
+CLOSED_STATUSES = (LeadStatus.WON, LeadStatus.LOST, LeadStatus.DISQUALIFIED)
+MAX_NOTE_LENGTH = 5000
+
+
+def _rep_of(user) -> Rep | None:
+    return Rep.objects.select_related("team").filter(user=user).first()
+
+
+def _refuse_merged(lead: Lead) -> None:
+    if lead.status == LeadStatus.MERGED:
+        raise ValidationError(
+            f"Lead #{lead.pk} was merged into lead #{lead.merged_into_id}; work on that one."
+        )
+
+
+def _set_status(*, lead: Lead, user, status: str, now: datetime, message: str = "", **data):
+    """Write a status change on the locked lead and its STATUS event."""
+    old = lead.status
+    lead.status = status
+    lead.save(update_fields=["status", "closed_at", "closed_reason", "outcome_value", "updated_at"])
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=LeadEvent.Kind.STATUS,
+        at=now,
+        actor=user,
+        message=(message or f"{LeadStatus(old).label} → {LeadStatus(status).label}")[:500],
+        data={"from": old, "to": status, **data},
+    )
+
+
+def activity_log(
+    *, lead: Lead, user, kind: str, outcome: str, note: str = "", now: datetime | None = None
+) -> Activity:
+    """Record a contact attempt on a lead.
+
+    1. Lock the lead (404 unless the user may act on it); refuse a merged lead.
+    2. Validate kind and outcome, store the Activity and an ACTIVITY event.
+    3. The first attempt on an assigned lead moves it to contacted (with its STATUS event).
+    """
+    now = now or timezone.now()
+    errors = {}
+    if kind not in Activity.Kind.values:
+        errors["kind"] = f"Choose one of: {', '.join(Activity.Kind.values)}."
+    if outcome not in Activity.Outcome.values:
+        errors["outcome"] = f"Choose one of: {', '.join(Activity.Outcome.values)}."
+    if len(note) > MAX_NOTE_LENGTH:
+        errors["note"] = f"Keep the note under {MAX_NOTE_LENGTH} characters."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
+        _refuse_merged(lead)
+        activity = Activity.objects.create(
+            lead=lead,
+            rep=_rep_of(user),
+            user=user,
+            kind=kind,
+            outcome=outcome,
+            note=note.strip(),
+            at=now,
+        )
+        summary = f"{activity.get_kind_display()}: {activity.get_outcome_display()}"
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.ACTIVITY,
+            at=now,
+            actor=user,
+            message=(f"{summary} — {activity.note}" if activity.note else summary)[:500],
+            data={"activity": activity.pk, "kind": kind, "outcome": outcome},
+        )
+        if lead.status == LeadStatus.ASSIGNED:
+            _set_status(
+                lead=lead,
+                user=user,
+                status=LeadStatus.CONTACTED,
+                now=now,
+                message="Assigned → Contacted (first contact attempt)",
+                activity=activity.pk,
+            )
+    return activity
+
+
+def lead_status_change(
+    *,
+    lead: Lead,
+    user,
+    status: str,
+    value: Decimal | str | int | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Lead:
+    """Move a lead to contacted, qualified, won, lost or disqualified.
+
+    1. Lock the lead (404 unless the user may act on it).
+    2. Refuse a merged or closed lead (a closed lead stays closed), one held for review, and
+       a no-op.
+    3. Won needs a value above zero (`outcome_value`); lost and disqualified need a reason
+       (`closed_reason`); a closing status sets `closed_at`.
+    4. Save and append a STATUS event with from and to.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if status not in SETTABLE_STATUSES:
+        raise ValidationError(
+            {"status": f"Choose one of: {', '.join(str(s) for s in SETTABLE_STATUSES)}."}
+        )
+    amount = None
+    if status == LeadStatus.WON:
+        try:
+            amount = Decimal(str(value).strip()) if value not in (None, "") else None
+        except InvalidOperation:
+            raise ValidationError({"value": "Give the deal's value as a number."}) from None
+        if amount is None:
+            raise ValidationError({"value": "Give the value of the deal to mark it won."})
+        if not amount.is_finite() or amount <= 0:
+            raise ValidationError({"value": "The deal's value must be above zero."})
+        if amount >= Decimal("1e10"):
+            raise ValidationError({"value": "That value is too large."})
+    if status in (LeadStatus.LOST, LeadStatus.DISQUALIFIED) and not reason:
+        label = LeadStatus(status).label.lower()
+        raise ValidationError({"reason": f"Say why the lead is {label}."})
+    if len(reason) > 200:
+        raise ValidationError({"reason": "Keep the reason under 200 characters."})
+    with transaction.atomic():
+        lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
+        _refuse_merged(lead)
+        if lead.status in CLOSED_STATUSES:
+            raise ValidationError(
+                {
+                    "status": f"The lead is already closed ({lead.get_status_display()}); "
+                    "a closed lead is not reopened."
+                }
+            )
+        if lead.status == LeadStatus.REVIEW:
+            raise ValidationError(
+                {"status": "The lead waits in the review queue; decide it there first."}
+            )
+        if lead.status == status:
+            raise ValidationError({"status": f"The lead is already {lead.get_status_display()}."})
+        data = {}
+        if status in CLOSED_STATUSES:
+            lead.closed_at = now
+            lead.closed_reason = reason
+            if amount is not None:
+                lead.outcome_value = amount.quantize(Decimal("0.01"))
+                data["value"] = str(lead.outcome_value)
+            if reason:
+                data["reason"] = reason
+        _set_status(lead=lead, user=user, status=status, now=now, **data)
+    return lead
+
+
+def lead_note_add(*, lead: Lead, user, text: str, now: datetime | None = None) -> LeadEvent:
+    """Add a note to a lead's timeline (404 unless the user may act on it)."""
+    now = now or timezone.now()
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Write the note."})
+    if len(text) > MAX_NOTE_LENGTH:
+        raise ValidationError({"text": f"Keep the note under {MAX_NOTE_LENGTH} characters."})
+    with transaction.atomic():
+        lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
+        return LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.NOTE,
+            at=now,
+            actor=user,
+            message=text[:500],
+            data={"text": text} if len(text) > 500 else {},
+        )
+
+
+def lead_hand_back(*, lead: Lead, user, reason: str, now: datetime | None = None) -> Assignment:
+    """The owner gives a lead back: it waits in their team's unassigned queue.
+
+    1. Lock the lead (404 unless the user may act on it); only its owner hands it back, and
+       only while it is open.
+    2. End the owner's assignment and queue the lead for the owner's team (a manager named by
+       a fallback: the first team they manage), reason fallback, the reason as its note.
+    3. An assigned lead nobody contacted goes back to new; append a HANDED_BACK event.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why you hand the lead back."})
+    with transaction.atomic():
+        lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
+        _refuse_merged(lead)
+        current = lead_active_assignment(lead=lead)
+        if current is None or current.user_id != user.pk:
+            raise ValidationError("Only the lead's owner can hand it back.")
+        if not lead.is_open():
+            raise ValidationError(
+                f"The lead is closed ({lead.get_status_display()}); it stays with you."
+            )
+        team = current.rep.team if current.rep else user.managed_teams.order_by("pk").first()
+        if team is None:
+            raise ValidationError("You belong to no team whose queue could take the lead.")
+        assignment = assignment_replace(
+            lead=lead,
+            now=now,
+            reason=Assignment.Reason.FALLBACK,
+            team=team,
+            note=f"Handed back by {user.get_username()}: {reason}",
+        )
+        if lead.status == LeadStatus.ASSIGNED:
+            lead.status = LeadStatus.NEW
+            lead.save(update_fields=["status", "updated_at"])
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.HANDED_BACK,
+            at=now,
+            actor=user,
+            message=f"Handed back to {team}'s queue: {reason}"[:500],
+            data={"from_user": user.pk, "team": team.pk, "reason": reason},
+        )
+    return assignment
+
+
+def lead_assign_manually(
+    *,
+    lead: Lead,
+    user,
+    rep: Rep | None = None,
+    team: Team | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Assignment:
+    """A manager (or staff) gives a lead to a rep or to a team's unassigned queue.
+
+    1. Only managers and staff assign (PermissionDenied otherwise); exactly one target, an
+       active rep or a queue the manager may use.
+    2. Lock the lead (404 unless the user may act on it); refuse merged, closed and in-review
+       leads and the current owner.
+    3. Replace the assignment (reason manual): the partial unique index
+       `one_active_assignment_per_lead` guarantees a single owner even if two managers race.
+    4. An unassigned lead given to a rep becomes assigned, an assigned one put in a queue new;
+       append an ASSIGNED event with from and to.
+    """
+    now = now or timezone.now()
+    if not user_manages_leads(user):
+        raise PermissionDenied("Only a team's manager or staff assign leads.")
+    if (rep is None) == (team is None):
+        raise ValidationError({"rep": "Choose a rep or a team queue."})
+    reps, teams = assign_targets(user=user)
+    if rep is not None:
+        if not rep.is_active or not rep.user.is_active:
+            raise ValidationError({"rep": f"{rep} is inactive and cannot take leads."})
+        if rep.pk not in {r.pk for r in reps}:
+            raise ValidationError({"rep": f"You may not assign leads to {rep}."})
+    if team is not None and team.pk not in {t.pk for t in teams}:
+        raise ValidationError({"team": f"You may not use {team}'s queue."})
+    with transaction.atomic():
+        lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
+        _refuse_merged(lead)
+        if not lead.is_open():
+            raise ValidationError(f"The lead is closed ({lead.get_status_display()}).")
+        if lead.status == LeadStatus.REVIEW:
+            raise ValidationError("The lead waits in the review queue; decide it there first.")
+        current = lead_active_assignment(lead=lead)
+        if current is not None and rep is not None and current.rep_id == rep.pk:
+            raise ValidationError({"rep": f"{rep} already owns this lead."})
+        if current is not None and team is not None and current.queue_team_id == team.pk:
+            raise ValidationError({"team": f"The lead already waits in {team}'s queue."})
+        before = _owner_label(current)
+        assignment = assignment_replace(
+            lead=lead,
+            now=now,
+            reason=Assignment.Reason.MANUAL,
+            rep=rep,
+            team=team,
+            note=note.strip(),
+        )
+        after = str(rep) if rep is not None else f"{team}'s queue"
+        if rep is not None and lead.status == LeadStatus.NEW:
+            lead.status = LeadStatus.ASSIGNED
+            lead.save(update_fields=["status", "updated_at"])
+        elif team is not None and lead.status == LeadStatus.ASSIGNED:
+            lead.status = LeadStatus.NEW
+            lead.save(update_fields=["status", "updated_at"])
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.ASSIGNED,
+            at=now,
+            actor=user,
+            message=(f"{before} → {after}" + (f": {note.strip()}" if note.strip() else ""))[:500],
+            data={
+                "from": _owner_data(current),
+                "to": {"rep": rep.pk if rep else None, "team": team.pk if team else None},
+                "assignment": assignment.pk,
+            },
+        )
+    return assignment
+
+
+def _owner_label(assignment: Assignment | None) -> str:
+    if assignment is None:
+        return "nobody"
+    if assignment.rep is not None:
+        return str(assignment.rep)
+    if assignment.queue_team is not None:
+        return f"{assignment.queue_team}'s queue"
+    return assignment.user.get_username() if assignment.user else "nobody"
+
+
+def _owner_data(assignment: Assignment | None) -> dict:
+    if assignment is None:
+        return {}
+    return {
+        "rep": assignment.rep_id,
+        "team": assignment.queue_team_id,
+        "user": assignment.user_id,
+    }

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from routing import views
+
+app_name = "routing"
+urlpatterns = [
+    path("queue/", views.my_queue, name="queue"),
+    path("board/", views.board, name="board"),
+    path("leads/<int:lead_id>/", views.lead_page, name="lead"),
+    path("leads/<int:lead_id>/activity/", views.lead_log_activity, name="lead-activity"),
+    path("leads/<int:lead_id>/status/", views.lead_change_status, name="lead-status"),
+    path("leads/<int:lead_id>/note/", views.lead_add_note, name="lead-note"),
+    path("leads/<int:lead_id>/hand-back/", views.lead_hand_back, name="lead-hand-back"),
+    path("leads/<int:lead_id>/assign/", views.lead_assign, name="lead-assign"),
+]

@@ -1,0 +1,232 @@
+"""The rep's queue, the lead page with its actions, and the manager board.
+
+Reads go through the scoped selectors (another rep's lead is a 404), writes through
+`routing.services`; a service's ValidationError comes back as the form's field messages.
+"""
+
+from collections.abc import Callable
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from intake import selectors as intake_selectors
+from intake.filters import LeadFilter
+from intake.models import Lead
+from routing import selectors, services
+from routing.forms import (
+    ActivityForm,
+    AssignForm,
+    HandBackForm,
+    NoteForm,
+    StatusForm,
+    assign_groups,
+)
+
+BOARD_PAGE_SIZE = 25
+
+
+def add_service_error(form: django_forms.Form, exc: ValidationError, rename=None) -> None:
+    """Put a service's ValidationError on the form: on the field it names when the form has
+    that field, otherwise above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        field = (rename or {}).get(field, field)
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+@require_GET
+def my_queue(request):
+    return render(
+        request,
+        "routing/queue.html",
+        {"rows": list(selectors.rep_queue(user=request.user)), "now": timezone.now()},
+    )
+
+
+@login_required
+@require_GET
+def lead_page(request, lead_id: int):
+    lead = intake_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+    return _render_lead(request, lead)
+
+
+def _render_lead(request, lead: Lead, bound: dict | None = None, status: int = 200):
+    user = request.user
+    assignment = selectors.lead_active_assignment(lead=lead)
+    can_act = selectors.leads_workable_by(user).filter(pk=lead.pk).exists()
+    can_assign = can_act and selectors.user_manages_leads(user)
+    reps, teams = selectors.assign_targets(user=user) if can_assign else ([], [])
+    decisions = sorted(lead.routing.all(), key=lambda d: (d.created_at, d.pk))
+    page_forms = {
+        "activity_form": ActivityForm(),
+        "status_form": StatusForm(),
+        "note_form": NoteForm(),
+        "hand_back_form": HandBackForm(),
+        "assign_form": AssignForm(reps=reps, teams=teams),
+        **(bound or {}),
+    }
+    return render(
+        request,
+        "routing/lead.html",
+        {
+            "lead": lead,
+            "assignment": assignment,
+            "qualification": getattr(lead, "qualification", None),
+            "decision": decisions[-1] if decisions else None,
+            "activities": selectors.lead_activities(lead=lead),
+            "events": lead.events.all(),
+            "can_act": can_act and lead.is_open(),
+            "can_note": can_act,
+            "can_hand_back": bool(
+                can_act and lead.is_open() and assignment and assignment.user_id == user.pk
+            ),
+            "can_assign": can_assign and lead.is_open(),
+            **page_forms,
+        },
+        status=status,
+    )
+
+
+def _act(
+    request,
+    lead_id: int,
+    form_name: str,
+    form: django_forms.Form,
+    perform: Callable[[Lead, dict], object],
+    success: str,
+    then: Callable[[Lead], str] | None = None,
+    allowed: bool = True,
+):
+    """Run one lead action: 404 unless the user sees the lead, 403 unless `allowed`, then
+    parse the form, call the service, and redirect with a message, or re-render the page with
+    the form's errors."""
+    lead = intake_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+    if not allowed:
+        raise PermissionDenied
+    if form.is_valid():
+        try:
+            perform(lead, form.cleaned_data)
+        except ValidationError as exc:
+            add_service_error(form, exc, rename={"rep": "target", "team": "target"})
+        else:
+            messages.success(request, success)
+            return redirect(then(lead) if then else reverse("routing:lead", args=[lead.pk]))
+    return _render_lead(request, lead, {form_name: form}, status=400)
+
+
+@login_required
+@require_POST
+def lead_log_activity(request, lead_id: int):
+    return _act(
+        request,
+        lead_id,
+        "activity_form",
+        ActivityForm(request.POST),
+        lambda lead, data: services.activity_log(lead=lead, user=request.user, **data),
+        "Contact attempt logged.",
+    )
+
+
+@login_required
+@require_POST
+def lead_change_status(request, lead_id: int):
+    return _act(
+        request,
+        lead_id,
+        "status_form",
+        StatusForm(request.POST),
+        lambda lead, data: services.lead_status_change(lead=lead, user=request.user, **data),
+        "Status changed.",
+    )
+
+
+@login_required
+@require_POST
+def lead_add_note(request, lead_id: int):
+    return _act(
+        request,
+        lead_id,
+        "note_form",
+        NoteForm(request.POST),
+        lambda lead, data: services.lead_note_add(lead=lead, user=request.user, **data),
+        "Note added.",
+    )
+
+
+@login_required
+@require_POST
+def lead_hand_back(request, lead_id: int):
+    return _act(
+        request,
+        lead_id,
+        "hand_back_form",
+        HandBackForm(request.POST),
+        lambda lead, data: services.lead_hand_back(lead=lead, user=request.user, **data),
+        "Lead handed back to the team's queue.",
+        then=lambda lead: reverse("routing:queue"),
+    )
+
+
+@login_required
+@require_POST
+def lead_assign(request, lead_id: int):
+    reps, teams = selectors.assign_targets(user=request.user)
+    after = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(after, {request.get_host()}, request.is_secure()):
+        after = ""
+    return _act(
+        request,
+        lead_id,
+        "assign_form",
+        AssignForm(request.POST, reps=reps, teams=teams),
+        lambda lead, data: services.lead_assign_manually(
+            lead=lead, user=request.user, rep=data["rep"], team=data["team"], note=data["note"]
+        ),
+        f"Lead #{lead_id} assigned.",
+        then=lambda lead: after or reverse("routing:lead", args=[lead.pk]),
+        allowed=selectors.user_manages_leads(request.user),
+    )
+
+
+@login_required
+@require_GET
+def board(request):
+    user = request.user
+    if not selectors.user_manages_leads(user):
+        raise PermissionDenied("The board is for team managers and staff.")
+    now = timezone.now()
+    reps, teams = selectors.assign_targets(user=user)
+    leads = intake_selectors.lead_list_for_user(user=user).prefetch_related(
+        "assignments__queue_team"
+    )
+    lead_filter = LeadFilter(request.GET or None, queryset=leads)
+    page = Paginator(lead_filter.qs, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    for lead in page:
+        active = [a for a in lead.assignments.all() if a.ended_at is None]
+        lead.current = active[0] if active else None
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "routing/board.html",
+        {
+            "loads": selectors.rep_loads(reps=selectors.board_reps(user=user), now=now),
+            "waiting": list(selectors.board_waiting(user=user)),
+            "assign_groups": assign_groups(reps, teams),
+            "filter": lead_filter,
+            "page": page,
+            "querystring": params.urlencode(),
+            "now": now,
+        },
+    )
