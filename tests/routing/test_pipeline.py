@@ -67,3 +67,33 @@ def test_a_routing_error_parks_the_lead_and_the_schedule_retries_it(
     lead = Lead.objects.get(pk=body["id"])
     assert lead.status == LeadStatus.ASSIGNED
     assert RoutingDecision.objects.filter(lead=lead).count() == 2
+
+
+def test_a_bulk_import_rotates_exactly_like_leads_sent_one_by_one(
+    api, source, make_rep, make_rule, tmp_path
+):
+    from django.core.management import call_command
+
+    reps = [make_rep(name) for name in ("ana", "ben", "cai")]
+    make_rule(pool_reps=reps)
+    one_by_one = [
+        post_lead(
+            api, {"full_name": f"Api {i}", "email": f"api{i}@gmail.com", "request_type": "quote"}
+        ).json()["owner"]
+        for i in range(4)
+    ]
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "full_name,email,request_type\n"
+        + "".join(f"Row {i},row{i}@gmail.com,quote\n" for i in range(8))
+    )
+
+    call_command("import_leads", str(path), "--source", source.name)
+
+    imported = [
+        lead.assignments.get().user.username
+        for lead in Lead.objects.filter(email__startswith="row").order_by("pk")
+    ]
+    # The rotation simply continues: ana, ben, cai, ana | ben, cai, ana, ben, cai, ana, ben, cai.
+    assert one_by_one == ["ana", "ben", "cai", "ana"]
+    assert imported == ["ben", "cai", "ana", "ben", "cai", "ana", "ben", "cai"]

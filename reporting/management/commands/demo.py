@@ -233,6 +233,10 @@ class Command(BaseCommand):
         """A team of reps and two rules: licensed Texas reps for Texas, round robin for the rest."""
         User = get_user_model()
         team, _ = Team.objects.get_or_create(name="Austin office")
+        if team.manager is None:
+            # The demo's manager runs this team: the board and their reps' leads are theirs.
+            team.manager = User.objects.filter(username="manager").first()
+            team.save(update_fields=["manager"])
         reps = []
         for username, first, states, weight in DEMO_REPS:
             user, created = User.objects.get_or_create(
