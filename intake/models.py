@@ -492,3 +492,20 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RateWindow(models.Model):
+    """Requests a source made in one minute: the rate limit's counter when no Redis is
+    configured, incremented by one atomic upsert per request (see `intake.api.throttling`)."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    minute = models.BigIntegerField(help_text="Minutes since the Unix epoch.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "minute"], name="rate_window_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} @ {self.minute}: {self.count}"

@@ -4,8 +4,11 @@ from intake import services
 
 
 def purge_idempotency_keys() -> int:
-    """Forget idempotency keys past their retention (INTAKE_IDEMPOTENCY_TTL_HOURS)."""
-    return services.idempotency_purge_expired()
+    """Forget idempotency keys past their retention (INTAKE_IDEMPOTENCY_TTL_HOURS) and the
+    rate limit's counters of windows that ended over an hour ago (the same hourly schedule)."""
+    from intake.api.throttling import rate_windows_purge
+
+    return services.idempotency_purge_expired() + rate_windows_purge()
 
 
 def vendor_fetch_run(fetch_id: int) -> str:

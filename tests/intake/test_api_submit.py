@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from intake.models import Lead, LeadEvent, Submission
@@ -198,3 +199,40 @@ def test_an_unexpected_failure_keeps_the_submission_and_answers_202(api, monkeyp
     assert result.created
     submission.refresh_from_db()
     assert submission.status == Submission.Status.PROCESSED
+
+
+def test_the_rate_limit_counts_every_concurrent_request_once(transactional_db, make_source):
+    """On the database counter, 40 requests from 8 threads count exactly 40 (a read-then-write
+    counter would lose some and let a source past its limit)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from intake.api.throttling import source_rate_check
+    from intake.models import RateWindow
+
+    source = make_source(name="Busy vendor")
+
+    def hit(_):
+        try:
+            return source_rate_check(source)[0]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(hit, range(40)))
+
+    assert sum(RateWindow.objects.filter(source=source).values_list("count", flat=True)) == 40
+
+
+def test_old_rate_counters_are_purged_by_the_hourly_task(source):
+    from intake.models import RateWindow
+    from intake.tasks import purge_idempotency_keys
+
+    now_minute = int(timezone.now().timestamp() // 60)
+    RateWindow.objects.create(source=source, minute=now_minute - 120, count=5)
+    RateWindow.objects.create(source=source, minute=now_minute, count=1)
+
+    purge_idempotency_keys()
+
+    assert list(RateWindow.objects.values_list("minute", flat=True)) == [now_minute]
