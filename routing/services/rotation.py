@@ -182,8 +182,8 @@ class Turn:
 
     def record(self, chosen: int, *, now: datetime, gains: dict[int, int]) -> None:
         """Everyone available saw this round (and, weighted, gained their weight); the chosen
-        rep took the turn (and, weighted, paid the total). One INSERT for newcomers, two
-        UPDATEs, whatever the pool size."""
+        rep took the turn (and, weighted, paid the total). At most one INSERT (newcomers) and
+        one UPDATE, whatever the pool size."""
         for rep_id, gain in gains.items():
             self.states[rep_id].current_weight += gain
         chosen_position = self.states[chosen]
@@ -201,7 +201,8 @@ class Turn:
             if new:
                 cursor.executemany(
                     f"INSERT INTO {_ROTATION} (rule_id, rep_id, current_weight, last_turn, "  # noqa: S608
-                    "seen_round, assigned_count) VALUES (%s, %s, %s, %s, %s, 0)",
+                    "seen_round, assigned_count, last_assigned_at) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                     [
                         (
                             self.rule_id,
@@ -209,11 +210,15 @@ class Turn:
                             self.states[rep_id].current_weight,
                             self.states[rep_id].last_turn,
                             self.round,
+                            1 if rep_id == chosen else 0,
+                            at(now) if rep_id == chosen else None,
                         )
                         for rep_id in new
                     ],
                 )
             if seen:
+                # The chosen rep has a row here unless they were new (inserted above); every
+                # changed value is written as the value computed under the lock.
                 params: list = [self.round]
                 weight_cases = turn_cases = ""
                 for rep_id in changed:
@@ -228,14 +233,17 @@ class Turn:
                         f", current_weight = CASE rep_id{weight_cases} ELSE current_weight END"
                         f", last_turn = CASE rep_id{turn_cases} ELSE last_turn END"
                     )
+                if chosen not in new:
+                    sets += (
+                        ", last_assigned_at = CASE WHEN rep_id = %s THEN %s "
+                        "ELSE last_assigned_at END"
+                        ", assigned_count = assigned_count + CASE WHEN rep_id = %s THEN 1 "
+                        "ELSE 0 END"
+                    )
+                    params += [chosen, at(now), chosen]
                 cursor.execute(
                     f"UPDATE {_ROTATION} SET {sets} "  # noqa: S608 - names from meta, values are parameters
                     f"WHERE rule_id = %s AND rep_id IN ({_in(seen)})",
                     [*params, self.rule_id, *seen],
                 )
-            cursor.execute(
-                f"UPDATE {_ROTATION} SET last_assigned_at = %s, "  # noqa: S608
-                "assigned_count = assigned_count + 1 WHERE rule_id = %s AND rep_id = %s",
-                [at(now), self.rule_id, chosen],
-            )
         chosen_position.last_assigned_at = now
