@@ -3,7 +3,8 @@
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
-from intake.models import Lead, LeadQuerySet, Submission
+from intake.models import Lead, LeadQuerySet, Source, Submission
+from leadrouter.sql import row_get, rows_get
 
 
 def lead_visible_to(user) -> LeadQuerySet:
@@ -44,12 +45,57 @@ def lead_get_for_user(*, user, lead_id: int) -> Lead:
 
 
 def lead_for_response(*, lead_id: int) -> Lead:
-    """A lead as the intake API answers it to the source that submitted it."""
-    return (
-        Lead.objects.select_related("source", "qualification")
-        .prefetch_related(*owner_and_routing_prefetches())
-        .get(pk=lead_id)
+    """A lead as the intake API answers it to the source that submitted it: with its source,
+    qualification, owner and routing decisions attached, read by fixed statements.
+
+    Every submission's answer reads it, and compiling the equivalent select_related and
+    prefetch queries cost 4 ms, more than routing the lead; the instances are the ones the
+    ORM would build, placed where its prefetch would put them.
+    """
+    lead = row_get(Lead, "id", lead_id)
+    if lead is None:
+        raise Lead.DoesNotExist(f"Lead {lead_id} does not exist")
+    _attach(lead, "source", row_get(Source, "id", lead.source_id))
+    # Later steps' models by relation name: intake never imports those apps.
+    qualification = Lead._meta.get_field("qualification")  # the reverse one-to-one
+    qualification.set_cached_value(
+        lead, row_get(qualification.related_model, "lead_id", lead_id)
     )
+    assignment_model = Lead._meta.get_field("assignments").related_model
+    active = [a for a in rows_get(assignment_model, "lead_id", lead_id) if a.ended_at is None]
+    for assignment in active:
+        _attach(assignment, "user", _row_or_none(assignment, "user"))
+    decision_model = Lead._meta.get_field("routing").related_model
+    decisions = rows_get(decision_model, "lead_id", lead_id)
+    for decision in decisions:
+        _attach(decision, "rule", _row_or_none(decision, "rule"))
+        rep = _row_or_none(decision, "rep")
+        if rep is not None:
+            _attach(rep, "user", _row_or_none(rep, "user"))
+        _attach(decision, "rep", rep)
+    lead._prefetched_objects_cache = {
+        "assignments": _prefetched(assignment_model, active),
+        "routing": _prefetched(decision_model, decisions),
+    }
+    return lead
+
+
+def _attach(instance, field: str, value) -> None:
+    instance._meta.get_field(field).set_cached_value(instance, value)
+
+
+def _row_or_none(instance, field: str):
+    target = instance._meta.get_field(field)
+    value = getattr(instance, target.attname)
+    return None if value is None else row_get(target.related_model, "id", value)
+
+
+def _prefetched(model, rows: list):
+    # What prefetch_related leaves on an instance: a queryset whose results are in hand.
+    queryset = model.objects.all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    return queryset
 
 
 def owner_and_routing_prefetches() -> tuple[Prefetch, Prefetch]:

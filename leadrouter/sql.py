@@ -76,6 +76,17 @@ def _select_statement(model: type[models.Model], column: str, vendor: str, lock:
     )
 
 
+def rows_get(model: type[models.Model], column: str, value) -> list[models.Model]:
+    """Every row of `model` whose `column` equals `value`, as instances, in id order."""
+    names, converters, cols, sql = _select_statement(model, column, connection.vendor, False)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value])
+        rows = cursor.fetchall()
+    return sorted(
+        (_instance(model, names, converters, cols, row) for row in rows), key=lambda i: i.pk
+    )
+
+
 def row_get(model: type[models.Model], column: str, value, *, lock: bool = False):
     """The one row of `model` whose `column` equals `value` as an instance (None if absent),
     locked FOR UPDATE when asked (PostgreSQL; SQLite's IMMEDIATE transactions serialize
@@ -85,8 +96,10 @@ def row_get(model: type[models.Model], column: str, value, *, lock: bool = False
     with connection.cursor() as cursor:
         cursor.execute(sql, [value])
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else _instance(model, names, converters, cols, row)
+
+
+def _instance(model, names, converters, cols, row):
     values = []
     for raw, field_converters, col in zip(row, converters, cols, strict=True):
         for converter in field_converters:
