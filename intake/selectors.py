@@ -58,9 +58,7 @@ def lead_for_response(*, lead_id: int) -> Lead:
     _attach(lead, "source", row_get(Source, "id", lead.source_id))
     # Later steps' models by relation name: intake never imports those apps.
     qualification = Lead._meta.get_field("qualification")  # the reverse one-to-one
-    qualification.set_cached_value(
-        lead, row_get(qualification.related_model, "lead_id", lead_id)
-    )
+    qualification.set_cached_value(lead, row_get(qualification.related_model, "lead_id", lead_id))
     assignment_model = Lead._meta.get_field("assignments").related_model
     active = [a for a in rows_get(assignment_model, "lead_id", lead_id) if a.ended_at is None]
     for assignment in active:
