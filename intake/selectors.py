@@ -22,14 +22,19 @@ def lead_visible_to(user) -> LeadQuerySet:
         return leads.none()
     if user.is_staff or user.has_perm("intake.view_lead"):
         return leads
-    # Routing's active assignment (one per lead) names the owner, the rep's team or the queue;
-    # one filter() call, so that every condition applies to that same assignment row.
-    return leads.filter(
+    return leads.filter(owned_or_managed_by(user)).distinct()
+
+
+def owned_or_managed_by(user) -> Q:
+    """Leads whose active assignment names the user, a rep of a team they manage, or that
+    team's queue (routing's relations, by name)."""
+    # One Q, so that every condition applies to the same (active) assignment row.
+    return Q(
         Q(assignments__user=user)
         | Q(assignments__rep__team__manager=user)
         | Q(assignments__queue_team__manager=user),
         assignments__ended_at__isnull=True,
-    ).distinct()
+    )
 
 
 def lead_list_for_user(*, user) -> LeadQuerySet:

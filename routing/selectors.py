@@ -9,6 +9,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from intake.models import OPEN_STATUSES, Lead
+from intake.selectors import owned_or_managed_by
 from qualification.models import Urgency
 from routing.models import Activity, Assignment, Rep, RoutingDecision, Team, TimeOff
 
@@ -151,12 +152,7 @@ def leads_workable_by(user) -> QuerySet[Lead]:
         return leads.none()
     if user.is_staff or user.has_perm("intake.change_lead"):
         return leads
-    return leads.filter(
-        Q(assignments__user=user)
-        | Q(assignments__rep__team__manager=user)
-        | Q(assignments__queue_team__manager=user),
-        assignments__ended_at__isnull=True,
-    )
+    return leads.filter(owned_or_managed_by(user))
 
 
 def lead_get_for_work(*, user, lead_id: int, lock: bool = False) -> Lead:
