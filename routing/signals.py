@@ -4,10 +4,11 @@ configuration a new token. This invalidates a cache; it never chains domain step
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from routing.models import Rep, RoutingRule, Skill, Team, Territory
+from intake.models import Source
+from routing.models import Rep, RoutingRule, Skill, Team, Territory, TimeOff
 from routing.services.config import config_changed
 
-CONFIG_MODELS = (Rep, RoutingRule, Skill, Team, Territory)
+CONFIG_MODELS = (Rep, RoutingRule, Skill, Team, Territory, TimeOff, Source)
 CONFIG_LINKS = (
     RoutingRule.pool_reps.through,
     RoutingRule.required_skills.through,

@@ -2,7 +2,8 @@
 conditions and pools, and each rep's profile (skills, languages, licences, territories, hours).
 
 Loading it takes a dozen ORM queries; routing a lead must not. Every change to a rule, rep,
-team, territory or skill (saved through the ORM: admin, services, shell) gives the one
+team, territory, skill, time off or source (saved through the ORM: admin, services, shell)
+gives the one
 `RoutingConfigVersion` row a new random token (see `routing.signals`), and each process reloads
 when the token differs from the one it loaded under: one indexed read per decision, and an edit
 applies to the very next lead in every web and worker process. What can change without a save
@@ -15,19 +16,23 @@ test) can never leave two different configurations under the same token.
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection
 from django.db.models import Prefetch
+from django.utils import timezone
 
+from intake.models import Source
 from qualification.conditions import InvalidCondition, compile_condition
 from routing.models import (
     Rep,
     RoutingConfigVersion,
     RoutingRule,
     Territory,
+    TimeOff,
     parse_working_hours,
 )
 
@@ -46,6 +51,12 @@ class RepProfile:
     languages: frozenset[str]
     licensed_states: frozenset[str]
     territories: tuple[Territory, ...]
+    # (starts, ends) of the time off not yet over when this was loaded; a new one reloads.
+    time_off: tuple[tuple[datetime, datetime], ...]
+
+    def away_until(self, now: datetime) -> datetime | None:
+        """When the time off `now` falls in ends (the latest, if several overlap)."""
+        return max((ends for starts, ends in self.time_off if starts <= now < ends), default=None)
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,7 @@ class RuleSpec:
 class RoutingSetup:
     rules: tuple[RuleSpec, ...]
     reps: dict[int, RepProfile]
+    source_names: dict[int, str]  # what rule conditions read of a lead's source
 
 
 _loaded: dict[str, Any] = {"token": None, "setup": None}
@@ -109,6 +121,11 @@ def _load() -> RoutingSetup:
     )
     team_members: dict[int, list[int]] = {}
     profiles: dict[int, RepProfile] = {}
+    away: dict[int, list[tuple[datetime, datetime]]] = {}
+    for rep_id, starts, ends in TimeOff.objects.filter(ends_at__gt=timezone.now()).values_list(
+        "rep_id", "starts_at", "ends_at"
+    ):
+        away.setdefault(rep_id, []).append((starts, ends))
     for rep in Rep.objects.prefetch_related("skills", "territories").order_by("pk"):
         team_members.setdefault(rep.team_id, []).append(rep.pk)
         try:
@@ -124,6 +141,7 @@ def _load() -> RoutingSetup:
             languages=frozenset(rep.languages or ()),
             licensed_states=frozenset(state.upper() for state in rep.licensed_states or ()),
             territories=tuple(rep.territories.all()),
+            time_off=tuple(away.get(rep.pk, ())),
         )
     specs = []
     for rule in rules:
@@ -142,4 +160,8 @@ def _load() -> RoutingSetup:
                 required_skills=frozenset(skill.name for skill in rule.required_skills.all()),
             )
         )
-    return RoutingSetup(rules=tuple(specs), reps=profiles)
+    return RoutingSetup(
+        rules=tuple(specs),
+        reps=profiles,
+        source_names=dict(Source.objects.values_list("id", "name")),
+    )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -36,7 +36,7 @@ from routing.models import (
 from routing.services import rotation
 from routing.services.assignments import assignment_replace
 from routing.services.conditions import routing_values
-from routing.services.config import RepProfile, RuleSpec, routing_setup
+from routing.services.config import RepProfile, RoutingSetup, RuleSpec, routing_setup
 
 
 @dataclass
@@ -105,8 +105,6 @@ def _exclusions(
     inactive, paused, away, off hours or full is not, and rejoins at the pool's minimum.
     """
     rule = spec.rule
-    ids = [rep.pk for rep in pool]
-    off = rotation.time_off_until(ids, now)
     counted = [
         rep.pk
         for rep in pool
@@ -131,8 +129,8 @@ def _exclusions(
             unavailable = "inactive"
         elif live.paused:
             unavailable = "paused"
-        elif rep.pk in off:
-            unavailable = f"on time off until {off[rep.pk].astimezone(profile.zone):%b %d %H:%M}"
+        elif away_until := profile.away_until(now):
+            unavailable = f"on time off until {away_until.astimezone(profile.zone):%b %d %H:%M}"
         elif rule.require_working_now and (why := _off_hours(profile.hours, profile.zone, now)):
             unavailable = why
         elif live.max_open_leads is not None and open_counts.get(rep.pk, 0) >= live.max_open_leads:
@@ -255,19 +253,22 @@ def _pool(spec: RuleSpec, reps: dict[int, RepProfile]) -> list[Candidate]:
     return [Candidate(reps[pk], live[pk]) for pk in spec.pool if pk in live and pk in reps]
 
 
-def _lead_locked(lead_id: int) -> Lead:
-    """The lead, its row locked, with its source and qualification attached (what the rule
-    conditions read), in three fixed statements."""
+def _lead_locked(lead_id: int, setup: RoutingSetup) -> Lead:
+    """The lead, its row locked, with its qualification and its source's name attached (what
+    the rule conditions read)."""
     lead = row_get(Lead, "id", lead_id, lock=True)
     if lead is None:
         raise Lead.DoesNotExist(f"Lead {lead_id} does not exist")
-    Lead._meta.get_field("source").set_cached_value(lead, _source(lead.source_id))
+    name = setup.source_names.get(lead.source_id)
+    # The name from memory, every other field deferred (loaded if anything reads it).
+    source = (
+        Source.from_db(connection.alias, ["id", "name"], [lead.source_id, name])
+        if name is not None
+        else row_get(Source, "id", lead.source_id)
+    )
+    Lead._meta.get_field("source").set_cached_value(lead, source)
     Lead.qualification.related.set_cached_value(lead, row_get(Qualification, "lead_id", lead_id))
     return lead
-
-
-def _source(source_id: int) -> Source:
-    return row_get(Source, "id", source_id)
 
 
 def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision:
@@ -284,8 +285,8 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision:
     now = now or timezone.now()
     tried: list[dict[str, Any]] = []
     with transaction.atomic():
-        lead = _lead_locked(lead.pk)
         setup = routing_setup()
+        lead = _lead_locked(lead.pk, setup)
         values = routing_values(lead)
         decision = None
         for spec in setup.rules:

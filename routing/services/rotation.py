@@ -1,6 +1,6 @@
 """The statements a routing decision runs under its locks, in fixed-shape SQL (see
-`leadrouter.sql` for why): the pool's reps as they are now, their time off and loads, and the
-rule's rotation rows.
+`leadrouter.sql` for why): the pool's reps as they are now, their loads, and the rule's
+rotation rows.
 
 Rotation is kept per rep, never as a list index: `last_turn` is the rule's decision number of
 the rep's last lead (round robin gives the next lead to the lowest), `current_weight` the smooth
@@ -19,11 +19,10 @@ from django.db import connection
 
 from intake.models import OPEN_STATUSES, Lead
 from leadrouter.sql import at
-from routing.models import Assignment, Rep, RotationState, TimeOff
+from routing.models import Assignment, Rep, RotationState
 
 _REP = Rep._meta.db_table
 _USER = get_user_model()._meta.db_table
-_TIME_OFF = TimeOff._meta.db_table
 _ASSIGNMENT = Assignment._meta.db_table
 _LEAD = Lead._meta.db_table
 _ROTATION = RotationState._meta.db_table
@@ -86,17 +85,6 @@ def lock_reps(ids: tuple[int, ...] | list[int]) -> dict[int, LiveRep]:
         )
         for row in rows
     }
-
-
-def time_off_until(ids: list[int], now: datetime) -> dict[int, datetime]:
-    """Reps away at `now` → when their (latest-ending) time off ends."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT rep_id, MAX(ends_at) FROM {_TIME_OFF} "  # noqa: S608 - names from meta
-            f"WHERE rep_id IN ({_in(ids)}) AND starts_at <= %s AND ends_at > %s GROUP BY rep_id",
-            [*ids, at(now), at(now)],
-        )
-        return {rep_id: _datetime(ends) for rep_id, ends in cursor.fetchall()}
 
 
 def open_lead_counts(ids: list[int]) -> dict[int, int]:

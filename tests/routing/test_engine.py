@@ -274,3 +274,28 @@ def test_a_rep_skipped_for_one_leads_licence_keeps_their_place(make_rep, make_ru
     assert owners(make_leads(2, state="OK")) == {"both": 2}
 
     assert route_lead(make_leads(1, state="TX")[0]).rep == texan
+
+
+def test_time_off_booked_ahead_applies_when_it_starts(
+    make_rep, make_rule, make_leads, time_machine
+):
+    time_machine.move_to(
+        datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("America/Chicago")), tick=False
+    )
+    ana, ben = make_rep("ana"), make_rep("ben")
+    make_rule(pool_reps=[ana, ben])
+    TimeOff.objects.create(
+        rep=ana,
+        starts_at=timezone.now() + timedelta(hours=1),
+        ends_at=timezone.now() + timedelta(hours=3),
+        reason="dentist",
+    )
+    assert owners(make_leads(2)) == {"ana": 1, "ben": 1}  # routing has loaded the booking
+
+    time_machine.move_to(timezone.now() + timedelta(hours=2), tick=False)
+    decision = route_lead(make_leads(1)[0])
+
+    assert decision.rep == ben
+    assert {c["rep"]: c["excluded"] for c in decision.candidates}["Ana"] == (
+        "on time off until Nov 24 12:00"
+    )
