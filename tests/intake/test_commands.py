@@ -77,6 +77,19 @@ def test_demo_loads_an_organisation_idempotently(capsys):
     assert post_lead(client, {"email": "new.person@gmail.com"}).status_code == 201
 
 
+def test_the_demo_manager_runs_the_team_and_may_configure_routing(capsys):
+    from django.contrib.auth import get_user_model
+
+    from routing.models import Assignment, Team
+
+    call_command("demo", "--leads", "40")
+
+    manager = get_user_model().objects.get(username="manager")
+    assert Team.objects.get(name="Austin office").manager == manager
+    assert manager.has_perm("routing.change_routingrule")
+    assert Assignment.objects.filter(rep__isnull=False).exists()
+
+
 def test_check_deploy_passes_with_production_settings(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",

@@ -182,6 +182,8 @@ class Command(BaseCommand):
                 codename__in=["add_lead", "change_lead", "add_source", "change_source"]
             )
             | Permission.objects.filter(content_type__app_label="qualification")
+            # Managers configure routing in the admin: reps, teams, rules, simulation, replay.
+            | Permission.objects.filter(content_type__app_label="routing")
         )
         manager, created = User.objects.get_or_create(
             username="manager",
