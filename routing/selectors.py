@@ -5,19 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
 
 from intake.models import OPEN_STATUSES, Lead
 from intake.selectors import owned_or_managed_by
 from qualification.models import Urgency
-from routing.models import Activity, Assignment, Rep, RoutingDecision, Team, TimeOff
-
-
-def local_day_start(rep: Rep, now: datetime) -> datetime:
-    """Midnight of `now`'s day in the rep's time zone (daily caps count in the rep's day)."""
-    local = now.astimezone(ZoneInfo(rep.time_zone))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+from routing.availability import local_day_start, unavailable_reason
+from routing.models import Activity, Assignment, Rep, Team, TimeOff, parse_working_hours
 
 
 @dataclass
@@ -39,8 +34,6 @@ class RepLoad:
 def rep_loads(*, reps: list[Rep], now: datetime) -> list[RepLoad]:
     """Open leads, new leads in the rep's local day, time off and availability for each rep,
     in three queries whatever the number of reps."""
-    from routing.services.engine import working_now
-
     ids = [rep.pk for rep in reps]
     open_counts = dict(
         Assignment.objects.filter(
@@ -58,34 +51,35 @@ def rep_loads(*, reps: list[Rep], now: datetime) -> list[RepLoad]:
     )
     off = dict(
         TimeOff.objects.filter(rep_id__in=ids, starts_at__lte=now, ends_at__gt=now)
-        .order_by("-ends_at")
-        .values_list("rep_id", "ends_at")
+        .values("rep_id")
+        .annotate(until=Max("ends_at"))
+        .values_list("rep_id", "until")
     )
     loads = []
     for rep in reps:
-        today = local_day_start(rep, now)
+        zone = ZoneInfo(rep.time_zone)
+        today = local_day_start(zone, now)
         new_today = sum(1 for rep_id, at in recent if rep_id == rep.pk and at >= today)
         open_leads = open_counts.get(rep.pk, 0)
-        if not rep.is_active or not rep.user.is_active:
-            why = "inactive"
-        elif rep.paused:
-            why = "paused"
-        elif rep.pk in off:
-            local_end = off[rep.pk].astimezone(ZoneInfo(rep.time_zone))
-            why = f"on time off until {local_end:%b %d %H:%M}"
-        elif rep.max_open_leads is not None and open_leads >= rep.max_open_leads:
-            why = f"at capacity {open_leads}/{rep.max_open_leads}"
-        elif rep.max_new_per_day is not None and new_today >= rep.max_new_per_day:
-            why = f"reached today's cap {new_today}/{rep.max_new_per_day}"
-        else:
-            why = working_now(rep, now) or ""
+        why = unavailable_reason(
+            now=now,
+            is_active=rep.is_active and rep.user.is_active,
+            paused=rep.paused,
+            away_until=off.get(rep.pk),
+            zone=zone,
+            hours=parse_working_hours(rep.working_hours or {}),
+            open_leads=open_leads,
+            max_open_leads=rep.max_open_leads,
+            new_today=new_today,
+            max_new_per_day=rep.max_new_per_day,
+        )
         loads.append(
             RepLoad(
                 rep=rep,
                 open_leads=open_leads,
                 new_today=new_today,
                 time_off_until=off.get(rep.pk),
-                unavailable=why,
+                unavailable=why or "",
             )
         )
     return loads
@@ -230,15 +224,6 @@ def board_waiting(*, user) -> QuerySet[Assignment]:
 def board_reps(*, user) -> list[Rep]:
     """The reps whose load the board shows: staff every rep, a manager their teams' reps."""
     return list(reps_visible_to(user).order_by("team__name", "user__username"))
-
-
-def lead_latest_decision(*, lead: Lead) -> RoutingDecision | None:
-    return (
-        RoutingDecision.objects.filter(lead=lead)
-        .select_related("rule", "rep__user")
-        .order_by("-created_at", "-id")
-        .first()
-    )
 
 
 def lead_activities(*, lead: Lead) -> list[Activity]:

@@ -9,7 +9,13 @@ from intake.services.idempotency import (
     idempotency_purge_expired,
     idempotency_release,
 )
-from intake.services.leads import IngestResult, contact_resolve, leads_merge, submission_ingest
+from intake.services.leads import (
+    IngestResult,
+    contact_resolve,
+    lead_build,
+    leads_merge,
+    submission_ingest,
+)
 from intake.services.sources import (
     api_token_authenticate,
     api_token_create,
@@ -47,6 +53,7 @@ __all__ = [
     "idempotency_complete",
     "idempotency_purge_expired",
     "idempotency_release",
+    "lead_build",
     "lead_check_deliverability",
     "leads_merge",
     "source_create",

@@ -24,6 +24,7 @@ from intake.models import (
     Lead,
     LeadEvent,
     LeadStatus,
+    Source,
     Submission,
 )
 from intake.quality import run_quality_gate
@@ -149,16 +150,17 @@ def _account_for(domain: str, company: str) -> Account | None:
     return account
 
 
-def _build_lead(submission: Submission, fields: dict[str, Any], gate) -> Lead:
-    source = submission.source
+def lead_build(*, source: Source, fields: dict[str, Any], gate, received_at) -> Lead:
+    """The (unsaved) lead a door makes of validated fields and their quality gate: cleaned
+    contact columns, context, address and household, the source's defaults, the test flag."""
     lead = Lead(
         source=source,
         channel=source.channel,
-        received_at=submission.received_at,
+        received_at=received_at,
         attributes=fields.get("attributes") or {},
         flags=gate.flags,
         checks=gate.checks,
-        last_touch_at=submission.received_at,
+        last_touch_at=received_at,
     )
     for column in GATE_COLUMNS:
         setattr(
@@ -321,7 +323,9 @@ def submission_ingest(*, submission: Submission, actor=None) -> IngestResult:
     fields, scrubbed = validate_lead_fields(parsed)
     gate = _gate(fields, scrubbed)
     outcome = outcome_of(submission)
-    new = _build_lead(submission, fields, gate)
+    new = lead_build(
+        source=submission.source, fields=fields, gate=gate, received_at=submission.received_at
+    )
     if outcome is not None:
         new.is_historical = True
         new.status = LeadStatus.WON if outcome else LeadStatus.LOST

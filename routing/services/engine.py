@@ -14,8 +14,9 @@ per decision.
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
@@ -25,8 +26,8 @@ from intake.models import Lead, LeadEvent, LeadStatus, Source
 from leadrouter.sql import row_get, row_insert
 from qualification.models import Qualification
 from qualification.services import review_hold
+from routing.availability import local_day_start, off_hours, unavailable_reason
 from routing.models import (
-    WEEKDAYS,
     Assignment,
     Rep,
     RoutingDecision,
@@ -66,32 +67,9 @@ class Choice:
     explanation: str
 
 
-def _off_hours(hours, zone, now: datetime) -> str | None:
-    if not hours:
-        return None
-    local = now.astimezone(zone)
-    for start, end in hours.get(WEEKDAYS[local.weekday()], []):
-        if start <= local.time() < end:
-            return None
-    for days_ahead in range(8):
-        day = local + timedelta(days=days_ahead)
-        for start, _ in sorted(hours.get(WEEKDAYS[day.weekday()], [])):
-            begins = day.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
-            if begins > local:
-                return f"off until {begins:%a %H:%M} {begins.tzname()}"
-    return "no working hours set"
-
-
 def working_now(rep: Rep, now: datetime) -> str | None:
     """None when the rep works at `now`, else why not ("off until Mon 09:00 CST")."""
-    from zoneinfo import ZoneInfo
-
-    return _off_hours(parse_working_hours(rep.working_hours or {}), ZoneInfo(rep.time_zone), now)
-
-
-def _local_day_start(zone, now: datetime) -> datetime:
-    local = now.astimezone(zone)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return off_hours(parse_working_hours(rep.working_hours or {}), ZoneInfo(rep.time_zone), now)
 
 
 def _exclusions(
@@ -115,7 +93,7 @@ def _exclusions(
     by_day: dict[datetime, list[int]] = {}
     for rep in pool:
         if rep.live.max_new_per_day is not None:
-            by_day.setdefault(_local_day_start(rep.profile.zone, now), []).append(rep.pk)
+            by_day.setdefault(local_day_start(rep.profile.zone, now), []).append(rep.pk)
     today_counts: dict[int, int] = {}
     for midnight, rep_ids in by_day.items():
         today_counts.update(rotation.assigned_since(rep_ids, midnight))
@@ -124,22 +102,18 @@ def _exclusions(
     available: set[int] = set()
     for rep in pool:
         profile, live = rep.profile, rep.live
-        unavailable = None
-        if not live.is_active:
-            unavailable = "inactive"
-        elif live.paused:
-            unavailable = "paused"
-        elif away_until := profile.away_until(now):
-            unavailable = f"on time off until {away_until.astimezone(profile.zone):%b %d %H:%M}"
-        elif rule.require_working_now and (why := _off_hours(profile.hours, profile.zone, now)):
-            unavailable = why
-        elif live.max_open_leads is not None and open_counts.get(rep.pk, 0) >= live.max_open_leads:
-            unavailable = f"at capacity {open_counts.get(rep.pk, 0)}/{live.max_open_leads}"
-        elif (
-            live.max_new_per_day is not None
-            and (count := today_counts.get(rep.pk, 0)) >= live.max_new_per_day
-        ):
-            unavailable = f"reached today's cap {count}/{live.max_new_per_day}"
+        unavailable = unavailable_reason(
+            now=now,
+            is_active=live.is_active,
+            paused=live.paused,
+            away_until=profile.away_until(now),
+            zone=profile.zone,
+            hours=profile.hours if rule.require_working_now else None,
+            open_leads=open_counts.get(rep.pk, 0),
+            max_open_leads=live.max_open_leads,
+            new_today=today_counts.get(rep.pk, 0),
+            max_new_per_day=live.max_new_per_day,
+        )
         constraint = None
         if rule.require_license and state not in profile.licensed_states:
             constraint = f"not licensed in {lead.state or 'an unknown state'}"

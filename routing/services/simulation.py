@@ -25,11 +25,11 @@ from django.utils import timezone
 from intake.fields import LEAD_FIELDS, LeadFieldErrors, validate_lead_fields
 from intake.models import OPEN_STATUSES, Channel, Contact, ContactIdentity, Lead, LeadStatus, Source
 from intake.quality import run_quality_gate
-from intake.services.leads import CONTEXT_COLUMNS, GATE_COLUMNS
+from intake.services import lead_build
 from qualification.models import Qualification
 from qualification.services import lead_qualify
 from qualification.services.registry import current_settings
-from routing.models import Assignment, RoutingConfigVersion, RoutingDecision, RoutingRule
+from routing.models import Assignment, RoutingDecision, RoutingRule
 from routing.services.engine import route_lead
 
 DEFAULT_REPLAY_LEADS = 100
@@ -194,9 +194,19 @@ def _route_as_new(lead: Lead, now: datetime) -> RoutingDecision:
         ) from None
 
 
-def _typed_lead(lead_fields: Mapping[str, Any], now: datetime) -> Lead:
-    """Build (unsaved) the lead a door would make of these fields: validated, gated, enriched.
-    Raises ValidationError naming each unknown or bad field."""
+@dataclass(frozen=True)
+class TypedLead:
+    """A typed-in lead, validated and through the quality gate, not stored yet."""
+
+    fields: dict[str, Any]
+    gate: Any
+    source: Source | None
+    channel: str
+
+
+def _typed_lead(lead_fields: Mapping[str, Any]) -> TypedLead:
+    """Validate typed-in fields as a door would and run the quality gate. Raises
+    ValidationError naming each unknown or bad field."""
     if not isinstance(lead_fields, Mapping):
         raise ValidationError("Give the lead as an object of lead fields.")
     unknown = sorted(str(name) for name in lead_fields if name not in TYPED_LEAD_FIELDS)
@@ -224,37 +234,21 @@ def _typed_lead(lead_fields: Mapping[str, Any], now: datetime) -> Lead:
         if source is None:
             raise ValidationError({"source": f"No source is named {source_name!r}."})
     gate = run_quality_gate(fields, check_deliverability=False)
-    lead = Lead(
-        source=source,
-        channel=channel,
-        status=LeadStatus.NEW,
-        received_at=now,
-        last_touch_at=now,
-        attributes=fields.get("attributes") or {},
-        flags=gate.flags,
-        checks=gate.checks,
-    )
-    for column in GATE_COLUMNS:
-        value = gate.cleaned.get(column, "")
-        setattr(lead, column, value[: Lead._meta.get_field(column).max_length])
-    for column in CONTEXT_COLUMNS:
-        setattr(lead, column, fields.get(column, ""))
-    return lead
+    return TypedLead(fields=fields, gate=gate, source=source, channel=channel)
 
 
-def _save_typed_lead(lead: Lead) -> list[str]:
-    """Store the typed-in lead (inside the simulation's transaction) with the contact a door
-    would give it, so sticky routing finds a returning person's owner. Returns notes."""
+def _save_typed_lead(typed: TypedLead, now: datetime) -> tuple[Lead, list[str]]:
+    """Store the typed-in lead (inside the simulation's transaction) as a door would build it,
+    with the contact a door would give it, so sticky routing finds a returning person's
+    owner. Returns the lead and notes."""
     notes = []
-    if lead.source_id is None:
-        lead.source = Source.objects.filter(is_active=True).order_by("name").first()
-        if lead.source is None:
-            lead.source = Source(name="Simulation")
-            lead.source.set_api_key()
-            lead.source.save()
-    lead.channel = lead.channel or lead.source.channel
-    lead.request_type = lead.request_type or lead.source.default_request_type
-    lead.utm_campaign = lead.utm_campaign or lead.source.default_campaign
+    source = typed.source or Source.objects.filter(is_active=True).order_by("name").first()
+    if source is None:
+        source = Source(name="Simulation")
+        source.set_api_key()
+        source.save()
+    lead = lead_build(source=source, fields=typed.fields, gate=typed.gate, received_at=now)
+    lead.channel = typed.channel or lead.channel
     identities = models.Q(pk__in=[])
     if lead.email_normalized:
         identities |= models.Q(kind=ContactIdentity.Kind.EMAIL, value=lead.email_normalized.lower())
@@ -273,7 +267,7 @@ def _save_typed_lead(lead: Lead) -> list[str]:
     else:
         lead.contact = Contact.objects.create()
     lead.save()
-    return notes
+    return lead, notes
 
 
 def routing_simulate(
@@ -294,14 +288,14 @@ def routing_simulate(
     if (lead is None) == (lead_fields is None):
         raise ValidationError("Give an existing lead or the fields of a typed-in lead, not both.")
     now = now or timezone.now()
-    typed = lead_fields is not None
-    if typed:
-        lead = _typed_lead(lead_fields, now)
+    typed = _typed_lead(lead_fields) if lead_fields is not None else None
     # Settings are cached per process: load them outside the rolled-back transaction so that
     # a settings row created on first use is not cached and then rolled back.
     current_settings()
     with transaction.atomic():
-        notes = _save_typed_lead(lead) if typed else []
+        notes = []
+        if typed is not None:
+            lead, notes = _save_typed_lead(typed, now)
         if lead.is_test:
             notes.append("a test lead: live routing never routes it")
         if lead.is_historical:
@@ -350,10 +344,9 @@ def _replay_pass(
     results: dict[int, SimulatedDecision | str] = {}
     with transaction.atomic():
         for edit in edits:
+            # Saving the edited rule gives the routing configuration a new token (see
+            # routing.signals), so the engine routes with it; the rollback restores the old one.
             _apply(edit)
-        if edits:
-            # Any per-process cache of the routing configuration sees a new version.
-            RoutingConfigVersion.objects.update(token=f"simulation-{now.timestamp():.0f}")
         # The leads arrive again: their earlier assignments are not theirs yet, so none counts
         # towards a rep's load or daily cap until the replay routes its lead.
         Assignment.objects.filter(lead__in=leads).delete()

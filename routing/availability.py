@@ -1,0 +1,63 @@
+"""Whether a rep can be given a lead at all, before any lead's own constraints: the one rule
+that routing decisions, the manager board and the reps API all apply. Pure functions of the
+rep's state and the time; callers read that state their own way."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from routing.models import WEEKDAYS
+
+Hours = dict[str, list[tuple[time, time]]]
+
+
+def local_day_start(zone: ZoneInfo, now: datetime) -> datetime:
+    """Midnight of `now`'s day in a time zone (daily caps count in the rep's own day)."""
+    return now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def off_hours(hours: Hours, zone: ZoneInfo, now: datetime) -> str | None:
+    """None when `now` is inside the working hours (none set: always), else why not, naming
+    when work starts again ("off until Mon 09:00 CST")."""
+    if not hours:
+        return None
+    local = now.astimezone(zone)
+    for start, end in hours.get(WEEKDAYS[local.weekday()], []):
+        if start <= local.time() < end:
+            return None
+    for days_ahead in range(8):
+        day = local + timedelta(days=days_ahead)
+        for start, _ in sorted(hours.get(WEEKDAYS[day.weekday()], [])):
+            begins = day.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
+            if begins > local:
+                return f"off until {begins:%a %H:%M} {begins.tzname()}"
+    return "no working hours set"
+
+
+def unavailable_reason(
+    *,
+    now: datetime,
+    is_active: bool,
+    paused: bool,
+    away_until: datetime | None,
+    zone: ZoneInfo,
+    hours: Hours | None,
+    open_leads: int,
+    max_open_leads: int | None,
+    new_today: int,
+    max_new_per_day: int | None,
+) -> str | None:
+    """Why the rep cannot take a lead now, or None. `hours` None: working hours do not count
+    (a rule that does not require it)."""
+    if not is_active:
+        return "inactive"
+    if paused:
+        return "paused"
+    if away_until is not None:
+        return f"on time off until {away_until.astimezone(zone):%b %d %H:%M}"
+    if hours is not None and (why := off_hours(hours, zone, now)):
+        return why
+    if max_open_leads is not None and open_leads >= max_open_leads:
+        return f"at capacity {open_leads}/{max_open_leads}"
+    if max_new_per_day is not None and new_today >= max_new_per_day:
+        return f"reached today's cap {new_today}/{max_new_per_day}"
+    return None
