@@ -30,12 +30,11 @@ which only a backtracking engine can offer, are refused by validation. Matching 
 with accented letters in the pattern written plain too, because RE2's \\b, \\w, \\d and \\s know
 only ASCII. Python's ``\\Z`` and ``{,n}`` keep their meaning (see `_re2_spelling`).
 
-Numbers: JSON numbers, and strings that read as one number, optionally signed, with one
-currency sign ($ € £ ¥) before or after, comma thousands separators in groups of three and a
-dot for decimals: "5000", "$5,000", "5,000.50 €", "-3", "0.125", "1234.567" are numbers;
-"5.000" and "12.500" (a dot then exactly three digits after one to three digits: a decimal or
-a European thousands separator?), "1,5", "5k", "7 500", "USD 5000" and booleans are not. A
-wrong number routes a lead wrongly, where no number only fails to match.
+Numbers: JSON numbers, and text that reads as one number in the formats leads come in
+("5000", "$5,000", "5,000.50", "5.000,50 €", "1 234,5", "1'234.50", "15%", "USD 5000",
+"(1,200)"); see `qualification.ml.numbers` for the rules, shared with the conversion model. A
+single dot then three digits is a decimal ("5.000" is 5) unless the value says euros ("€5.000"
+is 5000). Long ids beyond 10^15 are not quantities: `equals`/`in` compare them digit for digit.
 """
 
 from __future__ import annotations
@@ -53,6 +52,8 @@ from functools import lru_cache
 from typing import Any
 
 import re2
+
+from qualification.ml.numbers import parse_number
 
 TEXT_LIMIT = 10_000
 MAX_DEPTH = 10
@@ -172,32 +173,10 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-_NUMBER_RE = re.compile(
-    r"(?P<sign>[+-]?)\s*(?P<pre>[$€£¥]?)\s*"
-    r"(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?P<frac>\.[0-9]+)?"
-    r"\s*(?P<post>[$€£¥]?)"
-)
-
-# "5.000" is five thousand in much of Europe and five elsewhere: refuse to guess.
-_AMBIGUOUS_DOT = re.compile(r"[1-9][0-9]{0,2}\.[0-9]{3}")
-
-
 def to_number(value: Any) -> float | None:
-    """The number a lead value stands for, or None (see the module docstring for the rules)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if not isinstance(value, str) or len(value) > 50:
-        return None
-    found = _NUMBER_RE.fullmatch(value.strip())
-    if found is None or (found["pre"] and found["post"]):
-        return None
-    if "," not in found["int"] and _AMBIGUOUS_DOT.fullmatch(found["int"] + (found["frac"] or "")):
-        return None
-    number = float(found["int"].replace(",", "") + (found["frac"] or ""))
-    return -number if found["sign"] == "-" else number
+    """The number a lead value stands for, or None: the reading the conversion model uses too
+    (`qualification.ml.numbers`), so a signal and the score never disagree about a value."""
+    return parse_number(value)
 
 
 def _format_number(number: float) -> str:
@@ -475,7 +454,9 @@ def _check_value(op: str, spec: Mapping[str, Any], where: str, problems: list[st
                     problems.append(f"{where}[{index}]: must be text, a number or true/false")
     elif op in _COMPARISONS:
         if not _number_value(value):
-            problems.append(f"{where}: {op} needs a number (got {_show(value)})")
+            beyond = _scalar(value) and not isinstance(value, bool | str)
+            limit = " of at most 10^15 in size" if beyond else ""
+            problems.append(f"{where}: {op} needs a number{limit} (got {_show(value)})")
     elif op == "between":
         bounds = [to_number(item) for item in value] if isinstance(value, list) else []
         low, high = [*bounds, None, None][:2]
@@ -787,13 +768,16 @@ class _StartsWith(_Leaf):
 class _Expected:
     """One expected value of equals/in/not_in, with its comparable forms prepared."""
 
-    __slots__ = ("flag", "number", "original", "text")
+    __slots__ = ("flag", "integer", "number", "original", "text")
 
     def __init__(self, original: Any):
         self.original = original
         self.flag: bool | None = original if isinstance(original, bool) else None
         self.text = _squash(fold(original)) if isinstance(original, str) else None
         self.number = to_number(original) if self.flag is None else None
+        # Whole numbers compare exactly: ids past 2^53 (or 10^15, where numbers stop) still
+        # equal themselves and nothing else.
+        self.integer = original if type(original) is int else None
 
     def equals(self, value: Any) -> bool:
         if self.flag is not None:
@@ -805,14 +789,21 @@ class _Expected:
             return False
         if isinstance(value, bool):
             return False
+        if self.integer is not None and type(value) is int:
+            return value == self.integer
         if isinstance(value, str):
             if self.text is not None:
                 return _squash(fold(value[:TEXT_LIMIT])) == self.text
+            if self.integer is not None and _INTEGER.fullmatch(value.strip()):
+                return int(value) == self.integer
             number = to_number(value)
             return number is not None and number == self.number
         if isinstance(value, int | float):
             return self.number is not None and to_number(value) == self.number
         return False
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]{1,50}")
 
 
 def _candidates(value: Any) -> list[Any]:
