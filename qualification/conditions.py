@@ -335,7 +335,7 @@ def _re2_error(exc: Exception) -> str:
     return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
 
 
-def regex_problem(pattern: str) -> str | None:
+def _regex_problem(pattern: str) -> str | None:
     """Why RE2 cannot run `pattern`, in words (``regex: …``), or None when it can."""
     spelled = _re2_spelling(pattern)
     if "\\C" in spelled.replace("\\\\", ""):
@@ -422,7 +422,7 @@ def _check_regex(value: Any, where: str, problems: list[str]) -> None:
             f"{where}: regex pattern is {len(value)} characters (at most {MAX_REGEX_LENGTH})"
         )
         return
-    problem = regex_problem(value)
+    problem = _regex_problem(value)
     if problem:
         problems.append(f"{where}: {problem}")
 
