@@ -23,16 +23,23 @@ Keywords match whole words ("car" does not match "care") and a phrase matches ac
 of whitespace. Text operators read at most the first 10 000 characters of a value, which bounds
 the cost of a signal whatever a lead sends.
 
-Numbers: JSON numbers, and strings that read as one number, optionally signed, with one
-currency sign ($ € £ ¥) before or after, comma thousands separators in groups of three and a
-dot for decimals: "5000", "$5,000", "5,000.50 €", "-3", "0.125", "1234.567" are numbers;
-"5.000" and "12.500" (a dot then exactly three digits after one to three digits: a decimal or
-a European thousands separator?), "1,5", "5k", "7 500", "USD 5000" and booleans are not. A
-wrong number routes a lead wrongly, where no number only fails to match.
+Regexes run on RE2 (google-re2), whose time is linear in the text for any pattern: no lead
+can make a signal slow, so patterns such as (a|a)*b are fine; backreferences and lookaround,
+which only a backtracking engine can offer, are refused by validation. Matching ignores case
+(``(?-i:...)`` turns it back on) and accents: the pattern runs on the text without its accents,
+with accented letters in the pattern written plain too, because RE2's \\b, \\w, \\d and \\s know
+only ASCII. Python's ``\\Z`` and ``{,n}`` keep their meaning (see `_re2_spelling`).
+
+Numbers: JSON numbers, and text that reads as one number in the formats leads come in
+("5000", "$5,000", "5,000.50", "5.000,50 €", "1 234,5", "1'234.50", "15%", "USD 5000",
+"(1,200)"); see `qualification.ml.numbers` for the rules, shared with the conversion model. A
+single dot then three digits is a decimal ("5.000" is 5) unless the value says euros ("€5.000"
+is 5000). Long ids beyond 10^15 are not quantities: `equals`/`in` compare them digit for digit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import math
@@ -43,6 +50,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+import re2
+
+from qualification.ml.numbers import parse_number
 
 TEXT_LIMIT = 10_000
 MAX_DEPTH = 10
@@ -113,36 +124,59 @@ def fold(text: str) -> str:
     return stripped.casefold().translate(_EXTRA_FOLDS)
 
 
+# The same, upper case included, for regexes: they keep the case so that a pattern can turn case
+# sensitivity back on, and RE2 ignores case otherwise.
+_EXTRA_DEACCENTS = str.maketrans(
+    {
+        **{"ø": "o", "đ": "d", "ł": "l", "ħ": "h", "\u0131": "i", "æ": "ae", "œ": "oe", "þ": "th"},
+        **{"Ø": "O", "Đ": "D", "Ł": "L", "Ħ": "H", "Æ": "AE", "Œ": "OE", "Þ": "TH"},
+        **{"ß": "ss", "ẞ": "SS"},
+    }
+)
+
+
+def _deaccent_text(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.translate(_EXTRA_DEACCENTS)
+
+
+@lru_cache(maxsize=256)
+def deaccent(text: str) -> str:
+    """`text` without accents, case kept ("Urgência" → "Urgencia"). ASCII text is returned
+    as is (the same object). Cached like `fold`."""
+    return text if text.isascii() else _deaccent_text(text)
+
+
+_deaccent_char = lru_cache(maxsize=4096)(_deaccent_text)
+
+
+def _original_span(text: str, start: int, end: int) -> str:
+    """The part of `text` whose de-accented form is ``deaccent(text)[start:end]``.
+
+    Removing accents changes lengths ("ß" → "ss", a lone combining accent → ""), so positions
+    are mapped character by character; only done for a match, to explain it in the lead's words.
+    """
+    if start == end:
+        return ""
+    position, begin = 0, None
+    for index, char in enumerate(text):
+        if begin is None and position + len(_deaccent_char(char)) > start:
+            begin = index
+        position += len(_deaccent_char(char))
+        if position >= end and begin is not None:
+            return text[begin : index + 1]
+    return text[begin or 0 :] if begin is not None else ""
+
+
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-_NUMBER_RE = re.compile(
-    r"(?P<sign>[+-]?)\s*(?P<pre>[$€£¥]?)\s*"
-    r"(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?P<frac>\.[0-9]+)?"
-    r"\s*(?P<post>[$€£¥]?)"
-)
-
-# "5.000" is five thousand in much of Europe and five elsewhere: refuse to guess.
-_AMBIGUOUS_DOT = re.compile(r"[1-9][0-9]{0,2}\.[0-9]{3}")
-
-
 def to_number(value: Any) -> float | None:
-    """The number a lead value stands for, or None (see the module docstring for the rules)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if not isinstance(value, str) or len(value) > 50:
-        return None
-    found = _NUMBER_RE.fullmatch(value.strip())
-    if found is None or (found["pre"] and found["post"]):
-        return None
-    if "," not in found["int"] and _AMBIGUOUS_DOT.fullmatch(found["int"] + (found["frac"] or "")):
-        return None
-    number = float(found["int"].replace(",", "") + (found["frac"] or ""))
-    return -number if found["sign"] == "-" else number
+    """The number a lead value stands for, or None: the reading the conversion model uses too
+    (`qualification.ml.numbers`), so a signal and the score never disagree about a value."""
+    return parse_number(value)
 
 
 def _format_number(number: float) -> str:
@@ -202,73 +236,153 @@ def _is_empty(value: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Regex safety: a basic guard against patterns that backtrack exponentially.
+# Regexes: RE2, whose matching time is linear in the text whatever the pattern.
+#
+# A backtracking engine (Python's re) takes exponential time on patterns such as (a|a)*b, and no
+# syntactic guard catches them all; RE2 has no backtracking, at the price of backreferences and
+# lookaround, which validation refuses in plain words.
 
-_UNBOUNDED_BRACES = re.compile(r"\{\s*\d*\s*,\s*\}")
-_REPEAT_BRACES = re.compile(r"\{\s*(\d*)\s*(?:,\s*(\d*)\s*)?\}")
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.case_sensitive = False  # the pattern can turn it back on: (?-i:ABC)
+_RE2_OPTIONS.log_errors = False  # a refused pattern is reported to the manager, not to stderr
 
-
-def _quantifier_at(pattern: str, index: int) -> tuple[str, bool, bool]:
-    """The quantifier starting at `index`: (its text, repeats more than once, unbounded)."""
-    if index >= len(pattern):
-        return "", False, False
-    char = pattern[index]
-    if char in "+*":
-        return char, True, True
-    if char == "{":
-        braces = _REPEAT_BRACES.match(pattern, index)
-        if braces:
-            low, high = braces.group(1), braces.group(2)
-            text = braces.group(0)
-            if "," not in text:
-                return text, bool(low) and int(low) > 1, False
-            if not high:
-                return text, True, True
-            return text, int(high) > 1, False
-    return "", False, False
+_OPEN_REPEAT = re.compile(r"\{,(\d*)\}")
+_BACKREFERENCE = re.compile(r"\(\?P=[^)]*\)?")
+_LOOKAROUND = {
+    "(?=": "lookahead",
+    "(?!": "lookahead",
+    "(?<=": "lookbehind",
+    "(?<!": "lookbehind",
+}
+_NO_BACKTRACKING = (
+    "RE2 syntax has no backreferences or lookaround, which is what keeps every pattern fast "
+    "on any text"
+)
 
 
-def nested_quantifier(pattern: str) -> str | None:
-    """The first group that is repeated while it holds an unbounded repeat, like ``(a+)+``,
-    or None. Such groups can match the same text in exponentially many ways."""
-    stack: list[list[Any]] = []  # [start index, holds an unbounded repeat]
+def _re2_spelling(pattern: str) -> str:
+    """`pattern` with the Python spellings RE2 reads differently rewritten: ``\\Z`` (end of
+    text) becomes ``\\z``, and ``{,n}`` (RE2: literal text) becomes ``{0,n}``. Signals saved
+    before RE2 used Python's re, and must keep matching the same leads."""
+    out: list[str] = []
+    index, length, in_class = 0, len(pattern), False
+    while index < length:
+        char = pattern[index]
+        if char == "\\" and pattern.startswith("\\Q", index):
+            end = pattern.find("\\E", index + 2)
+            end = length if end < 0 else end + 2
+            out.append(pattern[index:end])  # quoted literal text
+            index = end
+            continue
+        if char == "\\":
+            escaped = pattern[index : index + 2]
+            out.append("\\z" if escaped == "\\Z" and not in_class else escaped)
+            index += 2
+            continue
+        if in_class:
+            if pattern.startswith("[:", index) and (close := pattern.find(":]", index)) > 0:
+                out.append(pattern[index : close + 2])  # [:alpha:]
+                index = close + 2
+                continue
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            out.append(char)
+            index += 1
+            # A ] right after [ or [^ is a literal, not the end of the class.
+            for literal in ("^", "]"):
+                if pattern.startswith(literal, index):
+                    out.append(literal)
+                    index += 1
+            continue
+        elif char == "{" and (repeat := _OPEN_REPEAT.match(pattern, index)):
+            out.append(f"{{0,{repeat.group(1)}}}")
+            index = repeat.end()
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _deaccent_pattern(pattern: str) -> str:
+    """`pattern` with accented letters written without their accent, to search de-accented
+    text (`deaccent`).
+
+    RE2's \\b and \\w know only ASCII letters: in "cafés" it sees a word boundary after "caf"
+    and after "café". In the de-accented text "cafes" the pattern ``\\bcafe\\b`` sees words as
+    Python's re did. Escaped characters are left alone, and so is a letter whose plain form is
+    not a single letter ("æ").
+    """
+    out: list[str] = []
     index, length = 0, len(pattern)
     while index < length:
         char = pattern[index]
         if char == "\\":
+            out.append(pattern[index : index + 2])
             index += 2
             continue
-        if char == "[":
-            index += 1
-            if index < length and pattern[index] == "^":
-                index += 1
-            if index < length and pattern[index] == "]":
-                index += 1
-            while index < length and pattern[index] != "]":
-                index += 2 if pattern[index] == "\\" else 1
-            index += 1
-            continue
-        if char == "(":
-            stack.append([index, False])
-            index += 1
-            continue
-        if char == ")" and stack:
-            start, holds_repeat = stack.pop()
-            quantifier, repeats, unbounded = _quantifier_at(pattern, index + 1)
-            if holds_repeat and repeats:
-                return pattern[start : index + 1 + len(quantifier)]
-            if stack and (holds_repeat or unbounded):
-                stack[-1][1] = True
-            index += 1 + len(quantifier)
-            continue
-        quantifier, _repeats, unbounded = _quantifier_at(pattern, index)
-        if quantifier:
-            if unbounded and stack:
-                stack[-1][1] = True
-            index += len(quantifier)
-            continue
+        if not char.isascii():
+            plain = _deaccent_char(char)
+            if len(plain) == 1 and plain.isalnum():
+                char = plain
+        out.append(char)
         index += 1
+    return "".join(out)
+
+
+def _re2_error(exc: Exception) -> str:
+    message = exc.args[0] if exc.args else ""
+    return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+
+
+def _regex_problem(pattern: str) -> str | None:
+    """Why RE2 cannot run `pattern`, in words (``regex: …``), or None when it can."""
+    spelled = _re2_spelling(pattern)
+    if "\\C" in spelled.replace("\\\\", ""):
+        # RE2 compiles \C, but it matches one byte of a UTF-8 character, not a character.
+        return "regex: \\C (any byte) is not supported; use . for any character"
+    try:
+        re2.compile(spelled, _RE2_OPTIONS)
+    except UnicodeEncodeError:
+        return "regex contains a character that is not valid text (a lone surrogate)"
+    except re2.error as exc:
+        error = _re2_error(exc)
+        operator = error.removeprefix("invalid perl operator: ")
+        reference = re.fullmatch(r"invalid escape sequence: (\\[1-9])", error)
+        if reference or (operator == "(?P" and _BACKREFERENCE.search(pattern)):
+            shown = reference[1] if reference else _BACKREFERENCE.search(pattern)[0]
+            return f'regex: backreference "{shown}" is not supported ({_NO_BACKTRACKING})'
+        if operator in _LOOKAROUND:
+            kind = _LOOKAROUND[operator]
+            return f'regex: {kind} "{operator}" is not supported ({_NO_BACKTRACKING})'
+        if operator != error and re.fullmatch(r"\(\?[a-zA-Z]", operator):
+            return (
+                f'regex: "{operator}" is not supported (the flags are i, m, s and U, as in '
+                "(?s) or (?-i:ABC); matching ignores case unless the pattern turns it back on)"
+            )
+        if operator != error:
+            return f'regex: "{operator}" is not supported in RE2 syntax ({_NO_BACKTRACKING})'
+        if error.startswith("pattern too large"):
+            return "regex is too large to run: repeat less, e.g. \\w{100} rather than \\w{1000}"
+        return f"regex does not compile: {error}"
     return None
+
+
+def _compile_regex(pattern: str) -> Any:
+    return re2.compile(_re2_spelling(pattern), _RE2_OPTIONS)
+
+
+# What only the lead's own text can answer: letters that have no plain form, and classes or
+# escapes that can name an accented letter ([^a-z], \p{L}, \x{e9}, octal \351); and patterns that
+# turn case sensitivity back on, since de-accenting does not keep "É" apart from "E".
+_READS_ACCENTS = re.compile(r"[^\x00-\x7f]|\[\^|\\[pPx0-7]|\(\?[imsU]*-")
+
+
+def _re2_search(pattern: Any, text: str) -> Any:
+    try:
+        return pattern.search(text)
+    except UnicodeEncodeError:  # RE2 reads UTF-8, which cannot hold a lone surrogate
+        return pattern.search(text.encode("utf-8", "replace").decode("utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,17 +422,9 @@ def _check_regex(value: Any, where: str, problems: list[str]) -> None:
             f"{where}: regex pattern is {len(value)} characters (at most {MAX_REGEX_LENGTH})"
         )
         return
-    try:
-        re.compile(value, re.IGNORECASE)
-    except re.error as exc:
-        problems.append(f"{where}: regex does not compile: {exc}")
-        return
-    nested = nested_quantifier(value)
-    if nested:
-        problems.append(
-            f"{where}: regex: nested quantifier {nested} can take exponential time "
-            "(repeat the inner part only, e.g. (ab)+ or a+)"
-        )
+    problem = _regex_problem(value)
+    if problem:
+        problems.append(f"{where}: {problem}")
 
 
 def _check_value(op: str, spec: Mapping[str, Any], where: str, problems: list[str]) -> None:
@@ -348,7 +454,9 @@ def _check_value(op: str, spec: Mapping[str, Any], where: str, problems: list[st
                     problems.append(f"{where}[{index}]: must be text, a number or true/false")
     elif op in _COMPARISONS:
         if not _number_value(value):
-            problems.append(f"{where}: {op} needs a number (got {_show(value)})")
+            beyond = _scalar(value) and not isinstance(value, bool | str)
+            limit = " of at most 10^15 in size" if beyond else ""
+            problems.append(f"{where}: {op} needs a number{limit} (got {_show(value)})")
     elif op == "between":
         bounds = [to_number(item) for item in value] if isinstance(value, list) else []
         low, high = [*bounds, None, None][:2]
@@ -607,26 +715,35 @@ class _ContainsAll(_Leaf):
 
 
 class _Regex(_Leaf):
-    __slots__ = ("pattern", "source")
+    """RE2, case-insensitive, on the text without its accents; see `_deaccent_pattern`."""
+
+    __slots__ = ("pattern", "plain_pattern", "reads_accents", "source")
 
     def __init__(self, field: str, source: str):
         super().__init__(field)
         self.source = source
-        self.pattern = re.compile(source, re.IGNORECASE)
+        self.pattern = _compile_regex(source)
+        plain = _deaccent_pattern(source)
+        self.plain_pattern = self.pattern
+        if plain != source:
+            with contextlib.suppress(re2.error):  # [z-é] became the backwards range [z-e]
+                self.plain_pattern = _compile_regex(plain)
+        self.reads_accents = bool(_READS_ACCENTS.search(plain))
 
     def test(self, value: Any) -> Match | None:
         text = _as_text(value)
         if text is None:
             return None
-        found = self.pattern.search(text)
-        if found is None:
-            # A pattern written without accents still finds accented text.
-            folded = fold(text)
-            if folded != text:
-                found = self.pattern.search(folded)
+        plain = deaccent(text)
+        found = _re2_search(self.plain_pattern, plain)
+        if found is not None:
+            shown = found.group() if plain is text else _original_span(text, *found.span())
+        elif plain is not text and self.reads_accents:
+            found = _re2_search(self.pattern, text)
+            shown = found.group() if found is not None else ""
         if found is None:
             return None
-        return Match((f"{self.field} matches /{self.source}/ ({_show(found.group(), 40)})",))
+        return Match((f"{self.field} matches /{self.source}/ ({_show(shown, 40)})",))
 
 
 class _StartsWith(_Leaf):
@@ -651,13 +768,16 @@ class _StartsWith(_Leaf):
 class _Expected:
     """One expected value of equals/in/not_in, with its comparable forms prepared."""
 
-    __slots__ = ("flag", "number", "original", "text")
+    __slots__ = ("flag", "integer", "number", "original", "text")
 
     def __init__(self, original: Any):
         self.original = original
         self.flag: bool | None = original if isinstance(original, bool) else None
         self.text = _squash(fold(original)) if isinstance(original, str) else None
         self.number = to_number(original) if self.flag is None else None
+        # Whole numbers compare exactly: ids past 2^53 (or 10^15, where numbers stop) still
+        # equal themselves and nothing else.
+        self.integer = original if type(original) is int else None
 
     def equals(self, value: Any) -> bool:
         if self.flag is not None:
@@ -669,14 +789,21 @@ class _Expected:
             return False
         if isinstance(value, bool):
             return False
+        if self.integer is not None and type(value) is int:
+            return value == self.integer
         if isinstance(value, str):
             if self.text is not None:
                 return _squash(fold(value[:TEXT_LIMIT])) == self.text
+            if self.integer is not None and _INTEGER.fullmatch(value.strip()):
+                return int(value) == self.integer
             number = to_number(value)
             return number is not None and number == self.number
         if isinstance(value, int | float):
             return self.number is not None and to_number(value) == self.number
         return False
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]{1,50}")
 
 
 def _candidates(value: Any) -> list[Any]:

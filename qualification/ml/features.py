@@ -11,9 +11,9 @@ Typing rules (learned on the training rows only, nothing dataset specific):
 
 * A value is *missing* when it is absent, ``None``, an empty list/dict, NaN, or a string that is
   empty or ``nan``/``null``/``none`` (case-insensitive, surrounding space ignored).
-* A value *parses as a number* when it is an int/float (not a bool, not NaN/inf) or a string like
-  ``"3"``, ``" 12.5 "``, ``"-4e3"``, ``"1,234"`` (comma thousands groups only), optionally with one
-  leading currency sign (``"$5,000"``). Decimal commas, percentages and words do not parse, nor
+* A value *parses as a number* by :func:`.numbers.parse_number`, the same reading the signals'
+  conditions use: an int/float (not a bool, not NaN/inf) or a string like ``"3"``, ``" 12.5 "``,
+  ``"-4e3"``, ``"$5,000"``, ``"5.000,50 €"``, ``"1 234,5"``, ``"15%"``. Words do not parse, nor
   do magnitudes above 10^15: no lead quantity is that large, only long digit keys are.
 * A feature is **numeric** when at least 95 % of its non-missing training values parse and it
   has at least two distinct numbers. Values that do not parse are treated as missing. Missing
@@ -47,6 +47,7 @@ from functools import lru_cache
 from typing import Any
 
 from .metrics import rank_correlation
+from .numbers import parse_number
 
 
 class InsufficientData(ValueError):
@@ -68,12 +69,8 @@ ID_MONOTONE_DISTINCT = 0.9
 ID_MONOTONE_CORRELATION = 0.9
 SKEW_FOR_LOG = 2.0
 MAX_FLATTEN_DEPTH = 6
-NUMBER_LIMIT = 1e15
 CACHED_TEXT_LENGTH = 200
 
-_NUMBER = re.compile(
-    r"[+-]?[$€£]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-)
 _SPACE = re.compile(r"\s+")
 
 
@@ -108,30 +105,6 @@ def record_text(record: Any) -> str:
         return ""
     text = record.get("text")
     return text if isinstance(text, str) else ""
-
-
-def parse_number(value: Any) -> float | None:
-    """The value as a finite float, or ``None`` (missing, bool, or not a number)."""
-    if isinstance(value, str):
-        return _parse_text(value) if len(value) <= CACHED_TEXT_LENGTH else None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if abs(value) <= NUMBER_LIMIT else None  # NaN fails this too
-    return None
-
-
-@lru_cache(maxsize=65536)
-def _parse_text(text: str) -> float | None:
-    # Imports repeat the same few strings ("0", "Yes", "12") over and over: cache them.
-    text = text.strip()
-    if text.isascii() and text.isdigit():
-        number = float(text)
-    elif _NUMBER.fullmatch(text):
-        number = float(text.replace(",", "").replace("$", "").replace("€", "").replace("£", ""))
-    else:
-        return None
-    return number if abs(number) <= NUMBER_LIMIT else None
 
 
 def is_missing(value: Any) -> bool:

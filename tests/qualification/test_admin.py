@@ -71,6 +71,23 @@ def test_a_signal_with_an_unknown_field_is_refused_with_a_hint(admin_client):
     assert not Signal.objects.exists()
 
 
+def test_a_signal_whose_regex_needs_lookaround_is_refused_in_plain_words(admin_client):
+    condition = json.dumps(
+        {"all": [{"field": "message", "op": "regex", "value": "(?<!no )lawyer"}]}
+    )
+
+    response = admin_client.post(
+        reverse("admin:qualification_signal_add"), signal_form(condition=condition)
+    )
+
+    assert response.status_code == 200
+    assert (
+        'all[0].value: regex: lookbehind "(?<!" is not supported '
+        "(RE2 syntax has no backreferences or lookaround"
+    ) in text(response)
+    assert not Signal.objects.exists()
+
+
 def test_a_valid_signal_saves(admin_client):
     response = admin_client.post(reverse("admin:qualification_signal_add"), signal_form())
 

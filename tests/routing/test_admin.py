@@ -1,5 +1,8 @@
 """Configuring routing in the admin: validation in clean(), and the decision pages."""
 
+import html
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -47,6 +50,25 @@ def test_a_rule_with_a_bad_condition_or_missing_fallback_target_is_refused(admin
 
     page = response.content.decode()
     assert "unknown operator" in page and "Name the manager who takes the lead." in page
+    assert not RoutingRule.objects.exists()
+
+
+def test_a_rule_whose_regex_has_a_backreference_is_refused_in_plain_words(admin_client):
+    response = admin_client.post(
+        reverse("admin:routing_routingrule_add"),
+        {
+            "name": "Repeated words",
+            "order": 1,
+            "is_active": "on",
+            "condition": json.dumps({"field": "message", "op": "regex", "value": r"(\w+) \1"}),
+            "method": "round_robin",
+            "fallback": "next_rule",
+        },
+    )
+
+    page = html.unescape(response.content.decode())
+    assert 'value: regex: backreference "\\1" is not supported' in page
+    assert "RE2 syntax has no backreferences or lookaround" in page
     assert not RoutingRule.objects.exists()
 
 
