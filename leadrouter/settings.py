@@ -236,6 +236,12 @@ INTAKE_SECRET_ROTATION_HOURS = env.int("INTAKE_SECRET_ROTATION_HOURS", default=7
 # Meta Graph API, for Lead Ads: the notification carries ids only; answers are fetched.
 META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0")
 VENDOR_HTTP_TIMEOUT = env.float("VENDOR_HTTP_TIMEOUT", default=10.0)
+# Outbound calls (webhooks typed in the admin, the LLM, vendors) go only to public addresses:
+# a typed URL must not reach the metadata service or the private network. A deployer allows
+# named hosts, IP addresses or networks (e.g. "127.0.0.1" for a local LLM server, or
+# "10.0.0.0/8"), or every private address.
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
+OUTBOUND_ALLOW_PRIVATE_NETWORKS = env.bool("OUTBOUND_ALLOW_PRIVATE_NETWORKS", default=False)
 VENDOR_FETCH_MAX_ATTEMPTS = env.int("VENDOR_FETCH_MAX_ATTEMPTS", default=6)
 
 # Optional LLM extractor for qualification (OpenAI-compatible chat completions); empty URL = off.
