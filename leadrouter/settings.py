@@ -8,6 +8,7 @@ Every variable is listed in the README's configuration table.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,10 +18,21 @@ if env_file.exists():
     environ.Env.read_env(env_file)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The development key only ever serves a laptop; `check --deploy` rejects it (security.W009).
-SECRET_KEY = env.str(
-    "SECRET_KEY", default="django-insecure-development-key-do-not-use-in-production"
-)
+# The development key is public (it is right here), so it only ever serves a laptop with DEBUG
+# on. Without DEBUG, a missing key must stop the server rather than let it sign sessions,
+# password-reset links and CSRF tokens with a key anyone can read.
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set (or is the public development key) and DEBUG is off: "
+            "LeadRouter will not run on a key anyone can read. Set SECRET_KEY to a long random "
+            "value, e.g. the output of: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'. On a development machine, set DEBUG=true "
+            "instead (in the environment or in .env beside manage.py)."
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
