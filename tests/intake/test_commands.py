@@ -24,6 +24,50 @@ def test_create_source_prints_a_working_key_once_and_its_urls(capsys):
     assert post_lead(client, {"email": "a@gmail.com"}).status_code == 201
 
 
+def test_create_source_prints_urls_on_the_site_url(settings, capsys):
+    settings.SITE_URL = "https://leads.example.com/"
+    call_command("create_source", "Website", "--channel", "web")
+
+    out = capsys.readouterr().out
+    source = Source.objects.get(name="Website")
+    assert "POST https://leads.example.com/api/v1/leads/" in out
+    assert f"Form URL: https://leads.example.com/f/{source.public_id}/" in out
+    assert f"POST https://leads.example.com/hooks/form/{source.public_id}/" in out
+    assert "localhost" not in out
+
+
+def test_create_source_base_url_overrides_the_site_url(settings, capsys):
+    settings.SITE_URL = "https://leads.example.com"
+    call_command("create_source", "Website", "--base-url", "http://127.0.0.1:9000/")
+
+    out = capsys.readouterr().out
+    assert "POST http://127.0.0.1:9000/api/v1/leads/" in out
+    assert "leads.example.com" not in out
+
+
+def test_an_api_hook_without_a_secret_is_not_said_to_reject_deliveries(capsys):
+    call_command("create_source", "Zapier", "--channel", "vendor", "--adapter", "api")
+
+    captured = capsys.readouterr()
+    assert "rejected" not in captured.err
+    assert "Warning" not in captured.err
+    # And deliveries are indeed accepted, with the source's API key.
+    key = re.search(r"API key:\s+(lrs_\S+)", captured.out).group(1)
+    source = Source.objects.get(name="Zapier")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.post(
+        f"/hooks/api/{source.public_id}/", {"email": "a@gmail.com"}, format="json"
+    )
+    assert response.status_code == 201
+
+
+def test_a_vendor_hook_without_a_secret_is_said_to_reject_deliveries(capsys):
+    call_command("create_source", "Typeform", "--channel", "vendor", "--adapter", "typeform")
+
+    assert "every delivery to this webhook will be rejected" in capsys.readouterr().err
+
+
 def test_create_source_refuses_a_duplicate_name(source):
     with pytest.raises(CommandError, match="name"):
         call_command("create_source", source.name)
