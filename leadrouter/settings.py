@@ -274,5 +274,9 @@ LOGGING = {
     "loggers": {
         # django-q logs one INFO line per enqueued task.
         "django-q": {"level": "WARNING"},
+        # httpx logs every request's full URL at INFO, and a webhook URL's path is its
+        # credential (Slack): our own errors say what failed without it.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }

@@ -1,5 +1,6 @@
 """The outbound HTTP client against a real server on 127.0.0.1."""
 
+import logging
 import socket
 import threading
 
@@ -92,6 +93,15 @@ def test_error_messages_leave_user_info_out():
         with pytest.raises(HttpError) as caught:
             get_json(server.url.replace("http://", "http://hook:PASSWORD@") + "/x")
     assert "PASSWORD" not in str(caught.value)
+
+
+def test_a_call_logs_nothing_of_its_url_at_info(caplog):
+    # A Slack webhook's path is its credential: httpx's own "HTTP Request: POST <url>" line
+    # would put it in every log.
+    with FakeServer() as server, caplog.at_level(logging.INFO):
+        server.reply(200, raw=b"ok")
+        post(f"{server.url}/services/T000/B000/SECRETPATH", {"text": "hi"})
+    assert "SECRETPATH" not in caplog.text
 
 
 def test_the_default_timeout_is_the_vendor_http_timeout_setting(settings):
