@@ -66,14 +66,19 @@ class DestinationNotAllowed(HttpError):
 # --- which addresses may be called ----------------------------------------------------------
 
 
+def _embedded_ipv4(address: ipaddress.IPv4Address | ipaddress.IPv6Address):
+    """The IPv4 address an IPv6 one wraps (::ffff:127.0.0.1, 6to4, Teredo), which is the host
+    it reaches; None for any other address."""
+    if isinstance(address, ipaddress.IPv6Address):
+        return address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+    return None
+
+
 def _address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """Why an address is not public ("a loopback address", …), or None when it is."""
-    if isinstance(address, ipaddress.IPv6Address):
-        # An IPv4 address wrapped in IPv6 (::ffff:127.0.0.1, 6to4, Teredo) reaches the IPv4
-        # host it embeds: judge that one.
-        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
-        if embedded is not None:
-            return _address_kind(embedded)
+    embedded = _embedded_ipv4(address)
+    if embedded is not None:
+        return _address_kind(embedded)
     for attribute, kind in (
         ("is_unspecified", "an unspecified address"),
         ("is_loopback", "a loopback address"),
@@ -92,6 +97,7 @@ def _address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str
 def _allowed_by_setting(host: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS:
         return True
+    addresses = [address, _embedded_ipv4(address) or address]
     for entry in settings.OUTBOUND_ALLOWED_HOSTS:
         entry = entry.strip().strip("[]").lower()
         if not entry:
@@ -99,10 +105,11 @@ def _allowed_by_setting(host: str, address: ipaddress.IPv4Address | ipaddress.IP
         if entry == host.strip("[]").lower():
             return True
         try:
-            if address in ipaddress.ip_network(entry, strict=False):
-                return True
+            network = ipaddress.ip_network(entry, strict=False)
         except ValueError:
             continue  # a host name that is not this one
+        if any(candidate in network for candidate in addresses):
+            return True
     return False
 
 
@@ -232,7 +239,10 @@ def _timeout(seconds: float | None) -> httpx.Timeout:
 
 def describe(url: str) -> str:
     """The URL as errors may show it: scheme, host, port and path; no user info, no query."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "an invalid URL"
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
@@ -250,7 +260,10 @@ def destination_check(url: str) -> None:
     """Raise DestinationNotAllowed (or HttpError for a malformed URL) when `url` is not an
     http(s) URL whose host may be called. For validating typed URLs: a host name that does not
     resolve now passes (it is checked again when the call connects)."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        raise HttpError("not a valid URL") from None
     if parts.scheme not in ("http", "https"):
         raise HttpError("only http:// and https:// URLs can be called")
     host = parts.hostname
@@ -311,7 +324,10 @@ def request(
     if not url.startswith(("http://", "https://")):
         raise HttpError(f"refusing a non-HTTP URL: {describe(url)[:100]}")
     where = f"{method} {describe(url)}"
-    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        host = urllib.parse.urlsplit(url).hostname or ""
+    except ValueError:
+        raise HttpError(f"{where}: not a valid URL") from None
     literal = _literal_address(host)
     if literal is not None:
         # An address typed as such is judged before any pooled connection could be reused.
@@ -353,6 +369,9 @@ def request(
             body = _read_limited(response, MAX_RESPONSE_BYTES + 1)
     except DestinationNotAllowed as exc:
         raise DestinationNotAllowed(f"{where} {exc}") from None
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):
+        # A typed URL that cannot be sent (a bad host name, no host): it will not get better.
+        raise HttpError(f"{where}: not a valid URL") from None
     except httpx.TimeoutException:
         raise HttpError(f"{where} timed out after {seconds} s", retryable=True) from None
     except httpx.TransportError as exc:

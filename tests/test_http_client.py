@@ -95,6 +95,14 @@ def test_error_messages_leave_user_info_out():
     assert "PASSWORD" not in str(caught.value)
 
 
+@pytest.mark.parametrize("url", ["http://[::1/x", "http://xn--/x", "http:///x"])
+def test_a_malformed_url_is_an_error_that_a_retry_will_not_fix(url):
+    with pytest.raises(HttpError) as caught:
+        post(url, {})
+    assert not caught.value.retryable
+    assert "not a valid URL" in str(caught.value)
+
+
 def test_a_call_logs_nothing_of_its_url_at_info(caplog):
     # A Slack webhook's path is its credential: httpx's own "HTTP Request: POST <url>" line
     # would put it in every log.
@@ -227,6 +235,13 @@ def test_a_private_target_is_called_when_a_setting_allows_it(public_only, settin
         port = server.url.rsplit(":", 1)[1]
         assert get_json(f"http://localhost:{port}/x") == {"ok": True}
     assert server.requests[0].headers["host"] == f"localhost:{port}"
+
+
+def test_an_allowed_address_is_allowed_in_its_ipv4_mapped_form_too(public_only, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+    with pytest.raises(HttpError) as caught:
+        get_json("http://[::ffff:127.0.0.1]:9/x", timeout=0.5)
+    assert not isinstance(caught.value, DestinationNotAllowed)
 
 
 def test_the_allowance_names_hosts_not_everything(public_only, settings):

@@ -62,6 +62,7 @@ def test_a_webhook_url_on_the_private_network_is_refused_with_the_setting_that_a
         ("http://[::ffff:127.0.0.1]/hook", "is a loopback address"),
         ("https://10.0.0.7/hooks/abc", "10.0.0.7 is a private address"),
         ("ftp://hooks.example.com/x", "only http:// and https:// URLs"),
+        ("http://[::1/hook", "not a valid URL"),
     ],
 )
 def test_rep_and_team_webhooks_must_be_http_urls_that_outbound_calls_may_reach(
