@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -25,6 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 def setup_django(database_url: str | None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadrouter.settings")
+    # Measured as production runs (DEBUG off, which also keeps Django from recording every
+    # query), so the run brings its own key: the settings refuse the public development one.
+    os.environ.setdefault("SECRET_KEY", f"bench-only-{secrets.token_urlsafe(32)}")
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     else:

@@ -1,30 +1,313 @@
-"""The one small HTTP client for outbound calls to vendors (Meta Graph API) and services.
+"""The one small HTTP client for outbound calls: vendors (Meta's Graph API), Slack-compatible
+webhooks, the optional LLM.
 
-Standard library only: a timeout on every call, a configurable base URL per caller, JSON in and
-out, and errors that say whether retrying can help. Credentials travel in headers, never in
-URLs, so they do not end up in logs or in the error text stored in the admin.
+Built on httpx with one pooled client per process (thread-safe), explicit timeouts, JSON in and
+out, and errors that say whether retrying can help. Three rules keep credentials where they
+belong:
+
+1. **Redirects are never followed.** A 3xx is a permanent error naming the status only: a
+   redirect would otherwise carry the `Authorization` header (a Meta page token, an LLM key) or
+   the body to whatever host the answer names.
+2. **Only public addresses are called**, unless the deployer allows more
+   (`OUTBOUND_ALLOWED_HOSTS`, `OUTBOUND_ALLOW_PRIVATE_NETWORKS`): a URL someone typed in the admin
+   must not reach the cloud metadata service (169.254.169.254), the database or anything else
+   on the private network. The check runs at connect time on the address actually connected
+   to (the name is resolved once, each address checked, and the socket opened to that checked
+   address while TLS and the Host header keep the name), so DNS cannot answer "public" to a
+   check and "private" to the connection.
+3. Credentials travel in headers, never in URLs, and error messages name the method, host and
+   path but never the query string or user info, so they stay out of logs and of the error
+   text stored in the admin.
 """
 
+import ipaddress
 import json
-import urllib.error
+import os
+import socket
+import threading
 import urllib.parse
-import urllib.request
 from typing import Any
 
+import httpcore
+import httpx
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 USER_AGENT = "LeadRouter/1 (+https://github.com/leadrouter)"
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+# One process talks to a handful of hosts (Meta, Slack, one LLM): a small pool is plenty, and an
+# idle connection is dropped before most servers would drop it themselves.
+POOL_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30)
+ALLOW_SETTINGS_HINT = (
+    "outbound calls go only to public addresses unless the deployer allows this host with "
+    "OUTBOUND_ALLOWED_HOSTS={host} (or every private address with "
+    "OUTBOUND_ALLOW_PRIVATE_NETWORKS=true)"
+)
 
 
 class HttpError(Exception):
     """A call that failed; `retryable` when a later attempt may succeed (timeouts, network
-    errors, 429 and 5xx), not for 4xx answers that will not change."""
+    errors, 429 and 5xx), not for 4xx or 3xx answers, or refused addresses, that will not
+    change."""
 
     def __init__(self, message: str, *, status: int | None = None, retryable: bool = False):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+
+
+class DestinationNotAllowed(HttpError):
+    """The URL's host is (or resolves to) an address outbound calls may not reach."""
+
+    def __init__(self, message: str):
+        super().__init__(message, retryable=False)
+
+
+# --- which addresses may be called ----------------------------------------------------------
+
+
+def _embedded_ipv4(address: ipaddress.IPv4Address | ipaddress.IPv6Address):
+    """The IPv4 address an IPv6 one wraps (::ffff:127.0.0.1, 6to4, Teredo), which is the host
+    it reaches; None for any other address."""
+    if isinstance(address, ipaddress.IPv6Address):
+        return address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+    return None
+
+
+def _address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why an address is not public ("a loopback address", …), or None when it is."""
+    embedded = _embedded_ipv4(address)
+    if embedded is not None:
+        return _address_kind(embedded)
+    for attribute, kind in (
+        ("is_unspecified", "an unspecified address"),
+        ("is_loopback", "a loopback address"),
+        ("is_link_local", "a link-local address"),
+        ("is_multicast", "a multicast address"),
+        ("is_reserved", "a reserved address"),
+        ("is_private", "a private address"),
+    ):
+        if getattr(address, attribute):
+            return kind
+    if not address.is_global:  # 100.64.0.0/10 (carrier-grade NAT) and the like
+        return "a non-public address"
+    return None
+
+
+def _allowed_by_setting(host: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS:
+        return True
+    addresses = [address, _embedded_ipv4(address) or address]
+    for entry in settings.OUTBOUND_ALLOWED_HOSTS:
+        entry = entry.strip().strip("[]").lower()
+        if not entry:
+            continue
+        if entry == host.strip("[]").lower():
+            return True
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            continue  # a host name that is not this one
+        if any(candidate in network for candidate in addresses):
+            return True
+    return False
+
+
+def _refusal(host: str, address, kind: str) -> DestinationNotAllowed:
+    shown = host if host.strip("[]") == str(address) else f"{host} resolves to {address}, which"
+    return DestinationNotAllowed(
+        f"refused: {shown} is {kind}; " + ALLOW_SETTINGS_HINT.format(host=host.strip("[]"))
+    )
+
+
+def _check_address(host: str, address_text: str) -> None:
+    """Raise DestinationNotAllowed unless `address_text` (what `host` resolved to) may be
+    called."""
+    address = ipaddress.ip_address(address_text.split("%")[0])  # drop an IPv6 zone id
+    kind = _address_kind(address)
+    if kind is not None and not _allowed_by_setting(host, address):
+        raise _refusal(host, address, kind)
+
+
+def _literal_address(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return None
+
+
+def _resolve(host: str, port: int) -> list[tuple[int, str]]:
+    """(family, address) for every address `host` resolves to, in the resolver's order."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    seen: list[tuple[int, str]] = []
+    for family, _type, _proto, _name, sockaddr in infos:
+        if (family, sockaddr[0]) not in seen:
+            seen.append((family, sockaddr[0]))
+    return seen
+
+
+class _CheckedNetworkBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend, but every TCP connection goes to a checked address.
+
+    httpcore hands us the URL's host name; TLS (SNI and certificate checks) and the Host header
+    still use that name, because only the TCP socket is opened here."""
+
+    def __init__(self) -> None:
+        self._sockets = httpcore.SyncBackend()
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        try:
+            addresses = _resolve(host, port)
+        except OSError as exc:  # socket.gaierror: the name does not resolve (now)
+            raise httpcore.ConnectError(f"{host} does not resolve: {exc}") from None
+        refusal = None
+        last_error: Exception | None = None
+        for _family, address in addresses:
+            try:
+                _check_address(host, address)
+            except DestinationNotAllowed as exc:
+                # Connect only to allowed addresses; refuse when none is.
+                refusal = refusal or exc
+                continue
+            try:
+                return self._sockets.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last_error = exc  # try the host's next address, as socket.create_connection does
+        if last_error is not None:
+            raise last_error
+        raise refusal or httpcore.ConnectError(f"{host} resolves to no address")
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):  # pragma: no cover
+        raise httpcore.ConnectError("outbound calls use TCP only")
+
+    def sleep(self, seconds: float) -> None:
+        self._sockets.sleep(seconds)
+
+
+class _CheckedTransport(httpx.HTTPTransport):
+    """httpx's transport over a connection pool whose sockets open through the checked
+    backend."""
+
+    def __init__(self) -> None:
+        super().__init__(trust_env=False, limits=POOL_LIMITS)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=POOL_LIMITS.max_connections,
+            max_keepalive_connections=POOL_LIMITS.max_keepalive_connections,
+            keepalive_expiry=POOL_LIMITS.keepalive_expiry,
+            network_backend=_CheckedNetworkBackend(),
+        )
+
+
+_client: httpx.Client | None = None
+_client_pid: int | None = None
+_client_lock = threading.Lock()
+
+
+def _get_client() -> httpx.Client:
+    """The process's one client; a forked worker (gunicorn, django-q2) builds its own rather
+    than share its parent's sockets."""
+    global _client, _client_pid
+    pid = os.getpid()
+    if _client is None or _client_pid != pid:
+        with _client_lock:
+            if _client is None or _client_pid != pid:
+                _client = httpx.Client(
+                    transport=_CheckedTransport(),
+                    # No proxy, .netrc or certificate paths from the environment: what is sent
+                    # where must not depend on variables nobody reviewed.
+                    trust_env=False,
+                    follow_redirects=False,
+                    timeout=_timeout(None),
+                    headers={"User-Agent": USER_AGENT},
+                )
+                _client_pid = pid
+    return _client
+
+
+def _timeout(seconds: float | None) -> httpx.Timeout:
+    seconds = settings.VENDOR_HTTP_TIMEOUT if seconds is None else seconds
+    # Each phase (connect, each read, each write, waiting for a pooled connection) gets it.
+    return httpx.Timeout(connect=seconds, read=seconds, write=seconds, pool=seconds)
+
+
+def describe(url: str) -> str:
+    """The URL as errors may show it: scheme, host, port and path; no user info, no query."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "an invalid URL"
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+# --- validation of URLs people type ---------------------------------------------------------
+
+
+def destination_check(url: str) -> None:
+    """Raise DestinationNotAllowed (or HttpError for a malformed URL) when `url` is not an
+    http(s) URL whose host may be called. For validating typed URLs: a host name that does not
+    resolve now passes (it is checked again when the call connects)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        raise HttpError("not a valid URL") from None
+    if parts.scheme not in ("http", "https"):
+        raise HttpError("only http:// and https:// URLs can be called")
+    host = parts.hostname
+    if not host:
+        raise HttpError("the URL has no host")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise HttpError("the URL's port is not a number from 0 to 65535") from None
+    literal = _literal_address(host)
+    if literal is not None:
+        _check_address(host, literal)
+        return
+    try:
+        addresses = _resolve(host, port)
+    except (OSError, UnicodeError):
+        return
+    refusals = []
+    for _family, address in addresses:
+        try:
+            _check_address(host, address)
+        except DestinationNotAllowed as exc:
+            refusals.append(exc)
+    if refusals and len(refusals) == len(addresses):
+        raise refusals[0]
+
+
+def validate_outbound_url(url: str) -> None:
+    """Django validator for URL fields that LeadRouter will call (webhooks typed in the admin):
+    http or https, and a host outbound calls may reach."""
+    if not url:
+        return
+    try:
+        destination_check(url)
+    except HttpError as exc:
+        message = str(exc)
+        if message.startswith("refused: "):
+            message = message[len("refused: ") :]
+        raise ValidationError(
+            f"LeadRouter will not call this URL: {message}.", code="outbound"
+        ) from None
+
+
+# --- calls ----------------------------------------------------------------------------------
 
 
 def request(
@@ -38,48 +321,87 @@ def request(
 ) -> bytes:
     """Send one request (a JSON body when `payload` is given) and return the raw answer, or
     raise HttpError. For services that answer something else than JSON (Slack answers "ok")."""
-    if params:
-        url = f"{url}{'&' if '?' in url else '?'}{urllib.parse.urlencode(params)}"
     if not url.startswith(("http://", "https://")):
-        raise HttpError(f"refusing a non-HTTP URL: {url[:100]}")
-    data = None
-    all_headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})}
-    if payload is not None:
-        data = json.dumps(payload).encode()
-        all_headers["Content-Type"] = "application/json"
-    prepared = urllib.request.Request(url, data=data, headers=all_headers, method=method)  # noqa: S310 - scheme checked above
-    timeout = settings.VENDOR_HTTP_TIMEOUT if timeout is None else timeout
-    where = f"{method} {url.split('?')[0]}"
+        raise HttpError(f"refusing a non-HTTP URL: {describe(url)[:100]}")
+    where = f"{method} {describe(url)}"
     try:
-        with urllib.request.urlopen(prepared, timeout=timeout) as response:  # noqa: S310
-            body = response.read(MAX_RESPONSE_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        detail = exc.read(2000).decode("utf-8", "replace")
-        raise HttpError(
-            f"{where} answered {exc.code}: {detail[:500]}",
-            status=exc.code,
-            retryable=exc.code == 429 or exc.code >= 500,
-        ) from None
-    except TimeoutError:
-        raise HttpError(f"{where} timed out after {timeout} s", retryable=True) from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        if isinstance(reason, TimeoutError):
-            raise HttpError(f"{where} timed out after {timeout} s", retryable=True) from None
-        raise HttpError(f"{where} failed: {reason}", retryable=True) from None
+        host = urllib.parse.urlsplit(url).hostname or ""
+    except ValueError:
+        raise HttpError(f"{where}: not a valid URL") from None
+    literal = _literal_address(host)
+    if literal is not None:
+        # An address typed as such is judged before any pooled connection could be reused.
+        try:
+            _check_address(host, literal)
+        except DestinationNotAllowed as exc:
+            raise DestinationNotAllowed(f"{where} {exc}") from None
+    all_headers = {"Accept": "application/json", **(headers or {})}
+    content = None
+    if payload is not None:
+        content = json.dumps(payload).encode()
+        all_headers["Content-Type"] = "application/json"
+    seconds = settings.VENDOR_HTTP_TIMEOUT if timeout is None else timeout
+    try:
+        with _get_client().stream(
+            method,
+            url,
+            params=params,
+            content=content,
+            headers=all_headers,
+            timeout=_timeout(seconds),
+        ) as response:
+            status = response.status_code
+            if 300 <= status < 400:
+                # Its Location is not shown: it may carry a token in its query string.
+                raise HttpError(
+                    f"{where} answered {status}, a redirect; outbound calls do not follow "
+                    "redirects (so a credential never reaches another host): use the address "
+                    "it redirects to",
+                    status=status,
+                )
+            if status >= 400:
+                detail = _read_limited(response, 2000).decode("utf-8", "replace")
+                raise HttpError(
+                    f"{where} answered {status}: {detail[:500]}",
+                    status=status,
+                    retryable=status == 429 or status >= 500,
+                )
+            body = _read_limited(response, MAX_RESPONSE_BYTES + 1)
+    except DestinationNotAllowed as exc:
+        raise DestinationNotAllowed(f"{where} {exc}") from None
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):
+        # A typed URL that cannot be sent (a bad host name, no host): it will not get better.
+        raise HttpError(f"{where}: not a valid URL") from None
+    except httpx.TimeoutException:
+        raise HttpError(f"{where} timed out after {seconds} s", retryable=True) from None
+    except httpx.TransportError as exc:
+        raise HttpError(f"{where} failed: {exc}", retryable=True) from None
     if len(body) > MAX_RESPONSE_BYTES:
         raise HttpError(f"{where} answered more than {MAX_RESPONSE_BYTES} bytes")
     return body
 
 
+def _read_limited(response: httpx.Response, limit: int) -> bytes:
+    """At most `limit` bytes of the (decoded) body: a huge or endless answer is cut, not held."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+    return b"".join(chunks)[:limit]
+
+
 def request_json(method: str, url: str, **kwargs) -> Any:
     """Send one request and return the decoded JSON answer, or raise HttpError."""
     body = request(method, url, **kwargs)
-    where = f"{method} {url.split('?')[0]}"
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise HttpError(f"{where} answered something that is not JSON: {body[:200]!r}") from None
+        raise HttpError(
+            f"{method} {describe(url)} answered something that is not JSON: {body[:200]!r}"
+        ) from None
 
 
 def get_json(url: str, **kwargs) -> Any:

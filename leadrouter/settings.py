@@ -8,6 +8,7 @@ Every variable is listed in the README's configuration table.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,10 +18,21 @@ if env_file.exists():
     environ.Env.read_env(env_file)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The development key only ever serves a laptop; `check --deploy` rejects it (security.W009).
-SECRET_KEY = env.str(
-    "SECRET_KEY", default="django-insecure-development-key-do-not-use-in-production"
-)
+# The development key is public (it is right here), so it only ever serves a laptop with DEBUG
+# on. Without DEBUG, a missing key must stop the server rather than let it sign sessions,
+# password-reset links and CSRF tokens with a key anyone can read.
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set (or is the public development key) and DEBUG is off: "
+            "LeadRouter will not run on a key anyone can read. Set SECRET_KEY to a long random "
+            "value, e.g. the output of: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'. On a development machine, set DEBUG=true "
+            "instead (in the environment or in .env beside manage.py)."
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -236,6 +248,12 @@ INTAKE_SECRET_ROTATION_HOURS = env.int("INTAKE_SECRET_ROTATION_HOURS", default=7
 # Meta Graph API, for Lead Ads: the notification carries ids only; answers are fetched.
 META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0")
 VENDOR_HTTP_TIMEOUT = env.float("VENDOR_HTTP_TIMEOUT", default=10.0)
+# Outbound calls (webhooks typed in the admin, the LLM, vendors) go only to public addresses:
+# a typed URL must not reach the metadata service or the private network. A deployer allows
+# named hosts, IP addresses or networks (e.g. "127.0.0.1" for a local LLM server, or
+# "10.0.0.0/8"), or every private address.
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
+OUTBOUND_ALLOW_PRIVATE_NETWORKS = env.bool("OUTBOUND_ALLOW_PRIVATE_NETWORKS", default=False)
 VENDOR_FETCH_MAX_ATTEMPTS = env.int("VENDOR_FETCH_MAX_ATTEMPTS", default=6)
 
 # Optional LLM extractor for qualification (OpenAI-compatible chat completions); empty URL = off.
@@ -256,5 +274,9 @@ LOGGING = {
     "loggers": {
         # django-q logs one INFO line per enqueued task.
         "django-q": {"level": "WARNING"},
+        # httpx logs every request's full URL at INFO, and a webhook URL's path is its
+        # credential (Slack): our own errors say what failed without it.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }

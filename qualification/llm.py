@@ -14,6 +14,10 @@ Settings (all optional):
     QUALIFICATION_LLM_MODEL    model name sent in the request
     QUALIFICATION_LLM_API_KEY  sent as "Authorization: Bearer <key>" when set
     QUALIFICATION_LLM_TIMEOUT  seconds for the whole call (default 10)
+
+A server on a private or loopback address (the usual local one) is called only when the
+deployer allows it (OUTBOUND_ALLOWED_HOSTS=127.0.0.1, see leadrouter/http_client.py); until
+then the reason recorded says so.
 """
 
 from __future__ import annotations

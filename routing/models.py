@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from leadrouter.http_client import validate_outbound_url
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _STATE_CODES = {state.abbr for state in us.STATES_AND_TERRITORIES} | {"DC"}
@@ -32,6 +34,15 @@ def validate_time_zone(name: str, field: str = "time_zone") -> None:
         raise ValidationError(
             {field: f"{name!r} is not a time zone (e.g. America/Chicago)."}
         ) from None
+
+
+def validate_webhook_url(url: str, field: str = "notify_webhook_url") -> None:
+    """A webhook LeadRouter will POST to: http(s), and not a private address unless the
+    deployer allows it (the same rule the call itself enforces)."""
+    try:
+        validate_outbound_url(url)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
 
 
 def parse_working_hours(hours) -> dict[str, list[tuple[time, time]]]:
@@ -94,6 +105,7 @@ class Team(models.Model):
 
     def clean(self) -> None:
         validate_time_zone(self.time_zone)
+        validate_webhook_url(self.notify_webhook_url)
 
 
 class Territory(models.Model):
@@ -196,6 +208,7 @@ class Rep(models.Model):
     def clean(self) -> None:
         validate_state_codes(self.licensed_states, "licensed_states")
         validate_time_zone(self.time_zone)
+        validate_webhook_url(self.notify_webhook_url)
         try:
             parse_working_hours(self.working_hours)
         except ValueError as exc:

@@ -88,7 +88,7 @@ class SlackTransport:
             http_client.post(self.url, {"text": text})
         except http_client.HttpError as exc:
             # The webhook URL is its credential: keep it out of the error that gets recorded.
-            detail = str(exc).replace(self.url, "the webhook")
+            detail = str(exc).replace(http_client.describe(self.url), "the webhook")
             raise TransportError(detail, retryable=exc.retryable) from None
 
 

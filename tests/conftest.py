@@ -48,6 +48,13 @@ def _clear_cache(request):
 
 
 @pytest.fixture
+def outbound_to_fake_server(settings):
+    """tests.fake_http listens on 127.0.0.1, which outbound calls refuse unless allowed."""
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = False
+
+
+@pytest.fixture
 def make_source(db):
     def make(name="Website", channel=Channel.API, adapter=Adapter.API, **fields):
         source, raw_key = services.source_create(

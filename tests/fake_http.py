@@ -4,10 +4,14 @@ with FakeServer() as server:
     server.reply(200, {"id": "1"})          # queued answers, in order
     server.reply(500, {"error": "boom"})
     server.reply(200, {...}, delay=2.0)     # answer after 2 s (timeouts)
+    server.reply(302, headers={"Location": "http://elsewhere/"})
     ... server.url ...; server.requests     # what the client sent
+    server.connections                      # TCP connections accepted (it speaks HTTP/1.1)
 """
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,21 +32,45 @@ class _Reply:
     body: bytes
     delay: float = 0.0
     content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class FakeServer:
     replies: list[_Reply] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
+    sockets: list[socket.socket] = field(default_factory=list)
 
-    def reply(self, status: int, body=None, *, delay: float = 0.0, raw: bytes | None = None):
+    def reply(
+        self,
+        status: int,
+        body=None,
+        *,
+        delay: float = 0.0,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         payload = raw if raw is not None else json.dumps(body if body is not None else {}).encode()
-        self.replies.append(_Reply(status, payload, delay))
+        self.replies.append(_Reply(status, payload, delay, headers=headers or {}))
+
+    @property
+    def connections(self) -> int:
+        return len(self.sockets)
 
     def __enter__(self) -> "FakeServer":
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as real servers do: a client's connection pool can be observed.
+            protocol_version = "HTTP/1.1"
+            # Headers and body leave in two writes; with Nagle on, the body would wait for the
+            # client's delayed ACK (40 ms a call on a kept-alive connection).
+            disable_nagle_algorithm = True
+
+            def setup(self):
+                super().setup()
+                fake.sockets.append(self.connection)
+
             def _answer(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 fake.requests.append(
@@ -64,6 +92,8 @@ class FakeServer:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", reply.content_type)
                     self.send_header("Content-Length", str(len(reply.body)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(reply.body)
                 except (BrokenPipeError, ConnectionResetError):
@@ -76,7 +106,10 @@ class FakeServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: shutting down waits for one poll, and many tests start a server.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -88,3 +121,7 @@ class FakeServer:
     def __exit__(self, *exc) -> None:
         self._server.shutdown()
         self._server.server_close()
+        # Kept-alive connections end with the server, as when a real server goes away.
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):  # the client closed it already
+                sock.shutdown(socket.SHUT_RDWR)

@@ -33,7 +33,12 @@ def settings_under(env: dict) -> dict:
     result = subprocess.run(
         [sys.executable, "-c", PRINT_SETTINGS],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "leadrouter.settings", **env},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "leadrouter.settings",
+            "SECRET_KEY": "a-test-key-that-is-long-and-random-enough-0123456789",
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -84,3 +89,65 @@ def test_the_rate_limit_is_shared_through_redis(source, time_machine):
 
     assert results == [True, True, False]
     assert shared_count == 3
+
+
+# --- the secret key -------------------------------------------------------------------------
+
+DEVELOPMENT_KEY = "django-insecure-development-key-do-not-use-in-production"
+PRODUCTION_KEY = "x" * 30 + "-a-long-random-production-secret-value"
+
+
+def manage(*args: str, env: dict, tmp_path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "SQLITE_PATH": str(tmp_path / "k.sqlite3"), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DEBUG": "0"},
+        {"DEBUG": "false", "SECRET_KEY": ""},
+        {"SECRET_KEY": DEVELOPMENT_KEY},
+    ],
+    ids=["no key", "empty key", "the development key"],
+)
+def test_without_debug_it_refuses_to_start_on_a_missing_or_public_key(tmp_path, env):
+    result = manage("check", "--deploy", env=env, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+    assert "DEBUG=true" in result.stderr  # what a developer sets instead
+
+
+def test_with_debug_a_development_machine_runs_on_the_development_key(tmp_path):
+    result = manage("check", env={"DEBUG": "true"}, tmp_path=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_with_a_proper_key_check_deploy_passes(tmp_path):
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "DEBUG": "0",
+            "SECRET_KEY": PRODUCTION_KEY,
+            "ALLOWED_HOSTS": "leads.example.com",
+            "SECURE_SSL_REDIRECT": "true",
+            "SECURE_HSTS_SECONDS": "31536000",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+            "SECURE_HSTS_PRELOAD": "true",
+        },
+        tmp_path=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -11,6 +11,7 @@ class ApiHook(HookAdapter):
     label = "LeadRouter JSON"
     channel = Channel.API
     signing_help = "not used: send the source's API key as Authorization: Bearer <key>"
+    requires_secret = False
 
     def verify(self, request, body, source) -> None:
         scheme, _, key = request.headers.get("Authorization", "").partition(" ")

@@ -152,6 +152,9 @@ class HookAdapter(ABC):
     channel: str = Channel.VENDOR
     # What the source's secret is for this vendor, shown in the admin and README.
     signing_help: str = ""
+    # False when deliveries are accepted without a secret (authenticated another way, or the
+    # secret is optional): then a source without one is not "rejecting everything".
+    requires_secret: bool = True
     # True when a delivery names leads whose data is fetched later (`defer` answers instead
     # of the pipeline running in the request).
     deferred: bool = False

@@ -123,6 +123,7 @@ class FormHook(HookAdapter):
         "optional: a shared secret every delivery must send as the X-Webhook-Secret header "
         "(Formstack/Wufoo: their HandshakeKey)"
     )
+    requires_secret = False
 
     def verify(self, request, body, source) -> None:
         for key in _offered_api_keys(request):

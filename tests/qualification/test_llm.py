@@ -8,6 +8,9 @@ import pytest
 from qualification.llm import LlmExtraction, LlmUnavailable, extract, llm_enabled
 from tests.fake_http import FakeServer
 
+# The fake server listens on 127.0.0.1, which outbound calls refuse unless allowed.
+pytestmark = pytest.mark.usefixtures("outbound_to_fake_server")
+
 TYPES = ["injury", "divorce", "estate"]
 
 
@@ -207,6 +210,20 @@ def test_an_unreachable_server_is_unavailable(settings):
         extract("hello", request_types=TYPES)
     assert raised.value.reason.startswith("failed: ")
     assert raised.value.retryable is True
+
+
+def test_a_local_server_needs_the_deployers_allowance_and_the_reason_names_it(server, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    settings.QUALIFICATION_LLM_API_KEY = "sk-test-123"
+    requests_before = len(server.requests)
+
+    with pytest.raises(LlmUnavailable) as raised:
+        extract("hello", request_types=TYPES)
+
+    assert raised.value.reason.startswith("refused: 127.0.0.1 is a loopback address")
+    assert "OUTBOUND_ALLOWED_HOSTS=127.0.0.1" in raised.value.reason
+    assert raised.value.retryable is False
+    assert len(server.requests) == requests_before
 
 
 def test_disabled_when_the_url_is_empty(settings):

@@ -9,7 +9,7 @@ from intake.models import Lead
 from tests.conftest import post_lead
 from tests.fake_http import FakeServer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbound_to_fake_server")]
 
 UNSURE = {"full_name": "Ann Lee", "email": "ann@gmail.com", "message": "Water in my basement!"}
 

@@ -4,9 +4,10 @@ import html
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from routing.models import Rep, RoutingRule
+from routing.models import Rep, RoutingRule, Team
 from tests.conftest import post_lead
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,64 @@ def test_a_rep_with_an_unknown_state_or_bad_hours_is_refused(admin_client, team,
     assert response.status_code == 200
     assert "Unknown US state code(s): ZZ" in response.content.decode()
     assert not Rep.objects.exists()
+
+
+def test_a_webhook_url_on_the_private_network_is_refused_with_the_setting_that_allows_it(
+    admin_client, settings
+):
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = False
+    response = admin_client.post(
+        reverse("admin:routing_team_add"),
+        {
+            "name": "Dallas",
+            "time_zone": "America/Chicago",
+            "notify_webhook_url": "http://169.254.169.254/latest/meta-data/",
+        },
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "169.254.169.254 is a link-local address" in page
+    assert "OUTBOUND_ALLOWED_HOSTS=169.254.169.254" in page
+    assert not Team.objects.filter(name="Dallas").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://localhost:8080/hook", "localhost resolves to"),
+        ("http://[::1]/hook", "::1 is a loopback address"),
+        ("http://[::ffff:127.0.0.1]/hook", "is a loopback address"),
+        ("https://10.0.0.7/hooks/abc", "10.0.0.7 is a private address"),
+        ("ftp://hooks.example.com/x", "only http:// and https:// URLs"),
+        ("http://[::1/hook", "not a valid URL"),
+    ],
+)
+def test_rep_and_team_webhooks_must_be_http_urls_that_outbound_calls_may_reach(
+    make_rep, team, settings, url, reason
+):
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = False
+    for owner in (make_rep("sam"), team):
+        owner.notify_webhook_url = url
+        with pytest.raises(ValidationError) as caught:
+            owner.full_clean()
+        assert reason in " ".join(caught.value.message_dict["notify_webhook_url"])
+
+
+def test_a_public_or_allowed_webhook_url_is_accepted(make_rep, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = ["hooks.internal", "10.0.0.0/8"]
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = False
+    rep = make_rep("sam")
+    for url in (
+        "https://hooks.slack.com/services/T000/B000/XXXX",
+        "https://hooks.internal/x",
+        "http://10.0.0.7/hooks/abc",
+        "",
+    ):
+        rep.notify_webhook_url = url
+        rep.full_clean()
 
 
 def test_a_rule_with_a_bad_condition_or_missing_fallback_target_is_refused(admin_client):

@@ -14,7 +14,7 @@ from routing.services.assignments import assignment_replace
 from routing.tasks import notify_assignment
 from tests.fake_http import FakeServer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbound_to_fake_server")]
 
 
 @pytest.fixture(autouse=True)
@@ -228,6 +228,25 @@ def test_a_4xx_from_slack_is_recorded_and_not_retried(rep, lead, mailoutbox, sta
     assert str(status) in failure.data["error"]
     assert "failed" in failure.message
     # The webhook URL is its credential: it stays out of the timeline.
+    assert "secret" not in failure.data["error"] + failure.message
+
+
+def test_a_webhook_on_the_private_network_is_a_recorded_failure_not_a_retry(
+    rep, lead, mailoutbox, settings
+):
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    with FakeServer() as server:
+        server.reply(200, raw=b"ok")
+        rep.notify_webhook_url = f"{server.url}/services/T000/B000/secret"
+        rep.save(update_fields=["notify_webhook_url"])
+        assignment = assign(lead, rep=rep)
+
+        assert notify_assignment(assignment.pk) == "sent email; failed slack:rep"
+
+    assert server.requests == []
+    failure = LeadEvent.objects.get(lead=lead, data__channel="slack:rep")
+    assert "127.0.0.1 is a loopback address" in failure.data["error"]
+    assert "OUTBOUND_ALLOWED_HOSTS" in failure.data["error"]
     assert "secret" not in failure.data["error"] + failure.message
 
 

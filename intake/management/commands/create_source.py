@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--request-type", default="", help="Default request type.")
         parser.add_argument("--campaign", default="", help="Default campaign.")
         parser.add_argument(
-            "--base-url", default="http://localhost:8000", help="For the printed URLs."
+            "--base-url", default=None, help="For the printed URLs (default: SITE_URL)."
         )
 
     def handle(self, *args, name, channel, adapter, secret, base_url, **options):
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
             ) from None
-        base = base_url.rstrip("/")
+        base = (base_url or settings.SITE_URL).rstrip("/")
         self.stdout.write(f"Source:   {source.name} ({source.channel}, adapter {source.adapter})")
         self.stdout.write(f"API key:  {raw_key}")
         self.stdout.write(
@@ -69,7 +70,7 @@ class Command(BaseCommand):
         if hook is not None:
             self.stdout.write(f"Webhook:  POST {base}/hooks/{source.adapter}/{source.public_id}/")
             self.stdout.write(f"          signed with {hook.signing_help}")
-            if not secret and source.adapter != Adapter.FORM:
+            if not secret and hook.requires_secret:
                 self.stderr.write(
                     "Warning: no --secret given; every delivery to this webhook will be "
                     "rejected until the vendor's secret is set in the admin."

@@ -15,7 +15,7 @@ from intake.models import Lead, Submission, VendorFetch
 from tests.fake_http import FakeServer
 from tests.intake.hooks.conftest import hook_url, post_hook, sample
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbound_to_fake_server")]
 
 APP_SECRET = "meta-app-secret"
 
