@@ -5,11 +5,15 @@ from routing import notifications, services
 
 
 def route_parked_leads() -> str:
-    """Retry leads whose routing failed (every minute, by a schedule made in a migration)."""
-    leads = list(services.parked_leads()[:200])
-    for lead in leads:
-        pipeline.route_lead(lead)
-    return f"retried {len(leads)} parked lead(s)"
+    """Retry leads whose routing failed (every minute, by a schedule made in a migration).
+    Each lead is claimed first: another cluster, or this run delivered twice, may be retrying
+    the same leads right now."""
+    retried = 0
+    for lead in services.parked_leads()[:200]:
+        if services.parked_lead_claim(lead=lead):
+            pipeline.route_lead(lead)
+            retried += 1
+    return f"retried {retried} parked lead(s)"
 
 
 def notify_assignment(assignment_id: int) -> str:

@@ -18,7 +18,7 @@ from qualification.models import (
     Urgency,
 )
 from qualification.services.records import email_kind, lead_record, lead_values
-from qualification.services.registry import active_models, current_settings
+from qualification.services.registry import Loaded, loaded
 from qualification.services.review import review_suggestion
 from qualification.services.signals import signals_apply
 
@@ -200,11 +200,15 @@ def _ask_llm(lead: Lead, judgement: Judgement, models) -> str:
     return "LLM extractor answered"
 
 
-def lead_judge(lead: Lead, config: QualificationSettings | None = None) -> tuple[Judgement, str]:
-    """Everything about a lead's qualification, without saving anything."""
-    config = config or current_settings()
-    models = active_models()
-    signals = signals_apply(lead_values(lead))
+def lead_judge(
+    lead: Lead, config: QualificationSettings | None = None, *, snapshot: Loaded | None = None
+) -> tuple[Judgement, str]:
+    """Everything about a lead's qualification, without saving anything. Settings, models and
+    signals all come from one snapshot of the registry (`snapshot`, else the current one)."""
+    snapshot = snapshot or loaded()
+    config = config or snapshot.settings
+    models = snapshot.models
+    signals = signals_apply(lead_values(lead), snapshot.signals)
     record = lead_record(lead)
     score, source, probability, score_reasons = _score(lead, record, signals.score_delta, models)
     request_type, conflict = _request_type(lead, record, signals.request_type, models)
@@ -277,8 +281,9 @@ def lead_qualify(lead: Lead, *, actor=None, replace: bool = False) -> Qualificat
     """Judge a lead and record it: the Qualification, an event, and a review task when a
     person must decide (a test lead is judged but never held for review: it is never routed).
     `replace` re-judges a lead that already has a qualification."""
-    config = current_settings()
-    judgement, llm_note = lead_judge(lead, config)
+    snapshot = loaded()
+    config = snapshot.settings
+    judgement, llm_note = lead_judge(lead, config, snapshot=snapshot)
     needs_review = bool(judgement.review_reasons) and not lead.is_test
     confidence = round(min(judgement.request_type.confidence, judgement.urgency.confidence), 4)
     with transaction.atomic():

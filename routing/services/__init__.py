@@ -1,6 +1,12 @@
 """Routing's domain writes."""
 
-from routing.services.engine import parked_leads, route_lead, routing_park, working_now
+from routing.services.engine import (
+    parked_lead_claim,
+    parked_leads,
+    route_lead,
+    routing_park,
+    working_now,
+)
 from routing.services.simulation import (
     DEFAULT_REPLAY_LEADS,
     MAX_REPLAY_LEADS,
@@ -29,6 +35,7 @@ __all__ = [
     "lead_hand_back",
     "lead_note_add",
     "lead_status_change",
+    "parked_lead_claim",
     "parked_leads",
     "route_lead",
     "routing_park",

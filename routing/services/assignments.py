@@ -25,23 +25,27 @@ def assignment_replace(
     note: str = "",
     rep_id: int | None = None,
     user_id: int | None = None,
+    end_active: bool = True,
 ) -> Assignment:
     """End the lead's active assignment (if any) and start a new one. A rep (or its id with
     its user's id) owns it, or a user (a manager), or a team's unassigned queue.
 
     Call inside the caller's transaction with the lead row locked: the partial unique index
     `one_active_assignment_per_lead` is what guarantees a single owner if two callers race.
-    The new owner is told once the transaction commits (`routing.notifications`).
+    `end_active=False` skips ending the active one for a caller that has just seen, under that
+    lock, that there is none (the routing engine). The new owner is told once the transaction
+    commits (`routing.notifications`).
     """
     if rep is not None:
         rep_id, user_id = rep.pk, rep.user_id
     elif user is not None:
         user_id = user.pk
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_ASSIGNMENT} SET ended_at = %s WHERE lead_id = %s AND ended_at IS NULL",  # noqa: S608 - table from meta
-            [at(now), lead.pk],
-        )
+    if end_active:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {_ASSIGNMENT} SET ended_at = %s WHERE lead_id = %s AND ended_at IS NULL",  # noqa: S608 - table from meta
+                [at(now), lead.pk],
+            )
     assignment = Assignment(
         lead=lead,
         rep_id=rep_id,
@@ -55,3 +59,14 @@ def assignment_replace(
     row_insert(assignment)
     notifications.assignment_notify_on_commit(assignment)
     return assignment
+
+
+def lead_has_active_assignment(lead_id: int) -> bool:
+    """Whether someone (a rep, a manager, a team's queue) owns the lead now. One indexed
+    read (the partial unique index `one_active_assignment_per_lead`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {_ASSIGNMENT} WHERE lead_id = %s AND ended_at IS NULL",  # noqa: S608 - table from meta
+            [lead_id],
+        )
+        return cursor.fetchone() is not None

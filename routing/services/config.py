@@ -12,8 +12,17 @@ its row locks, never from here.
 
 The token is random rather than a counter so that a rolled-back transaction (a simulation, a
 test) can never leave two different configurations under the same token.
+
+Threads share what is loaded, so it is published whole: (token, setup) is one immutable pair
+behind one module reference, swapped only once a load is complete, and a reader takes it once.
+One thread loads at a time; the others wait for that load rather than each running it again
+(the first decisions on a worker that just started arrive together). A load's dozen queries
+each see the database as of their own start (PostgreSQL's READ COMMITTED, SQLite outside a
+transaction), so a change committed in the middle could give one load half of each version:
+the token is read again once the load is done, and a different one means load again.
 """
 
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,7 +84,12 @@ class RoutingSetup:
     source_names: dict[int, str]  # what rule conditions read of a lead's source
 
 
-_loaded: dict[str, Any] = {"token": None, "setup": None}
+# (token it was loaded under, setup): replaced whole, never changed in place.
+_published: tuple[str | None, RoutingSetup] | None = None
+_lock = threading.Lock()
+# A configuration still changing after this many loads in a row is used as loaded, under the
+# token read before the last load, so the next decision loads it again.
+MAX_LOADS = 3
 
 
 def config_token() -> str | None:
@@ -93,17 +107,39 @@ def config_changed() -> None:
 
 
 def forget_routing_setup() -> None:
-    _loaded.update(token=None, setup=None)
+    global _published
+    _published = None
 
 
 def routing_setup() -> RoutingSetup:
-    """The current configuration, reloaded only when its token changed."""
+    """The current configuration, reloaded only when its token changed.
+
+    1. Read the token (the one statement a decision pays) and the published pair once: the
+       same token means the published setup is current.
+    2. Else take the lock; another thread may have loaded it while this one waited, so read
+       the token and the pair again.
+    3. Load, then read the token again: unchanged means no change committed during the load.
+       Changed: load again under the newer token (at most MAX_LOADS times).
+    4. Publish (token, setup) in one assignment.
+    """
+    global _published
     token = config_token()
-    if _loaded["setup"] is None or _loaded["token"] != token:
-        # Read the token before loading: a change committed in between makes the next call
-        # reload again, never keeps a newer configuration under an older token for good.
-        _loaded.update(setup=_load(), token=token)
-    return _loaded["setup"]
+    published = _published
+    if published is not None and published[0] == token:
+        return published[1]
+    with _lock:
+        token = config_token()
+        published = _published
+        if published is not None and published[0] == token:
+            return published[1]
+        for attempt in range(1, MAX_LOADS + 1):
+            setup = _load()
+            after = config_token()
+            if after == token or attempt == MAX_LOADS:
+                break
+            token = after
+        _published = (token, setup)
+        return setup
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -4,7 +4,9 @@ a fallback when nobody is eligible; a recorded decision either way.
 Concurrency: the lead row, the pool's rep rows (in id order, so two routers never deadlock) and
 the rule's rotation rows are locked for the decision (PostgreSQL `select_for_update`; SQLite's
 IMMEDIATE transactions serialize writers), so concurrent leads never share a "next rep" and
-never overshoot a cap.
+never overshoot a cap. Under the lead's lock the engine also looks again at whether the lead
+still needs routing: a task delivered twice, or two clusters retrying the same parked lead,
+route it once (the second finds it owned and records nothing).
 
 Speed: rules, pools and rep profiles come from memory (`routing.services.config`); what can
 change between two leads (a rep paused, a user deactivated, loads, time off, rotation) is read
@@ -35,7 +37,7 @@ from routing.models import (
     parse_working_hours,
 )
 from routing.services import rotation
-from routing.services.assignments import assignment_replace
+from routing.services.assignments import assignment_replace, lead_has_active_assignment
 from routing.services.conditions import routing_values
 from routing.services.config import RepProfile, RoutingSetup, RuleSpec, routing_setup
 
@@ -245,10 +247,13 @@ def _lead_locked(lead_id: int, setup: RoutingSetup) -> Lead:
     return lead
 
 
-def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision:
+def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | None:
     """Decide where a lead goes, assign it, and record why. Always lands somewhere visible.
+    None, with nothing recorded, when the lead no longer needs routing.
 
-    1. Lock the lead; read the rules from memory; take the first whose condition matches.
+    1. Lock the lead. Routed only while new and owned by nobody: another worker (a task
+       delivered twice, another cluster's retry) may have routed it while this one waited
+       for the lock. Then read the rules from memory; take the first whose condition matches.
     2. Lock its pool's reps; exclude, with the reason, whoever cannot take this lead.
     3. Nobody eligible: the rule's fallback (next rule, team queue, manager, review).
     4. Else the method picks (owner first when sticky), the rotation is written, the lead
@@ -261,6 +266,8 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision:
     with transaction.atomic():
         setup = routing_setup()
         lead = _lead_locked(lead.pk, setup)
+        if lead.status != LeadStatus.NEW or lead_has_active_assignment(lead.pk):
+            return None
         values = routing_values(lead)
         decision = None
         for spec in setup.rules:
@@ -287,6 +294,7 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision:
                     rule=rule,
                     rep_id=choice.rep.pk,
                     user_id=choice.rep.live.user_id,
+                    end_active=False,  # seen above, under the lock: there is none
                 )
                 tried.append({"rule": rule.name, "result": f"matched: {choice.rep} chosen"})
                 decision = RoutingDecision(
@@ -349,6 +357,7 @@ def _fallback(
             rule=rule,
             team=rule.fallback_team,
             note=because,
+            end_active=False,
         )
         outcome, where = (
             RoutingDecision.Outcome.TEAM_QUEUE,
@@ -362,6 +371,7 @@ def _fallback(
             rule=rule,
             user=rule.fallback_user,
             note=because,
+            end_active=False,
         )
         lead.status = LeadStatus.ASSIGNED
         outcome, where = RoutingDecision.Outcome.MANAGER, f"manager {rule.fallback_user}"
@@ -393,6 +403,19 @@ def routing_park(*, lead: Lead, error: str) -> RoutingDecision:
         data={"outcome": decision.outcome, "error": error[-2000:]},
     )
     return decision
+
+
+def parked_lead_claim(*, lead: Lead, now: datetime | None = None) -> bool:
+    """Claim a parked lead, as `parked_leads()` listed it, for one retry. Two clusters'
+    schedules (or one run delivered twice) list the same leads: a conditional update on the
+    lead's `updated_at` as listed lets exactly one of them go on. If it updated nothing,
+    another worker got there first (or the lead changed since it was listed): leave it. The
+    claim only saves the loser the wait; `route_lead` itself never routes a lead twice."""
+    return bool(
+        Lead.objects.filter(pk=lead.pk, status=LeadStatus.NEW, updated_at=lead.updated_at).update(
+            updated_at=now or timezone.now()
+        )
+    )
 
 
 def parked_leads():

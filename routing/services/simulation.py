@@ -181,11 +181,13 @@ def _route_as_new(lead: Lead, now: datetime) -> RoutingDecision:
     assigned, in review or closed). Raises ValidationError when the database refuses: a closed
     lead whose contact has another open lead cannot be opened again.
 
-    A savepoint, so that a refused lead leaves the caller's transaction usable.
+    A savepoint, so that a refused lead leaves the caller's transaction usable. New and owned
+    by nobody, as live routing only routes such a lead (all rolled back with the simulation).
     """
     try:
         with transaction.atomic():
             Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.NEW)
+            Assignment.objects.filter(lead_id=lead.pk, ended_at__isnull=True).update(ended_at=now)
             return route_lead(lead, now=now)
     except IntegrityError:
         raise ValidationError(

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from intake.models import LeadStatus
+from intake.models import LeadEvent, LeadStatus
 from qualification.models import ReviewTask
-from routing.models import Assignment, RoutingRule, Skill, TimeOff
+from routing.models import Assignment, RotationState, RoutingDecision, RoutingRule, Skill, TimeOff
 from routing.services import route_lead
 
 pytestmark = pytest.mark.django_db
@@ -299,3 +299,28 @@ def test_time_off_booked_ahead_applies_when_it_starts(
     assert {c["rep"]: c["excluded"] for c in decision.candidates}["Ana"] == (
         "on time off until Nov 24 12:00"
     )
+
+
+def test_a_lead_already_routed_is_not_routed_again_and_nothing_is_recorded_twice(
+    make_rep, make_rule, make_leads, team
+):
+    ann = make_rep("ann", max_open_leads=1)
+    make_rule(
+        pool_reps=[ann],
+        condition={"field": "state", "op": "equals", "value": "CA"},
+        fallback=RoutingRule.Fallback.TEAM_QUEUE,
+        fallback_team=team,
+    )
+    leads = [*make_leads(2, state="CA"), *make_leads(1, state="TX")]
+    first = [route_lead(lead) for lead in leads]
+    assert [d.outcome for d in first] == ["assigned", "team_queue", "review"]
+
+    # A late second delivery of each routing task: owned by ann, in a team's queue (still
+    # "new"), waiting for a person.
+    assert [route_lead(lead) for lead in leads] == [None, None, None]
+
+    assert RoutingDecision.objects.count() == 3
+    assert Assignment.objects.count() == 2
+    assert LeadEvent.objects.filter(kind=LeadEvent.Kind.ROUTED).count() == 3
+    assert ReviewTask.objects.count() == 1
+    assert RotationState.objects.get(rep=ann).assigned_count == 1

@@ -69,6 +69,19 @@ def test_a_routing_error_parks_the_lead_and_the_schedule_retries_it(
     assert RoutingDecision.objects.filter(lead=lead).count() == 2
 
 
+def test_of_two_runs_that_listed_the_same_parked_lead_only_the_first_to_claim_it_retries(
+    make_leads,
+):
+    from routing.services import parked_lead_claim, parked_leads, routing_park
+
+    lead = make_leads(1)[0]
+    routing_park(lead=lead, error="RuntimeError: rotation table unavailable")
+    listed_here, listed_there = list(parked_leads()), list(parked_leads())
+
+    assert parked_lead_claim(lead=listed_here[0]) is True
+    assert parked_lead_claim(lead=listed_there[0]) is False  # another worker got there first
+
+
 def test_a_bulk_import_rotates_exactly_like_leads_sent_one_by_one(
     api, source, make_rep, make_rule, tmp_path
 ):
