@@ -1048,7 +1048,7 @@ def print_report(plan, attempts, checks, totals, elapsed, procs, drain) -> None:
         for _, status, _ in by_marker.get(a.marker, []):
             table[status][answer_class(a.status)] += 1
     print()
-    print(f"{'submissions by status':32} {'count':>6} " + " ".join(f"{c:>5}" for c in classes))
+    print(f"{'submissions by status':36} {'count':>6} " + " ".join(f"{c:>5}" for c in classes))
     total = Counter()
     for status, label in Submission.Status.choices:
         row = table.get(status, Counter())
@@ -1056,13 +1056,13 @@ def print_report(plan, attempts, checks, totals, elapsed, procs, drain) -> None:
         total.update(row)
         if n or status in ("processed", "merged", "received"):
             print(
-                f"{status + ' (' + label.split(' (')[0].lower() + ')':32.32} {n:6} "
+                f"{status + ' (' + label.split(' (')[0].lower() + ')':36.36} {n:6} "
                 + " ".join(f"{row[c]:5}" for c in classes)
             )
-    print(f"{'total':32} {sum(total.values()):6} " + " ".join(f"{total[c]:5}" for c in classes))
+    print(f"{'total':36} {sum(total.values()):6} " + " ".join(f"{total[c]:5}" for c in classes))
     not_stored = Counter(answer_class(a.status) for a in attempts if a.marker not in by_marker)
     print(
-        f"{'not stored (refused first)':32} {sum(not_stored.values()):6} "
+        f"{'not stored (refused first)':36} {sum(not_stored.values()):6} "
         + " ".join(f"{not_stored[c]:5}" for c in classes)
     )
 
