@@ -97,7 +97,7 @@ class LeadCollectionApi(generics.GenericAPIView):
         if key is None:
             answer_status, answer = self._submit(request, source)
             return Response(answer, status=answer_status)
-        key = key.strip()
+        key = services.idempotency_key_clean(key)
         if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
             raise exceptions.ValidationError(
                 {
