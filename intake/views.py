@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from intake.api.throttling import source_rate_check
-from intake.doors import PayloadTooLarge, read_body, store_request
+from intake.doors import PayloadTooLarge, close_connection, read_body, store_request
 from intake.models import Door, Source
 from leadrouter import pipeline
 
@@ -43,7 +43,7 @@ def form_submit(request, public_id):
     try:
         body = read_body(request)
     except PayloadTooLarge as exc:
-        return _answer_error(request, wants_json, 413, {"body": [str(exc)]})
+        return close_connection(_answer_error(request, wants_json, 413, {"body": [str(exc)]}))
     allowed, wait = source_rate_check(source)
     if not allowed:
         response = _answer_error(request, wants_json, 429, {"detail": ["Too many submissions."]})

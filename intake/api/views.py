@@ -14,7 +14,7 @@ from intake.api.serializers import (
     LeadSubmitInputSerializer,
 )
 from intake.api.throttling import SourceRateThrottle
-from intake.doors import PayloadTooLarge, read_body, store_request
+from intake.doors import PayloadTooLarge, close_connection, read_body, store_request
 from intake.filters import LeadFilter
 from intake.models import Door
 from leadrouter import pipeline
@@ -52,6 +52,12 @@ class LeadCollectionApi(generics.GenericAPIView):
             except PayloadTooLarge as exc:
                 raise PayloadTooLargeError(str(exc)) from None
         super().initial(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, PayloadTooLargeError):
+            close_connection(response)  # the body was left unread
+        return response
 
     @extend_schema(
         parameters=[
