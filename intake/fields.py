@@ -111,6 +111,10 @@ class LeadFieldErrors(Exception):
 
 def clean_text(value: str, *, multiline: bool = False) -> tuple[str, bool]:
     """Remove characters no database can store; say whether anything was removed."""
+    if value.isascii() and value.isprintable():
+        # Nothing to remove or normalize (most headers, ids and names): skip the regex and NFC.
+        cleaned = value.strip()
+        return cleaned, False
     cleaned = _UNSAFE_CHARS.sub("", value)
     if not multiline:
         cleaned = cleaned.replace("\r", " ").replace("\n", " ").replace("\t", " ")
