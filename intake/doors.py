@@ -11,8 +11,9 @@ form door alike:
   read only when the server says it ends at the body's end (`wsgi.input_terminated`, as
   gunicorn does); elsewhere a body without length stays empty, as Django reads it.
 
-A refused body was not read to its end, so its 413 answer asks for the connection to close
-(`close_connection`): the unread rest must not be taken for the next request.
+A refused body (413, or 400 when a chunked body cannot be read) was not read to its end, so its
+answer asks for the connection to close (`close_connection`): the unread rest must not be taken
+for the next request.
 """
 
 import io
@@ -27,16 +28,36 @@ from intake.models import Source, Submission
 READ_CHUNK_BYTES = 64 * 1024
 
 
-class PayloadTooLarge(Exception):
-    """The body is over INTAKE_MAX_BODY_BYTES; refused before it was read to its end."""
+class BodyRefused(Exception):
+    """The body was refused before it was read to its end; answer `status`, then close."""
+
+    status = 400
+
+
+class PayloadTooLarge(BodyRefused):
+    """The body is over INTAKE_MAX_BODY_BYTES."""
+
+    status = 413
 
     def __init__(self, limit: int):
         super().__init__(f"the request body is larger than {limit} bytes")
         self.limit = limit
 
 
+class BodyUnreadable(BodyRefused):
+    """The server could not read the body to its end (broken chunked framing, a client
+    that stopped sending)."""
+
+    def __init__(self):
+        super().__init__(
+            "could not be read to its end: the chunked encoding is broken or the sender "
+            "stopped sending"
+        )
+
+
 def read_body(request: HttpRequest) -> bytes:
-    """The raw body, or PayloadTooLarge as soon as it is known to be over the limit.
+    """The raw body, or PayloadTooLarge as soon as it is known to be over the limit (or
+    BodyUnreadable when the server cannot read it).
 
     1. Content-Length over the limit: refused unread.
     2. No Content-Length on a server whose input ends with the body (chunked under gunicorn):
@@ -68,7 +89,11 @@ def _read_unsized(request: HttpRequest, limit: int) -> bytes:
     size = 0
     while True:
         # Never ask for more than one byte past the limit: that byte is enough to refuse.
-        chunk = stream.read(min(READ_CHUNK_BYTES, limit + 1 - size))
+        try:
+            chunk = stream.read(min(READ_CHUNK_BYTES, limit + 1 - size))
+        except Exception as exc:  # the server's own error for the framing (gunicorn's
+            # InvalidChunkSize, NoMoreData) or the socket's: nothing a lead can be made of.
+            raise BodyUnreadable() from exc
         if not chunk:
             break
         size += len(chunk)

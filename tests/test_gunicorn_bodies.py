@@ -185,3 +185,15 @@ def test_a_kept_alive_connection_after_a_declared_oversized_body_is_not_corrupte
     # request hidden at the end of the refused body was never run.
     assert second is None or second[0] == 201
     assert Submission.objects.count() == (0 if second is None else 1)
+
+
+def test_a_broken_chunked_body_is_400_and_the_connection_closed(server, key):
+    with socket.create_connection(("127.0.0.1", server), timeout=30) as sock:
+        sock.sendall(_head(key, "Transfer-Encoding: chunked\r\n") + b'5\r\n{"a":\r\nzz\r\n')
+        status, headers, answer = _read_response(sock)
+
+        assert status == 400, answer[:300]
+        assert headers["connection"] == "close"
+        assert "body" in json.loads(answer)["errors"]
+        assert _closed_by_server(sock)
+    assert not Submission.objects.exists()

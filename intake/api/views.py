@@ -14,7 +14,13 @@ from intake.api.serializers import (
     LeadSubmitInputSerializer,
 )
 from intake.api.throttling import SourceRateThrottle
-from intake.doors import PayloadTooLarge, close_connection, read_body, store_request
+from intake.doors import (
+    BodyRefused,
+    PayloadTooLarge,
+    close_connection,
+    read_body,
+    store_request,
+)
 from intake.filters import LeadFilter
 from intake.models import Door
 from leadrouter import pipeline
@@ -49,14 +55,17 @@ class LeadCollectionApi(generics.GenericAPIView):
             # Refuse an oversized body before authentication or parsing reads a byte of it.
             try:
                 self.raw_body = read_body(request._request)
-            except PayloadTooLarge as exc:
-                raise PayloadTooLargeError(str(exc)) from None
+            except BodyRefused as exc:
+                self.body_left_unread = True
+                if isinstance(exc, PayloadTooLarge):
+                    raise PayloadTooLargeError(str(exc)) from None
+                raise exceptions.ValidationError({"body": [str(exc)]}) from None
         super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        if isinstance(exc, PayloadTooLargeError):
-            close_connection(response)  # the body was left unread
+        if getattr(self, "body_left_unread", False):
+            close_connection(response)
         return response
 
     @extend_schema(

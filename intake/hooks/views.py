@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from intake import services
 from intake.api.throttling import source_rate_check
-from intake.doors import PayloadTooLarge, close_connection, read_body, store_request
+from intake.doors import BodyRefused, close_connection, read_body, store_request
 from intake.hooks import HookRejected, get_hook
 from intake.models import Door, Source
 from leadrouter import pipeline
@@ -34,8 +34,8 @@ def hook_receive(request, adapter: str, public_id):
         return hook.handshake(request, source)
     try:
         body = read_body(request)
-    except PayloadTooLarge as exc:
-        return close_connection(JsonResponse({"errors": {"body": [str(exc)]}}, status=413))
+    except BodyRefused as exc:
+        return close_connection(JsonResponse({"errors": {"body": [str(exc)]}}, status=exc.status))
     allowed, wait = source_rate_check(source)
     if not allowed:
         response = JsonResponse({"errors": {"detail": ["Too many deliveries."]}}, status=429)

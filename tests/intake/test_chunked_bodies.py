@@ -145,3 +145,38 @@ def test_an_oversized_chunked_html_form_post_is_413_closing_the_connection(
 
     assert response.status_code == 413
     assert response["Connection"] == "close"
+
+
+class BrokenStream:
+    """gunicorn's input raises when the chunked framing is broken mid-body."""
+
+    def read(self, size=-1):
+        raise ValueError("Invalid chunk size")
+
+    readline = read
+
+
+@pytest.mark.parametrize("door", ["api", "hook", "form"])
+def test_a_body_the_server_cannot_read_is_400_closing_the_connection(client, make_source, door):
+    source = make_source(name="Any", channel=Channel.WEB, adapter=Adapter.FORM)
+    url = {
+        "api": "/api/v1/leads/",
+        "hook": f"/hooks/form/{source.public_id}/",
+        "form": f"/f/{source.public_id}/",
+    }[door]
+
+    response = client.generic(
+        "POST",
+        url,
+        b"",
+        CONTENT_LENGTH="",
+        CONTENT_TYPE="application/json",
+        HTTP_ACCEPT="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {source.raw_key}",
+        **{"wsgi.input": BrokenStream(), "wsgi.input_terminated": True},
+    )
+
+    assert response.status_code == 400, response.content[:300]
+    assert "could not be read" in response.json()["errors"]["body"][0]
+    assert response["Connection"] == "close"
+    assert not Submission.objects.exists()
