@@ -1,26 +1,75 @@
-"""What every HTTP door does the same way: read the body safely and store it first."""
+"""What every HTTP door does the same way: read the body safely and store it first.
+
+`read_body` is the one place INTAKE_MAX_BODY_BYTES is enforced, for the API, the hooks and the
+form door alike:
+
+- a body whose Content-Length says too much is refused before a byte of it is read;
+- a body sent without Content-Length (`Transfer-Encoding: chunked`) is read to its end from
+  the server's input stream, counting while reading, and refused as soon as it passes the
+  limit. Django's request reads exactly CONTENT_LENGTH bytes, which is 0 when there is none,
+  so without this a chunked lead was stored empty and refused as "is empty". The stream is
+  read only when the server says it ends at the body's end (`wsgi.input_terminated`, as
+  gunicorn does); elsewhere a body without length stays empty, as Django reads it.
+
+A refused body (413, or 400 when a chunked body cannot be read) was not read to its end, so its
+answer asks for the connection to close (`close_connection`): the unread rest must not be taken
+for the next request.
+"""
+
+import io
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from intake import services
 from intake.models import Source, Submission
 
+READ_CHUNK_BYTES = 64 * 1024
 
-class PayloadTooLarge(Exception):
-    """The body is over INTAKE_MAX_BODY_BYTES; refused before anything reads it."""
+
+class BodyRefused(Exception):
+    """The body was refused before it was read to its end; answer `status`, then close."""
+
+    status = 400
+
+
+class PayloadTooLarge(BodyRefused):
+    """The body is over INTAKE_MAX_BODY_BYTES."""
+
+    status = 413
 
     def __init__(self, limit: int):
         super().__init__(f"the request body is larger than {limit} bytes")
         self.limit = limit
 
 
+class BodyUnreadable(BodyRefused):
+    """The server could not read the body to its end (broken chunked framing, a client
+    that stopped sending)."""
+
+    def __init__(self):
+        super().__init__(
+            "could not be read to its end: the chunked encoding is broken or the sender "
+            "stopped sending"
+        )
+
+
 def read_body(request: HttpRequest) -> bytes:
-    """The raw body, or PayloadTooLarge without reading it when Content-Length says too much."""
+    """The raw body, or PayloadTooLarge as soon as it is known to be over the limit (or
+    BodyUnreadable when the server cannot read it).
+
+    1. Content-Length over the limit: refused unread.
+    2. No Content-Length on a server whose input ends with the body (chunked under gunicorn):
+       read to the end, at most limit + 1 bytes, and handed to Django as the request's body.
+    3. Otherwise Django reads the declared length.
+    """
     limit = settings.INTAKE_MAX_BODY_BYTES
+    declared_text = request.META.get("CONTENT_LENGTH")
+    if declared_text in (None, "") and request.META.get("wsgi.input_terminated"):
+        return _read_unsized(request, limit)
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        declared = int(declared_text or 0)
     except ValueError:
         declared = 0
     if declared > limit:
@@ -32,6 +81,42 @@ def read_body(request: HttpRequest) -> bytes:
     if len(body) > limit:
         raise PayloadTooLarge(limit)
     return body
+
+
+def _read_unsized(request: HttpRequest, limit: int) -> bytes:
+    stream = request.META["wsgi.input"]
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        # Never ask for more than one byte past the limit: that byte is enough to refuse.
+        try:
+            chunk = stream.read(min(READ_CHUNK_BYTES, limit + 1 - size))
+        except Exception as exc:  # the server's own error for the framing (gunicorn's
+            # InvalidChunkSize, NoMoreData) or the socket's: nothing a lead can be made of.
+            raise BodyUnreadable() from exc
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(limit)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    # From here Django reads this body as if its length had been sent: request.body,
+    # request.POST (a signed Mailgun form) and multipart parsing all see it.
+    request.META["CONTENT_LENGTH"] = str(len(body))
+    request._body = body
+    request._stream = io.BytesIO(body)
+    return body
+
+
+def close_connection(response: HttpResponse) -> HttpResponse:
+    """Ask for the connection to close after this answer (a body was left unread).
+
+    The header is what the test client and WSGI servers that accept it see; gunicorn ignores
+    an application's Connection header, so `leadrouter.wsgi` turns it into gunicorn's own
+    close (see `leadrouter.wsgi.CloseConnection`)."""
+    response["Connection"] = "close"
+    return response
 
 
 def store_request(

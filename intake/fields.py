@@ -111,11 +111,37 @@ class LeadFieldErrors(Exception):
 
 def clean_text(value: str, *, multiline: bool = False) -> tuple[str, bool]:
     """Remove characters no database can store; say whether anything was removed."""
+    if value.isascii() and value.isprintable():
+        # Nothing to remove or normalize (most headers, ids and names): skip the regex and NFC.
+        cleaned = value.strip()
+        return cleaned, False
     cleaned = _UNSAFE_CHARS.sub("", value)
     if not multiline:
         cleaned = cleaned.replace("\r", " ").replace("\n", " ").replace("\t", " ")
     cleaned = unicodedata.normalize("NFC", cleaned).strip()
     return cleaned, cleaned != value.strip()
+
+
+def storable_text(value: Any, *, multiline: bool = True) -> str:
+    """Any request-controlled text (a delivery id, a header, an error that quotes input) as
+    text every database stores: the same cleaning as lead fields, without the report.
+
+    This and `storable_json` are the one door for text that reaches a column or a JSON
+    document: PostgreSQL refuses NUL in text and \\u0000 in jsonb, and no encoder takes a
+    lone surrogate, so storing such text as sent fails the request after it was accepted.
+    """
+    return clean_text(value if isinstance(value, str) else str(value), multiline=multiline)[0]
+
+
+def storable_json(value: Any) -> Any:
+    """A JSON value whose every string, keys included, is `storable_text`."""
+    if isinstance(value, str):
+        return storable_text(value)
+    if isinstance(value, Mapping):
+        return {storable_text(key): storable_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [storable_json(item) for item in value]
+    return value
 
 
 def _scalar_to_text(value: Any) -> str | None:
@@ -129,7 +155,9 @@ def _scalar_to_text(value: Any) -> str | None:
     return None
 
 
-def _validate_attribute_value(value: Any, path: str, depth: int, errors: dict) -> Any:
+def _validate_attribute_value(
+    value: Any, path: str, depth: int, errors: dict, scrubbed: set[str]
+) -> Any:
     if depth > MAX_ATTRIBUTE_DEPTH:
         errors.setdefault(path, []).append(f"nested deeper than {MAX_ATTRIBUTE_DEPTH} levels")
         return None
@@ -139,7 +167,10 @@ def _validate_attribute_value(value: Any, path: str, depth: int, errors: dict) -
                 f"at most {MAX_ATTRIBUTE_STRING_LENGTH} characters (got {len(value)})"
             )
             return None
-        return clean_text(value, multiline=True)[0]
+        text, changed = clean_text(value, multiline=True)
+        if changed:
+            scrubbed.add("attributes")
+        return text
     if isinstance(value, bool) or value is None or isinstance(value, int):
         return value
     if isinstance(value, float):
@@ -149,28 +180,34 @@ def _validate_attribute_value(value: Any, path: str, depth: int, errors: dict) -
             errors.setdefault(path, []).append(f"at most {MAX_ATTRIBUTES} items")
             return None
         return [
-            _validate_attribute_value(item, f"{path}[{i}]", depth + 1, errors)
+            _validate_attribute_value(item, f"{path}[{i}]", depth + 1, errors, scrubbed)
             for i, item in enumerate(value)
         ]
     if isinstance(value, Mapping):
-        return _validate_attribute_object(value, path, depth + 1, errors)
+        return _validate_attribute_object(value, path, depth + 1, errors, scrubbed)
     errors.setdefault(path, []).append(f"unsupported value of type {type(value).__name__}")
     return None
 
 
-def _validate_attribute_object(value: Mapping, path: str, depth: int, errors: dict) -> dict:
+def _validate_attribute_object(
+    value: Mapping, path: str, depth: int, errors: dict, scrubbed: set[str]
+) -> dict:
     if len(value) > MAX_ATTRIBUTES:
         errors.setdefault(path, []).append(f"at most {MAX_ATTRIBUTES} keys (got {len(value)})")
         return {}
     cleaned: dict[str, Any] = {}
     for key, item in value.items():
-        text_key, _ = clean_text(str(key))
+        text_key, changed = clean_text(str(key))
+        if changed:
+            scrubbed.add("attributes")
         if not text_key or len(text_key) > MAX_ATTRIBUTE_KEY_LENGTH:
             errors.setdefault(path, []).append(
                 f"keys must be 1 to {MAX_ATTRIBUTE_KEY_LENGTH} printable characters"
             )
             continue
-        cleaned[text_key] = _validate_attribute_value(item, f"{path}.{text_key}", depth, errors)
+        cleaned[text_key] = _validate_attribute_value(
+            item, f"{path}.{text_key}", depth, errors, scrubbed
+        )
     return cleaned
 
 
@@ -265,14 +302,20 @@ def validate_lead_fields(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[
 
     attributes = data.get("attributes")
     extra = data.get("attributes_extra") or {}
+    scrubbed_attributes: set[str] = set()
     if attributes is None:
         cleaned["attributes"] = {}
     elif not isinstance(attributes, Mapping):
         errors["attributes"] = [f"must be an object, not {_json_type(attributes)}"]
     else:
-        cleaned["attributes"] = _validate_attribute_object(attributes, "attributes", 1, errors)
+        cleaned["attributes"] = _validate_attribute_object(
+            attributes, "attributes", 1, errors, scrubbed_attributes
+        )
     if extra and "attributes" in cleaned:
-        cleaned["attributes"].update(_validate_attribute_object(extra, "attributes", 1, errors))
+        cleaned["attributes"].update(
+            _validate_attribute_object(extra, "attributes", 1, errors, scrubbed_attributes)
+        )
+    scrubbed.extend(sorted(scrubbed_attributes))
 
     # A row with only other fields (an imported history row of answers, a chat with no
     # contact details) is still a lead: kept, and flagged uncontactable by the gate.

@@ -103,10 +103,12 @@ class Source(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from intake.fields import LEAD_FIELDS
+        from intake.fields import LEAD_FIELDS, storable_json
 
         if not isinstance(self.field_map, dict):
             raise ValidationError({"field_map": "Must be an object of incoming name → lead field."})
+        # Typed into the admin as JSON: a "\u0000" there is one jsonb refuses.
+        self.field_map = storable_json(self.field_map)
         unknown = sorted(
             str(target)
             for target in self.field_map.values()

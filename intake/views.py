@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from intake.api.throttling import source_rate_check
-from intake.doors import PayloadTooLarge, read_body, store_request
+from intake.doors import BodyRefused, close_connection, read_body, store_request
 from intake.models import Door, Source
 from leadrouter import pipeline
 
@@ -42,8 +42,9 @@ def form_submit(request, public_id):
     wants_json = _wants_json(request)
     try:
         body = read_body(request)
-    except PayloadTooLarge as exc:
-        return _answer_error(request, wants_json, 413, {"body": [str(exc)]})
+    except BodyRefused as exc:
+        errors = {"body": [str(exc)]}
+        return close_connection(_answer_error(request, wants_json, exc.status, errors))
     allowed, wait = source_rate_check(source)
     if not allowed:
         response = _answer_error(request, wants_json, 429, {"detail": ["Too many submissions."]})

@@ -215,6 +215,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Machine endpoints answer JSON whatever the Accept header: no browsable API (it rendered
+    # after a lead was committed, and failed), no 406 (leadrouter/api_negotiation.py).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "leadrouter.api_negotiation.FallbackToFirstRenderer",
     "EXCEPTION_HANDLER": "leadrouter.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

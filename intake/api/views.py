@@ -14,7 +14,13 @@ from intake.api.serializers import (
     LeadSubmitInputSerializer,
 )
 from intake.api.throttling import SourceRateThrottle
-from intake.doors import PayloadTooLarge, read_body, store_request
+from intake.doors import (
+    BodyRefused,
+    PayloadTooLarge,
+    close_connection,
+    read_body,
+    store_request,
+)
 from intake.filters import LeadFilter
 from intake.models import Door
 from leadrouter import pipeline
@@ -49,9 +55,18 @@ class LeadCollectionApi(generics.GenericAPIView):
             # Refuse an oversized body before authentication or parsing reads a byte of it.
             try:
                 self.raw_body = read_body(request._request)
-            except PayloadTooLarge as exc:
-                raise PayloadTooLargeError(str(exc)) from None
+            except BodyRefused as exc:
+                self.body_left_unread = True
+                if isinstance(exc, PayloadTooLarge):
+                    raise PayloadTooLargeError(str(exc)) from None
+                raise exceptions.ValidationError({"body": [str(exc)]}) from None
         super().initial(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if getattr(self, "body_left_unread", False):
+            close_connection(response)
+        return response
 
     @extend_schema(
         parameters=[
@@ -97,7 +112,7 @@ class LeadCollectionApi(generics.GenericAPIView):
         if key is None:
             answer_status, answer = self._submit(request, source)
             return Response(answer, status=answer_status)
-        key = key.strip()
+        key = services.idempotency_key_clean(key)
         if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
             raise exceptions.ValidationError(
                 {

@@ -2,7 +2,8 @@
 
 1. The source must exist, be active and use this adapter (else 404: the URL is the credential
    for unsigned vendors, so it reveals nothing).
-2. The raw request is stored before anything reads it (413 and 429 come first, as JSON).
+2. The raw request is stored before anything reads it (413 and 429 come first, as JSON; a
+   chunked body is read to its end, and a 413 closes the connection: see intake.doors).
 3. The adapter verifies it the way the vendor signs; a failure keeps the submission as
    rejected and answers 401.
 4. A vendor's retry of a delivery already handled is answered as before, without a new touch.
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from intake import services
 from intake.api.throttling import source_rate_check
-from intake.doors import PayloadTooLarge, read_body, store_request
+from intake.doors import BodyRefused, close_connection, read_body, store_request
 from intake.hooks import HookRejected, get_hook
 from intake.models import Door, Source
 from leadrouter import pipeline
@@ -33,8 +34,8 @@ def hook_receive(request, adapter: str, public_id):
         return hook.handshake(request, source)
     try:
         body = read_body(request)
-    except PayloadTooLarge as exc:
-        return JsonResponse({"errors": {"body": [str(exc)]}}, status=413)
+    except BodyRefused as exc:
+        return close_connection(JsonResponse({"errors": {"body": [str(exc)]}}, status=exc.status))
     allowed, wait = source_rate_check(source)
     if not allowed:
         response = JsonResponse({"errors": {"detail": ["Too many deliveries."]}}, status=429)

@@ -6,6 +6,7 @@ from intake.services.idempotency import (
     IdempotencyClaim,
     idempotency_claim,
     idempotency_complete,
+    idempotency_key_clean,
     idempotency_purge_expired,
     idempotency_release,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "headers_for_audit",
     "idempotency_claim",
     "idempotency_complete",
+    "idempotency_key_clean",
     "idempotency_purge_expired",
     "idempotency_release",
     "lead_build",

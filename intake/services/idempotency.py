@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from intake.fields import storable_json, storable_text
 from intake.models import IdempotencyKey, Source
 
 
@@ -36,6 +37,12 @@ def request_fingerprint(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def idempotency_key_clean(key: str) -> str:
+    """The key as stored and looked up: request text cleaned like lead text (a NUL removed,
+    surrounding blanks dropped), so every replay of the same header finds the same row."""
+    return storable_text(key, multiline=False)
+
+
 def idempotency_claim(*, source: Source, key: str, body: bytes) -> IdempotencyClaim:
     """Claim `key` for this request, or say why it cannot be claimed.
 
@@ -44,6 +51,7 @@ def idempotency_claim(*, source: Source, key: str, body: bytes) -> IdempotencyCl
        a finished row is replayed, and an unfinished one is in flight unless its lock is stale
        (the first request died), in which case one caller takes it over.
     """
+    key = idempotency_key_clean(key)
     fingerprint = request_fingerprint(body)
     now = timezone.now()
     for _ in range(3):
@@ -84,7 +92,7 @@ def idempotency_claim(*, source: Source, key: str, body: bytes) -> IdempotencyCl
 
 def idempotency_complete(*, record_id: int, status: int, body: dict) -> None:
     IdempotencyKey.objects.filter(pk=record_id).update(
-        response_status=status, response_body=body, locked_at=None
+        response_status=status, response_body=storable_json(body), locked_at=None
     )
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from intake.fields import storable_text
 from intake.models import (
     USER_TOKEN_PREFIX,
     Adapter,
@@ -34,12 +35,12 @@ def source_create(
 ) -> tuple[Source, str]:
     """Create a source; return it with its API key, which is never retrievable again."""
     source = Source(
-        name=name,
+        name=storable_text(name, multiline=False),
         channel=channel,
         adapter=adapter,
         secret=secret,
-        default_request_type=default_request_type,
-        default_campaign=default_campaign,
+        default_request_type=storable_text(default_request_type, multiline=False),
+        default_campaign=storable_text(default_campaign, multiline=False),
         field_map=field_map or {},
         thank_you_url=thank_you_url,
         verify_token=verify_token,

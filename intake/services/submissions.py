@@ -1,11 +1,16 @@
-"""Submissions: the raw request, committed before anything parses it."""
+"""Submissions: the raw request, committed before anything parses it.
+
+Every text column and JSON document written here (headers, content type, delivery id, errors,
+error details) may carry what the sender chose, so each goes through `storable_text` or
+`storable_json`: a NUL that PostgreSQL refuses must not fail a request after it was stored.
+"""
 
 from collections.abc import Mapping
 
 from django.db import transaction
 from django.utils import timezone
 
-from intake.fields import clean_text
+from intake.fields import storable_json, storable_text
 from intake.models import Source, Submission
 
 # Never stored: credentials a replayed or leaked submission must not carry.
@@ -24,10 +29,12 @@ def headers_for_audit(headers: Mapping[str, str]) -> dict[str, str]:
     """The request headers worth keeping with a submission, minus credentials."""
     kept: dict[str, str] = {}
     for name, value in headers.items():
-        lowered = name.lower()
-        if lowered in SECRET_HEADERS:
+        lowered = storable_text(name, multiline=False).lower()
+        if not lowered or lowered in SECRET_HEADERS:
             continue
-        kept[lowered] = clean_text(str(value))[0][:MAX_HEADER_LENGTH]
+        kept[lowered[:MAX_HEADER_LENGTH]] = storable_text(value, multiline=False)[
+            :MAX_HEADER_LENGTH
+        ]
         if len(kept) >= MAX_HEADERS:
             break
     return kept
@@ -53,20 +60,20 @@ def submission_store(
             source=source,
             door=door,
             body=body,
-            content_type=clean_text(content_type)[0][:255],
+            content_type=storable_text(content_type, multiline=False)[:255],
             headers=headers_for_audit(headers or {}),
-            remote_addr=(remote_addr or "")[:64],
-            options=options or {},
+            remote_addr=storable_text(remote_addr or "", multiline=False)[:64],
+            options=storable_json(options or {}),
             status=status,
-            error_detail=error_detail,
+            error_detail=storable_text(error_detail),
             received_at=received_at or timezone.now(),
-            delivery_id=delivery_id[:200],
+            delivery_id=storable_text(delivery_id, multiline=False)[:200],
         )
 
 
 def submission_mark_invalid(*, submission: Submission, errors: dict[str, list[str]]) -> None:
     submission.status = Submission.Status.INVALID
-    submission.errors = errors
+    submission.errors = storable_json(errors)
     submission.error_detail = ""
     submission.processed_at = timezone.now()
     submission.attempts += 1
@@ -84,7 +91,7 @@ def submission_mark_failed(*, submission: Submission, error_detail: str) -> None
     """Keep a submission whose processing crashed, with the error, for reprocessing."""
     Submission.objects.filter(pk=submission.pk).update(
         status=Submission.Status.FAILED,
-        error_detail=error_detail[:20_000],
+        error_detail=storable_text(error_detail)[:20_000],
         processed_at=timezone.now(),
         attempts=submission.attempts + 1,
     )
@@ -107,7 +114,7 @@ def submission_is_reprocessable(submission: Submission) -> bool:
 def submission_mark_rejected(*, submission: Submission, reason: str) -> None:
     """Keep a delivery that failed verification for audit; it is never parsed or trusted."""
     submission.status = Submission.Status.REJECTED
-    submission.error_detail = reason[:2000]
+    submission.error_detail = storable_text(reason)[:2000]
     submission.processed_at = timezone.now()
     submission.save(update_fields=["status", "error_detail", "processed_at"])
 
@@ -115,7 +122,8 @@ def submission_mark_rejected(*, submission: Submission, reason: str) -> None:
 def submission_claim_delivery(*, submission: Submission, delivery_id: str) -> Submission | None:
     """Record the vendor's delivery id; return the earlier submission of this source that
     already handled the same delivery (a vendor retry), marking this one a duplicate of it."""
-    delivery_id = delivery_id[:200]
+    # Cleaned before the lookup too: a retry sends the same id, so it finds the same row.
+    delivery_id = storable_text(delivery_id, multiline=False)[:200]
     if not delivery_id:
         return None
     submission.delivery_id = delivery_id
@@ -147,6 +155,6 @@ def submission_claim_delivery(*, submission: Submission, delivery_id: str) -> Su
 def submission_mark_deferred(*, submission: Submission, detail: str) -> None:
     """The delivery names leads whose data a background task fetches from the vendor."""
     submission.status = Submission.Status.DEFERRED
-    submission.error_detail = detail[:2000]
+    submission.error_detail = storable_text(detail)[:2000]
     submission.processed_at = timezone.now()
     submission.save(update_fields=["status", "error_detail", "processed_at"])

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from intake.fields import storable_json, storable_text
 from intake.models import Door, Source, Submission, VendorFetch
 from intake.services.submissions import submission_store
 from leadrouter.http_client import HttpError
@@ -57,10 +58,12 @@ def vendor_fetches_create(
     vendor's retry of the notification) is not fetched twice."""
     created = []
     for vendor_lead_id, context in leads:
+        # The id and context come from the vendor's body: cleaned before the lookup too, so a
+        # retried notification finds the fetch its first delivery made.
         fetch, is_new = VendorFetch.objects.get_or_create(
             source_id=notification.source_id,
-            vendor_lead_id=vendor_lead_id[:200],
-            defaults={"notification": notification, "context": context},
+            vendor_lead_id=storable_text(vendor_lead_id, multiline=False)[:200],
+            defaults={"notification": notification, "context": storable_json(context)},
         )
         if is_new:
             created.append(fetch)
@@ -119,7 +122,7 @@ def vendor_fetch_run(fetch_id: int) -> str:
 
 
 def _failed(fetch: VendorFetch, error: str, *, retryable: bool) -> str:
-    fetch.last_error = error[:5000]
+    fetch.last_error = storable_text(error)[:5000]  # may quote the vendor's answer
     if retryable and fetch.attempts < settings.VENDOR_FETCH_MAX_ATTEMPTS:
         fetch.next_attempt_at = timezone.now() + backoff_delay(fetch.attempts)
         fetch.save(update_fields=["last_error", "next_attempt_at", "updated_at"])

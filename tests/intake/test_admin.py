@@ -194,3 +194,25 @@ def test_the_lead_page_shows_the_qualification_and_its_reasons(staff_client, api
 
     assert "no trained conversion model yet" in page and "has a valid email" in page
     assert "Score" in listing
+
+
+def test_a_field_map_typed_with_a_nul_is_stored_without_it(staff_client):
+    staff_client.post(
+        reverse("admin:intake_source_add"),
+        {
+            "name": "Typed",
+            "channel": "web",
+            "adapter": "form",
+            "is_active": "on",
+            "field_map": '{"Zip\\u0000": "postal_code"}',
+        },
+    )
+
+    assert Source.objects.get(name="Typed").field_map == {"Zip": "postal_code"}
+
+
+@pytest.mark.parametrize("model", ["submission", "lead", "source"])
+def test_searching_with_a_nul_does_not_fail(staff_client, model):
+    response = staff_client.get(reverse(f"admin:intake_{model}_changelist"), {"q": "a\x00b"})
+
+    assert response.status_code == 200

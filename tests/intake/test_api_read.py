@@ -107,3 +107,10 @@ def test_the_openapi_schema_and_offline_docs_are_served(db):
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
     assert b"swagger-ui" in docs.content
+
+
+@pytest.mark.parametrize("param", ["q", "source", "state", "flag", "owner", "team", "queue"])
+def test_a_nul_in_a_filter_is_400_or_ignored_never_500(manager, leads, param):
+    response = client_for(manager).get("/api/v1/leads/", {param: "a\x00b"})
+
+    assert response.status_code in (200, 400), response.content[:300]

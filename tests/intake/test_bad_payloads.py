@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from intake import services
 from intake.models import Lead, Submission
 from tests.conftest import post_lead
 
@@ -126,3 +127,46 @@ def test_no_json_object_produces_a_server_error(api, payload):
 @given(body=st.binary(max_size=300))
 def test_no_bytes_produce_a_server_error(api, body):
     assert post_lead(api, body).status_code in (200, 201, 400)
+
+
+def test_a_nul_in_an_attribute_key_alone_is_removed_and_flagged(api):
+    response = post_lead(api, {"full_name": "Ann Lee", "attributes": {"roof\u0000": "tile"}})
+
+    assert response.status_code == 201, response.content
+    lead = Lead.objects.get()
+    assert lead.attributes == {"roof": "tile"}
+    assert "control_characters_removed" in lead.flags
+    assert Submission.objects.get().status == Submission.Status.PROCESSED
+
+
+def test_a_nul_in_a_header_name_or_value_is_stored_without_it(api):
+    response = post_lead(
+        api,
+        {"full_name": "Ann Lee"},
+        HTTP_USER_AGENT="bot\x00/1.0\ud800",
+        **{"HTTP_X_TRACE\x00ID": "t-1"},
+    )
+
+    assert response.status_code == 201, response.content
+    headers = Submission.objects.get().headers
+    assert headers["user-agent"] == "bot/1.0"
+    assert headers["x-traceid"] == "t-1"
+
+
+def test_errors_and_error_details_that_quote_input_are_stored_without_nul(source):
+    # Reasons and tracebacks may quote what the sender sent; jsonb refuses \u0000 in keys
+    # as well as values, and text columns refuse NUL.
+    submission = services.submission_store(source=source, door="api", body=b"{}")
+
+    services.submission_mark_invalid(
+        submission=submission, errors={"attributes.a\x00b": ["bad \x00value\ud800"]}
+    )
+    services.submission_mark_failed(
+        submission=submission, error_detail="Traceback\nValueError: a\x00b"
+    )
+    assert submission.error_detail == "Traceback\nValueError: ab"
+    services.submission_mark_rejected(submission=submission, reason="sig\x00nature")
+
+    submission.refresh_from_db()
+    assert submission.errors == {"attributes.ab": ["bad value"]}
+    assert submission.error_detail == "signature"

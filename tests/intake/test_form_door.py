@@ -101,3 +101,20 @@ def test_a_form_post_needs_no_csrf_token(form_source):
     client = Client(enforce_csrf_checks=True)
 
     assert client.post(url(form_source), {"email": "ann@gmail.com"}).status_code == 200
+
+
+def test_a_nul_in_a_field_name_or_value_is_removed_and_flagged(form_source):
+    response = Client().post(
+        url(form_source),
+        b"Full+Name=Ann+Lee&Your+Email=ann%40gmail.com&Ro%00of=ti%00le",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_REFERER="https://example.org/\x00contact",
+    )
+
+    assert response.status_code == 200, response.content[:300]
+    lead = Lead.objects.get()
+    assert lead.attributes == {"Roof": "tile"}
+    assert "control_characters_removed" in lead.flags
+    submission = Submission.objects.get()
+    assert submission.status == Submission.Status.PROCESSED
+    assert submission.headers["referer"] == "https://example.org/contact"

@@ -90,3 +90,14 @@ def test_an_invalid_key_is_400(api):
     assert response.status_code == 400
     assert "idempotency_key" in response.json()["errors"]
     assert not Lead.objects.exists()
+
+
+def test_a_nul_in_the_key_is_cleaned_like_lead_text_and_replays_still_match(api):
+    first = post_lead(api, LEAD, HTTP_IDEMPOTENCY_KEY="k-\x001")
+    replay = post_lead(api, LEAD, HTTP_IDEMPOTENCY_KEY="k-\x001")
+
+    assert first.status_code == 201, first.content
+    assert replay.status_code == 200
+    assert replay["Idempotent-Replayed"] == "true"
+    assert IdempotencyKey.objects.get().key == "k-1"
+    assert Lead.objects.count() == 1
