@@ -3,10 +3,37 @@
 Qualification and routing are later steps: their fields are read by relation name, never
 imported."""
 
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django_filters.fields import IsoDateTimeField
 
 from intake.models import Channel, Lead, LeadStatus
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, turned into UTC before any query sees it.
+
+    Python reads offsets up to ±24 h, but PostgreSQL refuses a literal whose offset is past
+    ±15:59; and an instant with no date in years 1-9999 once in UTC
+    (`0001-01-01T00:00+01:00`) cannot be compared by any database. The first is converted,
+    the second is the field's ordinary "not a valid date/time" error.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class LeadFilter(django_filters.FilterSet):
@@ -18,8 +45,8 @@ class LeadFilter(django_filters.FilterSet):
     state = django_filters.CharFilter(lookup_expr="iexact")
     flag = django_filters.CharFilter(method="filter_flag", label="Has quality flag")
     is_test = django_filters.BooleanFilter()
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = UtcDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = UtcDateTimeFilter(field_name="received_at", lookup_expr="lt")
     tier = django_filters.MultipleChoiceFilter(
         field_name="qualification__tier", choices=[("A", "A"), ("B", "B"), ("C", "C")]
     )

@@ -1,6 +1,7 @@
 """One place where domain and framework errors become API answers: {"errors": {field: [...]}}."""
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -27,3 +28,11 @@ def exception_handler(exc, context):
     elif isinstance(data, dict) and "detail" in data:
         response.data = {"errors": {"detail": _as_list(data["detail"])}}
     return response
+
+
+def page_not_found(request, exception):
+    """Django's 404 handler: a URL under /api/ that matches no route (`/api/v1/leads/abc/`)
+    answers in the API's error shape, as JSON; any other URL gets Django's page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"errors": {"detail": ["Not found."]}}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -1,24 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from intake.fields import STRING_FIELDS
 from intake.models import Lead, LeadEvent
-
-# The body of POST /api/v1/leads/, for the OpenAPI document. Validation itself is
-# intake.fields, shared by every door; fields not listed here are kept in `attributes`.
-LeadSubmitInputSerializer = type(
-    "LeadSubmitInputSerializer",
-    (serializers.Serializer,),
-    {
-        **{
-            name: serializers.CharField(required=False, allow_blank=True, max_length=max_length)
-            for name, max_length in STRING_FIELDS.items()
-        },
-        "attributes": serializers.DictField(
-            required=False, help_text="Any extra fields, kept as given."
-        ),
-    },
-)
 
 
 class LeadEventSerializer(serializers.ModelSerializer):
@@ -166,5 +149,18 @@ class LeadDetailSerializer(LeadSerializer):
 
 
 class ErrorSerializer(serializers.Serializer):
+    """Every 4xx answer of the API: each field (or `detail`, `authorization`, `body`,
+    `non_field_errors`) with its reasons."""
+
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-    submission = serializers.IntegerField(required=False)
+    submission = serializers.IntegerField(
+        required=False, help_text="The stored submission, when the request body was stored."
+    )
+
+
+class SubmissionFailedSerializer(serializers.Serializer):
+    """202: the submission is stored but processing failed; an operator can reprocess it."""
+
+    submission = serializers.IntegerField()
+    status = serializers.CharField(help_text='Always "failed".')
+    detail = serializers.CharField()

@@ -7,11 +7,20 @@ from rest_framework.response import Response
 from intake import selectors, services
 from intake.api.authentication import BearerKeyAuthentication
 from intake.api.permissions import IsSource, IsUser
+from intake.api.schema import (
+    IDEMPOTENT_REPLAYED,
+    LIST_ERRORS,
+    READ_ERRORS,
+    RETRY_AFTER,
+    WWW_AUTHENTICATE,
+    LeadCollectionSchema,
+    LeadSubmitInputSerializer,
+    error_response,
+)
 from intake.api.serializers import (
-    ErrorSerializer,
     LeadDetailSerializer,
     LeadSerializer,
-    LeadSubmitInputSerializer,
+    SubmissionFailedSerializer,
 )
 from intake.api.throttling import SourceRateThrottle
 from intake.doors import (
@@ -26,6 +35,9 @@ from intake.models import Door
 from leadrouter import pipeline
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+# What the document promises clients: printable ASCII with something besides spaces (the view
+# itself also takes any other printable character a header can carry).
+IDEMPOTENCY_KEY_PATTERN = r"^[ -~]*[!-~][ -~]*$"
 
 
 class PayloadTooLargeError(exceptions.APIException):
@@ -40,6 +52,7 @@ class LeadCollectionApi(generics.GenericAPIView):
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
     parser_classes: list = []  # the raw body is stored before anything parses it
+    schema = LeadCollectionSchema()
 
     def get_permissions(self):
         return [IsSource()] if self.request.method == "POST" else [IsUser()]
@@ -72,9 +85,10 @@ class LeadCollectionApi(generics.GenericAPIView):
         parameters=[
             OpenApiParameter(
                 "q", OpenApiTypes.STR, description="Search name, email, phone, company"
-            )
+            ),
+            WWW_AUTHENTICATE,
         ],
-        responses={200: LeadSerializer(many=True)},
+        responses={200: LeadSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
@@ -82,28 +96,46 @@ class LeadCollectionApi(generics.GenericAPIView):
         return self.get_paginated_response(LeadSerializer(page, many=True).data)
 
     @extend_schema(
-        request=LeadSubmitInputSerializer,
+        # The view has no parsers (it stores the raw body first), so the media type is named.
+        request={"application/json": LeadSubmitInputSerializer},
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                OpenApiTypes.STR,
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH,
+                    "pattern": IDEMPOTENCY_KEY_PATTERN,
+                },
                 OpenApiParameter.HEADER,
-                description="Replays with the same key and body return the first answer.",
-            )
+                description="Replays with the same key and body return the first answer. "
+                f"1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters, scoped to the source.",
+            ),
+            WWW_AUTHENTICATE,
+            RETRY_AFTER,
+            IDEMPOTENT_REPLAYED,
         ],
         responses={
-            201: LeadSerializer,
+            201: OpenApiResponse(LeadSerializer, description="A new lead"),
             200: OpenApiResponse(
-                LeadSerializer, description="Merged into an open lead, or replayed"
+                LeadSerializer,
+                description="Merged into the person's open lead, or a replay of a 201",
             ),
-            202: OpenApiResponse(description="Stored; processing failed and can be reprocessed"),
-            400: ErrorSerializer,
-            401: ErrorSerializer,
-            403: ErrorSerializer,
-            409: ErrorSerializer,
-            413: ErrorSerializer,
-            422: ErrorSerializer,
-            429: ErrorSerializer,
+            202: OpenApiResponse(
+                SubmissionFailedSerializer,
+                description="Stored; processing failed and an operator can reprocess it",
+            ),
+            400: error_response(
+                "The body cannot become a lead (not a JSON object, a wrong type, a size over "
+                "a limit, nothing that identifies a person), or the Idempotency-Key is not "
+                "valid. `errors` names each field and why; the body is kept as `submission`."
+            ),
+            401: error_response("No source key, or one that is not valid or inactive."),
+            403: error_response("A user token: only source keys submit leads."),
+            409: error_response("A request with this Idempotency-Key is still being processed."),
+            413: error_response("The body is larger than INTAKE_MAX_BODY_BYTES; not stored."),
+            422: error_response("This Idempotency-Key was used with a different body."),
+            429: error_response("Over the source's requests per minute; see Retry-After."),
         },
     )
     def post(self, request):
@@ -174,6 +206,14 @@ class LeadDetailApi(generics.GenericAPIView):
     permission_classes = [IsUser]
     serializer_class = LeadDetailSerializer
 
+    @extend_schema(
+        parameters=[WWW_AUTHENTICATE],
+        responses={
+            200: LeadDetailSerializer,
+            **READ_ERRORS,
+            404: error_response("No such lead, or one this user may not see."),
+        },
+    )
     def get(self, request, lead_id: int):
         lead = selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
         return Response(LeadDetailSerializer(lead).data)

@@ -41,7 +41,10 @@ class RepSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="rep.pk")
     username = serializers.CharField(source="rep.user.username")
     name = serializers.SerializerMethodField()
-    email = serializers.EmailField(source="rep.user.email")
+    # Not an EmailField: a user may have no address, and "" is not an email in the document.
+    email = serializers.CharField(
+        source="rep.user.email", help_text="Empty when the user has none."
+    )
     team = RepTeamSerializer(source="rep.team")
     is_active = serializers.BooleanField(source="rep.is_active")
     paused = serializers.BooleanField(source="rep.paused")

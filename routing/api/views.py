@@ -1,10 +1,12 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
 
 from intake.api.authentication import BearerKeyAuthentication
 from intake.api.permissions import IsUser
+from intake.api.schema import LIST_ERRORS, WWW_AUTHENTICATE
 from routing import selectors
 from routing.api.serializers import RepSerializer
 from routing.filters import RepFilter
@@ -30,6 +32,12 @@ class RepListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.reps_visible_to(self.request.user).order_by("user__username", "pk")
+
+    @extend_schema(
+        parameters=[WWW_AUTHENTICATE], responses={200: RepSerializer(many=True), **LIST_ERRORS}
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -50,6 +50,26 @@ def test_a_manager_lists_leads_with_filters(manager, leads):
     assert client.get("/api/v1/leads/?q=ann@").json()["count"] == 1
 
 
+def test_a_received_filter_with_a_far_offset_compares_in_utc(manager, leads):
+    # -21:04 is a valid ISO 8601 offset; PostgreSQL refuses offsets past 15:59 (it was a 500).
+    client = client_for(manager)
+
+    after = client.get("/api/v1/leads/", {"received_after": "2026-01-06T03:20:05-21:04"})
+    before = client.get("/api/v1/leads/", {"received_before": "2026-01-06T03:20:05+23:30"})
+
+    assert (after.status_code, after.json()["count"]) == (200, 2)
+    assert (before.status_code, before.json()["count"]) == (200, 0)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"])
+def test_a_received_filter_with_no_utc_instant_is_400(manager, value):
+    # The instant falls outside year 1-9999 in UTC: no database can compare it (it was a 500).
+    response = client_for(manager).get("/api/v1/leads/", {"received_before": value})
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["received_before"] == ["Enter a valid date/time."]
+
+
 def test_the_detail_has_flags_checks_and_the_timeline(manager, leads):
     body = client_for(manager).get(f"/api/v1/leads/{leads[0]['id']}/").json()
 
