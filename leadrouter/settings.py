@@ -257,7 +257,11 @@ VENDOR_HTTP_TIMEOUT = env.float("VENDOR_HTTP_TIMEOUT", default=10.0)
 # named hosts, IP addresses or networks (e.g. "127.0.0.1" for a local LLM server, or
 # "10.0.0.0/8"), or every private address.
 OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
-OUTBOUND_ALLOW_PRIVATE_NETWORKS = env.bool("OUTBOUND_ALLOW_PRIVATE_NETWORKS", default=False)
+# WEBHOOKS_ALLOW_PRIVATE_TARGETS is the name the outbound-webhook contract gives this switch
+# (DESIGN.md); either name turns it on.
+OUTBOUND_ALLOW_PRIVATE_NETWORKS = env.bool("OUTBOUND_ALLOW_PRIVATE_NETWORKS", default=False) or (
+    env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+)
 VENDOR_FETCH_MAX_ATTEMPTS = env.int("VENDOR_FETCH_MAX_ATTEMPTS", default=6)
 
 # Optional LLM extractor for qualification (OpenAI-compatible chat completions); empty URL = off.

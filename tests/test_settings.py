@@ -25,6 +25,7 @@ print(json.dumps({
     "options": settings.DATABASES["default"].get("OPTIONS", {}),
     "cache": settings.CACHES["default"]["BACKEND"],
     "broker": "redis" if "redis" in settings.Q_CLUSTER else settings.Q_CLUSTER.get("orm"),
+    "outbound_private": settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
 }))
 """
 
@@ -55,6 +56,23 @@ def test_the_default_is_sqlite_in_wal_mode_with_the_orm_broker(tmp_path):
     assert found["options"]["transaction_mode"] == "IMMEDIATE"
     assert found["broker"] == "default"
     assert found["cache"] == "django.core.cache.backends.db.DatabaseCache"
+
+
+@pytest.mark.parametrize(
+    ("env", "allowed"),
+    [
+        ({}, False),
+        ({"OUTBOUND_ALLOW_PRIVATE_NETWORKS": "true"}, True),
+        ({"WEBHOOKS_ALLOW_PRIVATE_TARGETS": "true"}, True),
+        ({"WEBHOOKS_ALLOW_PRIVATE_TARGETS": "false"}, False),
+    ],
+)
+def test_private_outbound_targets_are_refused_unless_either_setting_allows_them(
+    tmp_path, env, allowed
+):
+    found = settings_under({"SQLITE_PATH": str(tmp_path / "x.sqlite3"), **env})
+
+    assert found["outbound_private"] is allowed
 
 
 def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
