@@ -446,6 +446,8 @@ def page_users():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
 
+    from routing.models import Team
+
     users = get_user_model()
     admin, created = users.objects.get_or_create(
         username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
@@ -455,7 +457,10 @@ def page_users():
         reviewer.user_permissions.add(
             *Permission.objects.filter(content_type__app_label="qualification")
         )
-    return admin, reviewer
+    # The manager of the first team: sees its ten reps' leads (a fifth of the history).
+    manager, _ = users.objects.get_or_create(username="bench-manager")
+    Team.objects.filter(pk=Team.objects.order_by("id").first().pk).update(manager=manager)
+    return admin, reviewer, manager
 
 
 def bench_pages(runs: int, reps) -> dict:
@@ -463,12 +468,13 @@ def bench_pages(runs: int, reps) -> dict:
 
     from intake.models import Lead
 
-    admin, reviewer = page_users()
+    admin, reviewer, manager = page_users()
     # Someone from the middle of the history, searched for as a person would: the e-mail,
     # the phone as typed, the first five letters of the surname.
     sample = Lead.objects.order_by("id")[Lead.objects.count() // 2]
     rep = max(reps, key=lambda r: r.assignments.filter(lead__status="assigned").count())
-    as_admin, as_rep, as_reviewer = Client(), Client(), Client()
+    as_admin, as_rep, as_reviewer, as_manager = Client(), Client(), Client(), Client()
+    as_manager.force_login(manager)
     as_admin.force_login(admin)
     as_rep.force_login(rep.user)
     as_reviewer.force_login(reviewer)
@@ -481,7 +487,9 @@ def bench_pages(runs: int, reps) -> dict:
         ("API q= phone", as_admin, f"/api/v1/leads/?q={sample.phone.replace(' ', '%20')}"),
         ("API q= name prefix", as_admin, f"/api/v1/leads/?q={sample.last_name[:5]}"),
         ("rep's queue", as_rep, "/queue/"),
-        ("board", as_admin, "/board/"),
+        ("board (staff)", as_admin, "/board/"),
+        ("board (a team's manager)", as_manager, "/board/"),
+        ("API list (a team's manager)", as_manager, "/api/v1/leads/"),
         ("review queue", as_reviewer, "/review/"),
     ]
     out = {}

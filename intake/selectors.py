@@ -27,19 +27,35 @@ def lead_visible_to(user) -> LeadQuerySet:
         return leads.none()
     if user.is_staff or user.has_perm("intake.view_lead"):
         return leads
-    return leads.filter(owned_or_managed_by(user)).distinct()
+    # No DISTINCT (the ids are a subquery, nothing is joined): it made every count sort the
+    # user's whole history.
+    return leads.filter(owned_or_managed_by(user))
 
 
 def owned_or_managed_by(user) -> Q:
     """Leads whose active assignment names the user, a rep of a team they manage, or that
     team's queue (routing's relations, by name)."""
-    # One Q, so that every condition applies to the same (active) assignment row.
-    return Q(
-        Q(assignments__user=user)
-        | Q(assignments__rep__team__manager=user)
-        | Q(assignments__queue_team__manager=user),
-        assignments__ended_at__isnull=True,
+    # The teams and their reps are read first, and the leads are those whose id is among
+    # the matching active assignments: the assignment's indexes (user, rep, queue team) give
+    # the ids without joining reps, teams or every lead's assignment.
+    assignment = Lead._meta.get_field("assignments").related_model
+    team_ids = list(
+        assignment._meta.get_field("queue_team")
+        .related_model.objects.filter(manager=user)
+        .values_list("id", flat=True)
     )
+    mine = Q(user=user)
+    if team_ids:
+        rep_ids = list(
+            assignment._meta.get_field("rep")
+            .related_model.objects.filter(team_id__in=team_ids)
+            .values_list("id", flat=True)
+        )
+        mine |= Q(queue_team_id__in=team_ids)
+        if rep_ids:
+            mine |= Q(rep_id__in=rep_ids)
+    active = assignment.objects.filter(mine, ended_at__isnull=True)
+    return Q(pk__in=active.values("lead_id"))
 
 
 def lead_list_for_user(*, user) -> LeadQuerySet:
