@@ -542,6 +542,8 @@ def main(argv: list[str] | None = None) -> None:
             f" rows/s, pages {max(pages.values()):.0f} ms max",
             flush=True,
         )
+        if n < len(sizes) - 1:
+            report(connection.vendor, results)  # so far: the largest size takes longest
     report(connection.vendor, results)
 
 
@@ -552,7 +554,7 @@ def report(vendor: str, results: list) -> None:
         f"\ngrowth benchmark on {vendor}: 50 reps, 30 rules; "
         f"history of {', '.join(map(str, sizes))} leads"
     )
-    print(f"{'':34}{head}")
+    print(f"{'':34}{head}", flush=True)
 
     def line(name: str, values: list[float], fmt: str = "{:10.2f}") -> None:
         print(f"{name:34}" + "".join(fmt.format(v) for v in values))

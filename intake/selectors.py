@@ -137,7 +137,8 @@ def owner_and_routing_prefetches() -> tuple[Prefetch, Prefetch]:
     )
 
 
-# Lower-cased names searched by prefix; each has an index on its lower() (migration 0008).
+# Lower-cased names searched by prefix; each has an index on its lower(), as has
+# email_normalized (migration 0008).
 NAME_PREFIX_FIELDS = ("full_name", "last_name", "company")
 PHONE_SEARCH_DIGITS = 7
 
@@ -157,12 +158,12 @@ def lead_search(term: str) -> Q:
     term = term.strip()
     if not term:
         return Q()
+    # SQLite's lower() folds ASCII letters only; prefixes are folded the same way.
+    folded = "".join(ch.lower() if ch.isascii() else ch for ch in term)
     if "@" in term:
         email = (check_email(term).normalized or term).lower()
-        return (
-            _through_identity(ContactIdentity.Kind.EMAIL, email)
-            | _prefix("email_normalized", term)
-            | _prefix("email_normalized", term.lower())
+        return _through_identity(ContactIdentity.Kind.EMAIL, email) | _prefix(
+            Lower("email_normalized"), folded
         )
     digits = "".join(ch for ch in term if ch.isdigit())
     if len(digits) >= PHONE_SEARCH_DIGITS:
@@ -171,8 +172,6 @@ def lead_search(term: str) -> Q:
         if e164:
             match |= _through_identity(ContactIdentity.Kind.PHONE, e164) | Q(phone_e164=e164)
         return match
-    # SQLite's lower() folds ASCII letters only; the prefix is folded the same way.
-    folded = "".join(ch.lower() if ch.isascii() else ch for ch in term)
     match = Q()
     for field in NAME_PREFIX_FIELDS:
         match |= _prefix(Lower(field), folded)

@@ -1,10 +1,10 @@
 from django.db import migrations, models
 
-# Indexes for the lead search's name prefixes (intake.selectors.lead_search). Not in the
+# Indexes for the lead search's prefixes of names and addresses (intake.selectors.lead_search). Not in the
 # model's Meta: each database needs its own form. PostgreSQL answers LIKE 'lee%' from a
 # text_pattern_ops index whatever the database's collation; SQLite answers the equivalent
 # range on lower(column) from a plain expression index.
-PREFIX_FIELDS = ("full_name", "last_name", "company")
+PREFIX_FIELDS = ("full_name", "last_name", "company", "email_normalized")
 
 
 def create_prefix_indexes(apps, schema_editor):

@@ -89,13 +89,18 @@ def lock_reps(ids: tuple[int, ...] | list[int]) -> dict[int, LiveRep]:
 
 def open_lead_counts(ids: list[int]) -> dict[int, int]:
     """Open leads each rep owns now."""
+    # From the open leads (bounded by the work in hand) to their active assignment, never
+    # from the reps' assignments, which keep every lead they ever closed. SQLite's CROSS JOIN
+    # keeps that order (left to right); without statistics it chose the reps' side for a
+    # pool of ten (31 ms a lead at 50,000 leads, growing with the history). PostgreSQL plans
+    # a CROSS JOIN with a WHERE like the inner join it is.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT a.rep_id, COUNT(*) FROM {_ASSIGNMENT} a "  # noqa: S608 - names from meta
-            f"INNER JOIN {_LEAD} l ON l.id = a.lead_id "
-            f"WHERE a.rep_id IN ({_in(ids)}) AND a.ended_at IS NULL "
-            f"AND l.status IN ({_in(OPEN_STATUSES)}) GROUP BY a.rep_id",
-            [*ids, *OPEN_STATUSES],
+            f"SELECT a.rep_id, COUNT(*) FROM {_LEAD} l "  # noqa: S608 - names from meta
+            f"CROSS JOIN {_ASSIGNMENT} a "
+            f"WHERE a.lead_id = l.id AND l.status IN ({_in(OPEN_STATUSES)}) "
+            f"AND a.ended_at IS NULL AND a.rep_id IN ({_in(ids)}) GROUP BY a.rep_id",
+            [*OPEN_STATUSES, *ids],
         )
         return dict(cursor.fetchall())
 
