@@ -92,16 +92,25 @@ def open_lead_counts(ids: list[int]) -> dict[int, int]:
     # From the open leads (bounded by the work in hand) to their active assignment, never
     # from the reps' assignments, which keep every lead they ever closed. SQLite's CROSS JOIN
     # keeps that order (left to right); without statistics it chose the reps' side for a
-    # pool of ten (31 ms a lead at 50,000 leads, growing with the history). PostgreSQL plans
-    # a CROSS JOIN with a WHERE like the inner join it is.
-    with connection.cursor() as cursor:
-        cursor.execute(
+    # pool of ten (31 ms a lead at 50,000 leads, growing with the history). PostgreSQL's
+    # planner hash-joined the pool's 80,000 assignments at 200,000 leads (27 ms); given the
+    # open leads' ids as an array it probes the assignments' lead index instead (13 ms).
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT a.rep_id, COUNT(*) FROM {_ASSIGNMENT} a "  # noqa: S608 - names from meta
+            f"WHERE a.lead_id = ANY(ARRAY(SELECT l.id FROM {_LEAD} l "
+            f"WHERE l.status IN ({_in(OPEN_STATUSES)}))) "
+            f"AND a.ended_at IS NULL AND a.rep_id IN ({_in(ids)}) GROUP BY a.rep_id"
+        )
+    else:
+        sql = (
             f"SELECT a.rep_id, COUNT(*) FROM {_LEAD} l "  # noqa: S608 - names from meta
             f"CROSS JOIN {_ASSIGNMENT} a "
             f"WHERE a.lead_id = l.id AND l.status IN ({_in(OPEN_STATUSES)}) "
-            f"AND a.ended_at IS NULL AND a.rep_id IN ({_in(ids)}) GROUP BY a.rep_id",
-            [*OPEN_STATUSES, *ids],
+            f"AND a.ended_at IS NULL AND a.rep_id IN ({_in(ids)}) GROUP BY a.rep_id"
         )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*OPEN_STATUSES, *ids])
         return dict(cursor.fetchall())
 
 
