@@ -311,6 +311,15 @@ class FlagFilter(admin.SimpleListFilter):
         return queryset.with_flag(self.value()) if self.value() else queryset
 
 
+class IndexedValuesFilter(admin.AllValuesFieldListFilter):
+    """The column's values, read by skipping through its index (the default filter's
+    SELECT DISTINCT reads every lead: 33 ms at 50,000)."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = selectors.lead_distinct_values(field_path)
+
+
 class LeadEntryForm(forms.Form):
     """Manual entry: the same fields as the API, through the same pipeline."""
 
@@ -378,6 +387,8 @@ class LeadAdmin(admin.ModelAdmin):
         "flag_list",
         "received_at",
     ]
+    # No date_hierarchy: its year/month links are a SELECT DISTINCT over every lead's date
+    # (182 ms at 50,000); the date filter's ranges are fixed and read by the received_at index.
     list_filter = [
         "status",
         "channel",
@@ -385,22 +396,19 @@ class LeadAdmin(admin.ModelAdmin):
         FlagFilter,
         "is_test",
         "is_historical",
-        "request_type",
-        "state",
+        ("request_type", IndexedValuesFilter),
+        ("state", IndexedValuesFilter),
+        ("received_at", admin.DateFieldListFilter),
     ]
-    search_fields = [
-        "full_name",
-        "first_name",
-        "last_name",
-        "email",
-        "email_normalized",
-        "phone",
-        "phone_e164",
-        "company",
-        "external_id",
-    ]
+    # The search is intake.selectors.lead_search (by index only); get_search_results runs it.
+    search_fields = ["email_normalized"]
+    search_help_text = (
+        "An e-mail, a phone number in any format, the start of a name or company, or a lead "
+        "id. attributes:TEXT searches the extra fields (slow: it reads every lead)."
+    )
+    # The total next to the filtered count would be a second count of every lead.
+    show_full_result_count = False
     list_select_related = ["source", "qualification"]
-    date_hierarchy = "received_at"
     inlines = [LeadEventInline]
     actions = ["merge_into_oldest"]
     change_list_template = "admin/intake/lead/change_list.html"
@@ -440,22 +448,13 @@ class LeadAdmin(admin.ModelAdmin):
         )
 
     def get_search_results(self, request, queryset, search_term):
-        filtered = queryset  # already narrowed by the list filters; keep them
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
-        if term:
-            # Attributes are searchable as text ("cedar", a campaign code), and a phone number
-            # in any format by its digits.
-            matches = Q(
-                pk__in=Lead.objects.annotate(text=Cast("attributes", TextField()))
-                .filter(text__icontains=term)
-                .values("pk")
-            )
-            digits = "".join(ch for ch in term if ch.isdigit())
-            if len(digits) >= 4:
-                matches |= Q(phone_e164__contains=digits)
-            queryset = queryset | filtered.filter(matches)
-        return queryset, may_have_duplicates
+        if term.lower().startswith("attributes:"):
+            # Asked for by name: a substring of the attributes' JSON text, a full scan.
+            text = term.split(":", 1)[1].strip()
+            matches = Lead.objects.annotate(text=Cast("attributes", TextField()))
+            return queryset.filter(pk__in=matches.filter(text__icontains=text).values("pk")), False
+        return (queryset.filter(selectors.lead_search(term)) if term else queryset), False
 
     @admin.display(description="Flags")
     def flag_list(self, lead):

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 
 from intake.models import Channel, Lead, LeadStatus
+from intake.selectors import lead_search
 
 
 class UtcDateTimeField(IsoDateTimeField):
@@ -37,7 +38,9 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class LeadFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_search", label="Name, email, phone or company")
+    q = django_filters.CharFilter(
+        method="filter_search", label="E-mail, phone, or the start of a name or company"
+    )
     status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
     source = django_filters.CharFilter(field_name="source__name", lookup_expr="iexact")
@@ -93,18 +96,8 @@ class LeadFilter(django_filters.FilterSet):
         )
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        digits = "".join(ch for ch in value if ch.isdigit())
-        match = (
-            Q(full_name__icontains=value)
-            | Q(email_normalized__icontains=value.lower())
-            | Q(company__icontains=value)
-        )
-        if len(digits) >= 4:
-            match |= Q(phone_e164__contains=digits)
-        return queryset.filter(match)
+        # By index only (intake.selectors.lead_search): an e-mail, a phone, a name's start.
+        return queryset.filter(lead_search(value)) if value.strip() else queryset
 
     def filter_flag(self, queryset, name, value):
         return queryset.filter(flags__has_key=value.strip()) if value.strip() else queryset

@@ -1,9 +1,14 @@
 """Intake's reads. Every user-facing read of leads goes through the scoped selectors here."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q
+from django.db.models.functions import Lower
+from django.db.models.lookups import GreaterThanOrEqual, LessThan, StartsWith
 from django.http import Http404
 
-from intake.models import Lead, LeadQuerySet, Source, Submission
+from intake.models import ContactIdentity, Lead, LeadQuerySet, Source, Submission
+from intake.quality.email import check_email
+from intake.quality.phone import check_phone
 from leadrouter.sql import row_get, rows_get
 
 
@@ -22,19 +27,35 @@ def lead_visible_to(user) -> LeadQuerySet:
         return leads.none()
     if user.is_staff or user.has_perm("intake.view_lead"):
         return leads
-    return leads.filter(owned_or_managed_by(user)).distinct()
+    # No DISTINCT (the ids are a subquery, nothing is joined): it made every count sort the
+    # user's whole history.
+    return leads.filter(owned_or_managed_by(user))
 
 
 def owned_or_managed_by(user) -> Q:
     """Leads whose active assignment names the user, a rep of a team they manage, or that
     team's queue (routing's relations, by name)."""
-    # One Q, so that every condition applies to the same (active) assignment row.
-    return Q(
-        Q(assignments__user=user)
-        | Q(assignments__rep__team__manager=user)
-        | Q(assignments__queue_team__manager=user),
-        assignments__ended_at__isnull=True,
+    # The teams and their reps are read first, and the leads are those whose id is among
+    # the matching active assignments: the assignment's indexes (user, rep, queue team) give
+    # the ids without joining reps, teams or every lead's assignment.
+    assignment = Lead._meta.get_field("assignments").related_model
+    team_ids = list(
+        assignment._meta.get_field("queue_team")
+        .related_model.objects.filter(manager=user)
+        .values_list("id", flat=True)
     )
+    mine = Q(user=user)
+    if team_ids:
+        rep_ids = list(
+            assignment._meta.get_field("rep")
+            .related_model.objects.filter(team_id__in=team_ids)
+            .values_list("id", flat=True)
+        )
+        mine |= Q(queue_team_id__in=team_ids)
+        if rep_ids:
+            mine |= Q(rep_id__in=rep_ids)
+    active = assignment.objects.filter(mine, ended_at__isnull=True)
+    return Q(pk__in=active.values("lead_id"))
 
 
 def lead_list_for_user(*, user) -> LeadQuerySet:
@@ -114,6 +135,100 @@ def owner_and_routing_prefetches() -> tuple[Prefetch, Prefetch]:
         ),
         Prefetch("routing", queryset=decision.objects.select_related("rule", "rep__user")),
     )
+
+
+# Lower-cased names searched by prefix; each has an index on its lower(), as has
+# email_normalized (migration 0008).
+NAME_PREFIX_FIELDS = ("full_name", "last_name", "company")
+PHONE_SEARCH_DIGITS = 7
+
+
+def lead_search(term: str) -> Q:
+    """The leads a search term finds, by index only, whatever the size of the history.
+
+    - with an "@": that e-mail address (normalised, through the contact's identities, so
+      every lead of the person), or addresses starting with the term ("ann@");
+    - with 7 digits or more: that phone number in any format (normalised to E.164, through
+      the identities too), or E.164 numbers starting with the digits ("+1512555");
+    - anything else: names and companies starting with the term, case-insensitively ("lee"
+      finds "Ann Lee" by her surname, "ann l" by her full name); a number finds that lead id.
+
+    Substrings are not searched: "nn" does not find "Ann". A substring test reads every lead.
+    """
+    term = term.strip()
+    if not term:
+        return Q()
+    # SQLite's lower() folds ASCII letters only; prefixes are folded the same way.
+    folded = "".join(ch.lower() if ch.isascii() else ch for ch in term)
+    if "@" in term:
+        email = (check_email(term).normalized or term).lower()
+        return _through_identity(ContactIdentity.Kind.EMAIL, email) | _prefix(
+            Lower("email_normalized"), folded
+        )
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if len(digits) >= PHONE_SEARCH_DIGITS:
+        match = _prefix("phone_e164", f"+{digits}")
+        e164 = check_phone(term).e164
+        if e164:
+            match |= _through_identity(ContactIdentity.Kind.PHONE, e164) | Q(phone_e164=e164)
+        return match
+    match = Q()
+    for field in NAME_PREFIX_FIELDS:
+        match |= _prefix(Lower(field), folded)
+    if term.isdigit():
+        match |= Q(pk=int(term))
+    return match
+
+
+def _through_identity(kind: str, value: str) -> Q:
+    # The unique (kind, value) index gives the contact; the contact FK's index its leads.
+    # Read first: PostgreSQL cannot OR an IN (subquery) with the other indexed conditions
+    # and would read every lead instead.
+    contact_ids = list(
+        ContactIdentity.objects.filter(kind=kind, value=value).values_list("contact_id", flat=True)
+    )
+    return Q(contact_id__in=contact_ids) if contact_ids else Q(pk__in=[])
+
+
+def _prefix(field, prefix: str) -> Q:
+    """field starts with prefix (case-sensitive), in a form the database's index answers.
+
+    PostgreSQL: LIKE 'prefix%', answered by a pattern-ops index whatever the collation.
+    SQLite: LIKE is case-insensitive there and cannot use an ordinary index, so a range
+    [prefix, prefix with its last character incremented) in the binary order of its indexes.
+    """
+    expression = F(field) if isinstance(field, str) else field
+    if connection.vendor == "postgresql":
+        return Q(StartsWith(expression, prefix))
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(GreaterThanOrEqual(expression, prefix), LessThan(expression, upper))
+
+
+# The lead columns whose values the admin lists as filters; each has an index.
+DISTINCT_VALUE_FIELDS = frozenset({"state", "request_type"})
+
+
+def lead_distinct_values(field: str, limit: int = 200) -> list[str]:
+    """The values of a lead column, in order, at most `limit` of them.
+
+    A loose index scan: each step asks the column's index for the next value after the last
+    one, so the cost is one index probe per value (a few dozen states), not one row per lead
+    (SELECT DISTINCT read all of them: 33 ms at 50,000 leads). Same SQL on both databases.
+    """
+    if field not in DISTINCT_VALUE_FIELDS:
+        raise ValueError(f"no index to list the values of {field!r}")
+    column = connection.ops.quote_name(field)
+    table = connection.ops.quote_name(Lead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE v(x) AS ("  # noqa: S608 - names from the model and a fixed set
+            f"SELECT MIN({column}) FROM {table} "
+            f"UNION ALL SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > v.x) "
+            f"FROM v WHERE v.x IS NOT NULL"
+            f") SELECT x FROM v WHERE x IS NOT NULL LIMIT %s",
+            [limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def submission_counts_by_status(*, source_id: int) -> dict[str, int]:

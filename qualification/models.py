@@ -228,6 +228,8 @@ class ReviewTask(models.Model):
                 name="one_open_review_per_lead",
             )
         ]
+        # The review queue: the open tasks in order, without walking every task ever decided.
+        indexes = [models.Index(fields=["status", "created_at"], name="review_task_queue")]
 
     def __str__(self) -> str:
         return f"Review of lead {self.lead_id} ({self.get_status_display()})"

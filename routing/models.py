@@ -384,7 +384,12 @@ class Assignment(models.Model):
                 name="one_active_assignment_per_lead",
             )
         ]
-        indexes = [models.Index(fields=["rep", "ended_at"])]
+        indexes = [
+            models.Index(fields=["rep", "ended_at"]),
+            # A rep's leads of today (daily cap, the board's load): a range per rep. Through
+            # (rep, ended_at) it read every lead the reps ever had (57 ms at 50,000 leads).
+            models.Index(fields=["rep", "assigned_at"], name="assignment_rep_assigned_at"),
+        ]
 
     def __str__(self) -> str:
         owner = self.rep or self.user or self.queue_team

@@ -27,17 +27,18 @@ _SUBMISSION = Submission._meta.db_table
 
 def identities_find(keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """{(kind, value): contact id} for the given identities that exist."""
-    placeholders = ", ".join(["%s"] * len(keys))
+    if not keys:
+        return {}
+    # One equality pair per key, OR-ed: both databases answer each pair from the unique
+    # (kind, value) index. `value IN (...)` or a row-value `(kind, value) IN (...)` read the
+    # whole table on SQLite (7.6 ms at 100,000 identities against 0.01 ms).
+    where = " OR ".join(["(kind = %s AND value = %s)"] * len(keys))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT kind, value, contact_id FROM {_IDENTITY} WHERE value IN ({placeholders})",  # noqa: S608 - table name from the model, values are parameters
-            [value for _, value in keys],
+            f"SELECT kind, value, contact_id FROM {_IDENTITY} WHERE {where}",  # noqa: S608 - table name from the model, values are parameters
+            [part for key in keys for part in key],
         )
-        rows = cursor.fetchall()
-    wanted = set(keys)
-    return {
-        (kind, value): contact_id for kind, value, contact_id in rows if (kind, value) in wanted
-    }
+        return {(kind, value): contact_id for kind, value, contact_id in cursor.fetchall()}
 
 
 def identities_insert(contact_id: int, keys: Iterable[tuple[str, str]], now: datetime) -> None:

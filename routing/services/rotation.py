@@ -89,14 +89,28 @@ def lock_reps(ids: tuple[int, ...] | list[int]) -> dict[int, LiveRep]:
 
 def open_lead_counts(ids: list[int]) -> dict[int, int]:
     """Open leads each rep owns now."""
-    with connection.cursor() as cursor:
-        cursor.execute(
+    # From the open leads (bounded by the work in hand) to their active assignment, never
+    # from the reps' assignments, which keep every lead they ever closed. SQLite's CROSS JOIN
+    # keeps that order (left to right); without statistics it chose the reps' side for a
+    # pool of ten (31 ms a lead at 50,000 leads, growing with the history). PostgreSQL's
+    # planner hash-joined the pool's 80,000 assignments at 200,000 leads (27 ms); given the
+    # open leads' ids as an array it probes the assignments' lead index instead (13 ms).
+    if connection.vendor == "postgresql":
+        sql = (
             f"SELECT a.rep_id, COUNT(*) FROM {_ASSIGNMENT} a "  # noqa: S608 - names from meta
-            f"INNER JOIN {_LEAD} l ON l.id = a.lead_id "
-            f"WHERE a.rep_id IN ({_in(ids)}) AND a.ended_at IS NULL "
-            f"AND l.status IN ({_in(OPEN_STATUSES)}) GROUP BY a.rep_id",
-            [*ids, *OPEN_STATUSES],
+            f"WHERE a.lead_id = ANY(ARRAY(SELECT l.id FROM {_LEAD} l "
+            f"WHERE l.status IN ({_in(OPEN_STATUSES)}))) "
+            f"AND a.ended_at IS NULL AND a.rep_id IN ({_in(ids)}) GROUP BY a.rep_id"
         )
+    else:
+        sql = (
+            f"SELECT a.rep_id, COUNT(*) FROM {_LEAD} l "  # noqa: S608 - names from meta
+            f"CROSS JOIN {_ASSIGNMENT} a "
+            f"WHERE a.lead_id = l.id AND l.status IN ({_in(OPEN_STATUSES)}) "
+            f"AND a.ended_at IS NULL AND a.rep_id IN ({_in(ids)}) GROUP BY a.rep_id"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*OPEN_STATUSES, *ids])
         return dict(cursor.fetchall())
 
 

@@ -133,7 +133,7 @@ def test_a_field_map_to_an_unknown_field_is_refused(staff_client):
     assert not Source.objects.filter(name="Bad").exists()
 
 
-def test_lead_search_finds_attributes_and_phone_digits(staff_client, api):
+def test_lead_search_finds_attributes_when_asked_and_a_phone_in_any_format(staff_client, api):
     post_lead(
         api,
         {"full_name": "Ann Lee", "phone": "512-555-0134", "attributes": {"roof": "cedar shake"}},
@@ -141,9 +141,11 @@ def test_lead_search_finds_attributes_and_phone_digits(staff_client, api):
     post_lead(api, {"full_name": "Bob Stone"})
     url = reverse("admin:intake_lead_changelist")
 
-    assert b"Ann Lee" in staff_client.get(url, {"q": "cedar"}).content
-    assert b"Bob Stone" not in staff_client.get(url, {"q": "cedar"}).content
+    assert b"Ann Lee" in staff_client.get(url, {"q": "attributes:cedar"}).content
+    assert b"Bob Stone" not in staff_client.get(url, {"q": "attributes:cedar"}).content
+    assert b"Ann Lee" not in staff_client.get(url, {"q": "cedar"}).content  # not a name
     assert b"Ann Lee" in staff_client.get(url, {"q": "(512) 555-0134"}).content
+    assert b"Ann Lee" in staff_client.get(url, {"q": "+1 512 555 0134"}).content
 
 
 def test_the_flag_filter_and_the_timeline_render(staff_client, api):
