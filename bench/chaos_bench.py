@@ -21,7 +21,8 @@
    is retried up to four times, as a vendor would.
 5. Optionally every K seconds a gunicorn worker is killed with SIGKILL (the master starts
    another), and the whole task cluster is killed with SIGKILL N times and started again.
-6. The cluster drains (queue empty, parked leads retried, notifications settled), then stops
+6. The cluster drains (queue empty, parked leads retried, stranded leads recovered and owed
+   notifications sent by the sweeps, notifications settled), then stops
    (SIGTERM to its main process, SIGKILL as a backstop: `timeout` on its process group hangs).
 7. The invariants are checked against the database and a reconciliation table is printed; the
    exit status is 1 when any invariant fails.
@@ -692,9 +693,14 @@ def open_lead_whereabouts() -> dict[int, str]:
     - "review": it has an open ReviewTask: a person decides, then it is routed;
     - "parked": its latest routing decision is an error and it is still new, so the
       `route_parked_leads` schedule retries it (`routing.services.parked_leads`);
-    - "nowhere": none of these. Nobody will ever see or retry it: the invariant fails.
+    - "retrying": still new, and the stranded-lead sweep (`recover_stranded_leads`) tried it
+      and takes it again at `recover_after` (its qualification failed);
+    - "nowhere": none of these. Nobody will ever see or retry it: the invariant fails (until
+      the stranded-lead sweep, two minutes after it was last touched, takes it up).
     """
-    from intake.models import Lead
+    from django.utils import timezone
+
+    from intake.models import Lead, LeadStatus
     from qualification.models import ReviewTask
     from routing.models import Assignment
     from routing.services import parked_leads
@@ -717,6 +723,11 @@ def open_lead_whereabouts() -> dict[int, str]:
     for lead_id in parked_leads().values_list("pk", flat=True):
         if lead_id in leads:
             where.setdefault(lead_id, "parked")
+    retrying = Lead.objects.filter(
+        pk__in=leads, status=LeadStatus.NEW, recover_after__gt=timezone.now()
+    )
+    for lead_id in retrying.values_list("pk", flat=True):
+        where.setdefault(lead_id, "retrying")
     for lead_id in leads:
         where.setdefault(lead_id, "nowhere")
     return where
@@ -912,7 +923,7 @@ def check_invariants(attempts: list[Attempt], rr_reps: int) -> tuple[list[Check]
         )
     )
 
-    # 4. Every open lead is owned, queued, in review or parked for a retry.
+    # 4. Every open lead is owned, queued, in review, or parked or scheduled for a retry.
     where = open_lead_whereabouts()
     places = Counter(where.values())
     nowhere = sorted(pk for pk, place in where.items() if place == "nowhere")
@@ -925,7 +936,7 @@ def check_invariants(attempts: list[Attempt], rr_reps: int) -> tuple[list[Check]
         examples.append((pk, cause))
     checks.append(
         Check(
-            "every open lead is owned, queued, in review or parked",
+            "every open lead is owned, queued, in review, parked or retrying",
             not nowhere,
             ", ".join(f"{k} {v}" for k, v in sorted(places.items()))
             + "".join(f"\n         nowhere because {k}: {v}" for k, v in causes.most_common()),
@@ -1159,10 +1170,14 @@ def queue_left(redis_url: str | None) -> int:
 
 
 def drain(redis_url: str | None, timeout: float) -> str:
-    """Wait until the queue is empty, no lead is parked and notifications stop changing."""
+    """Wait until the queue is empty, no lead is parked or stranded, no assignment's
+    notification is owed and notifications stop changing. A lead or a notification a killed
+    worker left behind is repaired by the sweeps two to three minutes later (their grace
+    period plus the scheduler's resolution)."""
     from django.db import close_old_connections
 
     from intake.models import LeadEvent
+    from routing.models import Assignment
     from routing.services import parked_leads
 
     deadline = time.monotonic() + timeout
@@ -1171,13 +1186,21 @@ def drain(redis_url: str | None, timeout: float) -> str:
         close_old_connections()
         queued = queue_left(redis_url)
         parked = parked_leads().count()
+        stranded = Counter(open_lead_whereabouts().values())["nowhere"]
+        owed = Assignment.objects.filter(
+            notified_at__isnull=True, ended_at__isnull=True, lead__is_test=False
+        ).count()
         told = LeadEvent.objects.filter(kind=LeadEvent.Kind.NOTIFIED).count()
-        stable = stable + 1 if (told == last and not queued and not parked) else 0
+        settled = not (queued or parked or stranded or owed)
+        stable = stable + 1 if (told == last and settled) else 0
         last = told
         if stable >= 3:
-            return f"yes (queue empty, nothing parked, {told} notifications)"
+            return f"yes (queue empty, nothing parked or stranded, {told} notifications)"
         time.sleep(2)
-    return f"NO after {timeout:.0f} s (queue {queued}, parked {parked}, {told} notifications)"
+    return (
+        f"NO after {timeout:.0f} s (queue {queued}, parked {parked}, stranded {stranded}, "
+        f"notifications owed {owed}, {told} notifications)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1211,7 +1234,8 @@ def main(argv: list[str] | None = None) -> int:
         "default: a SQLite file under /tmp/h-chaos/",
     )
     parser.add_argument("--redis-url", default=None, help="task broker and cache on Redis")
-    parser.add_argument("--drain-timeout", type=float, default=240)
+    # Long enough for the sweeps to repair what a killed worker left (2 min grace + schedule).
+    parser.add_argument("--drain-timeout", type=float, default=420)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 

@@ -355,6 +355,10 @@ class Lead(models.Model):
     is_historical = models.BooleanField(
         default=False, help_text="Imported with a known outcome: kept for training and reports."
     )
+    # The stranded-lead sweep (`routing.tasks.recover_stranded_leads`): how many times it took
+    # this lead up, and when it may try again (its backoff after a failed attempt).
+    recovery_attempts = models.PositiveSmallIntegerField(default=0)
+    recover_after = models.DateTimeField(null=True, blank=True)
 
     # Contact data: as given, and cleaned by the quality gate.
     first_name = models.CharField(max_length=100, blank=True)
@@ -427,6 +431,12 @@ class Lead(models.Model):
             # through these (intake.selectors.lead_distinct_values), never reading every lead.
             models.Index(fields=["state"], name="lead_state"),
             models.Index(fields=["request_type"], name="lead_request_type"),
+            # Read every minute by `routing.tasks.recover_stranded_leads` (new leads untouched
+            # for a while). Only new leads are in it: a handful at any time, whatever the
+            # size of the table.
+            models.Index(
+                fields=["updated_at"], condition=Q(status="new"), name="lead_new_by_updated"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -459,6 +469,7 @@ class LeadEvent(models.Model):
         ACTIVITY = "activity", "Contact attempt"
         HANDED_BACK = "handed_back", "Handed back"
         NOTIFIED = "notified", "Owner notified"
+        RECOVERED = "recovered", "Recovered by the sweep"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -2,8 +2,11 @@
 
 Every door stores its submission first (`intake.services.submission_store`) and then calls
 `process_submission`. Each app's services do their one step without knowing the next:
-intake (parse, gate, dedup) → qualification (signals, models, review) → routing (its own issue;
-until it exists a lead stops after qualification with `routing` empty).
+intake (parse, gate, dedup) → qualification (signals, models, review) → routing.
+
+A process killed between two steps (a worker's SIGKILL between intake's commit and routing)
+leaves a lead that no step owns; `recover_stranded_lead`, run by the every-minute sweep
+`routing.tasks.recover_stranded_leads`, runs its remaining steps.
 """
 
 import logging
@@ -13,6 +16,7 @@ from intake import services as intake_services
 from intake.adapters import SpamSubmission
 from intake.fields import LeadFieldErrors
 from intake.models import Lead, LeadEvent, Submission
+from qualification import selectors as qualification_selectors
 from qualification import services as qualification_services
 from routing import services as routing_services
 
@@ -47,15 +51,60 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
         )
         return intake_services.IngestResult(submission=submission, failed=True)
     if result.created and not result.lead.is_historical:
-        qualification = qualify_lead(result.lead, actor=actor)
-        if qualification is not None and not qualification.needs_review:
-            route_lead(result.lead)
+        qualify_and_route(result.lead, actor=actor)
     return result
+
+
+def qualify_and_route(lead: Lead, *, actor=None, replace: bool = False):
+    """Qualify a lead, then route it unless a person must review it first (or it failed)."""
+    qualification = qualify_lead(lead, actor=actor, replace=replace)
+    if qualification is not None and not qualification.needs_review:
+        route_lead(lead)
+    return qualification
+
+
+def recover_stranded_lead(lead: Lead, *, now=None) -> str:
+    """Run the remaining steps of a lead the sweep found stranded (`routing.selectors.
+    stranded_leads`), once even if two sweeps listed it.
+
+    1. Claim it (conditional update; counts the attempt, sets the backoff before the next).
+       Not claimed: another worker got there first.
+    2. Record on its timeline that the sweep recovered it, and why.
+    3. Not qualified: qualify it. If qualification fails, the next sweep tries again after
+       the backoff; after the last attempt the lead goes to a person ("qualification failed").
+    4. Qualified and no review needed: route it (a routing error parks it, as always). A
+       qualification that asks for review but whose lead was never held: hold it.
+    """
+    if not routing_services.stranded_lead_claim(lead=lead, now=now):
+        return "claimed elsewhere"
+    qualification = qualification_selectors.lead_qualification(lead.pk)
+    if qualification is None:
+        why = "not qualified"
+    elif qualification.needs_review:
+        why = "qualified for review but not held"
+    else:
+        why = "qualified but not routed"
+    routing_services.stranded_lead_record(lead=lead, why=why)
+    if qualification is None:
+        qualification = qualify_lead(lead)
+        if qualification is None:
+            if lead.recovery_attempts < routing_services.RECOVERY_ATTEMPTS:
+                return "qualification failed; retried later"
+            qualification_services.review_hold(lead=lead, reason="qualification failed")
+            return "qualification failed; sent to review"
+        if qualification.needs_review:
+            return "qualified; held for review"
+    elif qualification.needs_review:
+        qualification_services.review_hold(lead=lead, reason="qualification asked for review")
+        return "held for review"
+    route_lead(lead)
+    return "routed"
 
 
 def qualify_lead(lead: Lead, *, actor=None, replace: bool = False):
     """Qualify a new lead. A failure here never loses the lead: it stays stored, the error
-    is on its timeline, and `manage.py qualify_leads` runs it again."""
+    is on its timeline, and the stranded-lead sweep (or `manage.py qualify_leads`) runs it
+    again."""
     try:
         return qualification_services.lead_qualify(lead, actor=actor, replace=replace)
     except Exception:

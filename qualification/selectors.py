@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from intake.models import OPEN_STATUSES, Lead
-from qualification.models import ReviewTask
+from qualification.models import Qualification, ReviewTask
 
 
 def review_queue() -> QuerySet[ReviewTask]:
@@ -33,3 +33,7 @@ def leads_to_qualify(*, everyone: bool = False):
     if not everyone:
         leads = leads.filter(qualification__isnull=True)
     return leads.select_related("source", "account")
+
+
+def lead_qualification(lead_id: int) -> Qualification | None:
+    return Qualification.objects.filter(lead_id=lead_id).first()

@@ -374,6 +374,12 @@ class Assignment(models.Model):
     sla_deadline = models.DateTimeField(
         null=True, blank=True, help_text="Set by the SLA policy (its own issue)."
     )
+    # When every channel was told (or failed for good, or there was none): the notification
+    # work is complete. Until then `routing.tasks.notify_owed_assignments` owes it.
+    notified_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep (or a retryable failure, which the cluster retries) last queued it: the
+    # sweep queues it again only some minutes later, and never two clusters at once.
+    notify_queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-assigned_at", "-id"]
@@ -389,6 +395,13 @@ class Assignment(models.Model):
             # A rep's leads of today (daily cap, the board's load): a range per rep. Through
             # (rep, ended_at) it read every lead the reps ever had (57 ms at 50,000 leads).
             models.Index(fields=["rep", "assigned_at"], name="assignment_rep_assigned_at"),
+            # Read every minute by `routing.tasks.notify_owed_assignments`: only active
+            # assignments whose notification is not complete (a handful) are in it.
+            models.Index(
+                fields=["assigned_at"],
+                condition=models.Q(notified_at__isnull=True, ended_at__isnull=True),
+                name="assignment_notify_owed",
+            ),
         ]
 
     def __str__(self) -> str:

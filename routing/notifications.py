@@ -6,6 +6,10 @@ transaction; once that commits, the django-q2 task `routing.tasks.notify_assignm
 id, so nobody is told about an assignment that was rolled back. Every channel sent (or failed for
 good) is a `LeadEvent` of kind NOTIFIED with data {"assignment", "channel"}: a task delivered
 twice skips the channels already recorded.
+
+When every channel is told or failed for good (or there is none), `Assignment.notified_at` is
+set. A worker killed between the routing commit and the enqueue leaves it empty: the sweep
+`routing.tasks.notify_owed_assignments` queues the task again.
 """
 
 import logging
@@ -16,6 +20,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.utils import timezone
 
 from intake.models import Lead, LeadEvent
 from leadrouter import http_client
@@ -195,13 +200,21 @@ def assignment_notify_on_commit(assignment: Assignment) -> None:
     if assignment.lead.is_test:
         return
     assignment_id = assignment.pk
+    transaction.on_commit(lambda: assignment_notify_enqueue(assignment_id))
 
-    def send():
-        from django_q.tasks import async_task
 
-        async_task(TASK, assignment_id, task_name=f"notify-assignment-{assignment_id}")
+def assignment_notify_enqueue(assignment_id: int) -> None:
+    """Queue `routing.tasks.notify_assignment` for an assignment that is committed."""
+    from django_q.tasks import async_task
 
-    transaction.on_commit(send)
+    async_task(TASK, assignment_id, task_name=f"notify-assignment-{assignment_id}")
+
+
+def _complete(assignment_id: int) -> None:
+    """Nothing more is owed for this assignment: the owed-notification sweep leaves it."""
+    Assignment.objects.filter(pk=assignment_id, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
 
 
 def _record(assignment: Assignment, channel: Channel, error: str = "") -> None:
@@ -227,7 +240,8 @@ def assignment_notify(assignment_id: int) -> str:
     2. Skip channels a previous run recorded (at-least-once delivery: a task may run twice).
     3. Send on each remaining channel; record a success, or a failure a retry cannot fix.
     4. If any channel failed in a way a retry may fix, raise so django-q2 runs the task again
-       (Q_CLUSTER max_attempts); the channels recorded in step 3 are not sent twice.
+       (Q_CLUSTER max_attempts); the channels recorded in step 3 are not sent twice. Else the
+       assignment's notification is complete (`notified_at`).
 
     A crash between sending and recording sends that channel again on the next run: better a
     duplicate message than a lead nobody hears about.
@@ -244,6 +258,7 @@ def assignment_notify(assignment_id: int) -> str:
     if assignment.ended_at is not None:
         return "ended before it was notified"
     if assignment.lead.is_test:
+        _complete(assignment_id)
         return "test lead"
     done = set(
         LeadEvent.objects.filter(
@@ -254,6 +269,7 @@ def assignment_notify(assignment_id: int) -> str:
     )
     channels = [channel for channel in assignment_channels(assignment) if channel.name not in done]
     if not channels:
+        _complete(assignment_id)
         return "nothing to send"
     message = assignment_message(assignment)
     sent, failed, retry = [], [], []
@@ -273,6 +289,9 @@ def assignment_notify(assignment_id: int) -> str:
         _record(assignment, channel)
         sent.append(channel.name)
     if retry:
+        # The cluster runs the task again (Q_CLUSTER max_attempts): the sweep waits for it.
+        Assignment.objects.filter(pk=assignment_id).update(notify_queued_at=timezone.now())
         raise TransportError("; ".join(retry), retryable=True)
+    _complete(assignment_id)
     summary = f"sent {', '.join(sent) or 'nothing'}"
     return summary + (f"; failed {', '.join(failed)}" if failed else "")

@@ -5,14 +5,39 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 
-from intake.models import OPEN_STATUSES, Lead
+from intake.models import OPEN_STATUSES, Lead, LeadStatus
 from intake.selectors import owned_or_managed_by
-from qualification.models import Urgency
+from qualification.models import ReviewTask, Urgency
 from routing.availability import local_day_start, unavailable_reason
-from routing.models import Activity, Assignment, Rep, Team, TimeOff, parse_working_hours
+from routing.models import (
+    Activity,
+    Assignment,
+    Rep,
+    RoutingDecision,
+    Team,
+    TimeOff,
+    parse_working_hours,
+)
+from routing.services.recovery import (
+    NOTIFY_OWED_AFTER,
+    NOTIFY_OWED_WITHIN,
+    NOTIFY_REQUEUE_EVERY,
+    STRANDED_AFTER,
+)
 from routing.services.rotation import open_lead_counts
 
 
@@ -225,3 +250,48 @@ def board_reps(*, user) -> list[Rep]:
 
 def lead_activities(*, lead: Lead) -> list[Activity]:
     return list(Activity.objects.filter(lead=lead).select_related("user"))
+
+
+def stranded_leads(*, now: datetime) -> QuerySet[Lead]:
+    """Open, live leads that nobody owns, queues, reviews or retries: still new, untouched for
+    `STRANDED_AFTER` (so not one a request is processing right now), past any backoff of the
+    sweep, with no active assignment, no open review and no parked routing error (those
+    `route_parked_leads` retries). Oldest first. Read through the partial index
+    `lead_new_by_updated`."""
+    latest = RoutingDecision.objects.filter(lead=OuterRef("pk")).order_by("-created_at", "-id")
+    return (
+        Lead.objects.filter(
+            status=LeadStatus.NEW,
+            is_test=False,
+            is_historical=False,
+            updated_at__lte=now - STRANDED_AFTER,
+        )
+        .filter(Q(recover_after__isnull=True) | Q(recover_after__lte=now))
+        .exclude(Exists(Assignment.objects.filter(lead=OuterRef("pk"), ended_at__isnull=True)))
+        .exclude(
+            Exists(ReviewTask.objects.filter(lead=OuterRef("pk"), status=ReviewTask.Status.OPEN))
+        )
+        .annotate(last_outcome=Subquery(latest.values("outcome")[:1]))
+        .filter(Q(last_outcome__isnull=True) | ~Q(last_outcome=RoutingDecision.Outcome.ERROR))
+        .order_by("updated_at", "id")
+    )
+
+
+def assignments_owing_notification(*, now: datetime) -> QuerySet[Assignment]:
+    """Active assignments of live leads whose notification is not complete, assigned between
+    `NOTIFY_OWED_WITHIN` and `NOTIFY_OWED_AFTER` ago, not queued in the last
+    `NOTIFY_REQUEUE_EVERY`; oldest first. Read through the partial index
+    `assignment_notify_owed`."""
+    return (
+        Assignment.objects.filter(
+            notified_at__isnull=True,
+            ended_at__isnull=True,
+            assigned_at__lte=now - NOTIFY_OWED_AFTER,
+            assigned_at__gte=now - NOTIFY_OWED_WITHIN,
+            lead__is_test=False,
+        )
+        .filter(
+            Q(notify_queued_at__isnull=True) | Q(notify_queued_at__lte=now - NOTIFY_REQUEUE_EVERY)
+        )
+        .order_by("assigned_at", "id")
+    )

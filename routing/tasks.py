@@ -1,7 +1,11 @@
 """django-q2 tasks of routing. Their dotted paths are an API: schedules name them."""
 
+from collections import Counter
+
+from django.utils import timezone
+
 from leadrouter import pipeline
-from routing import notifications, services
+from routing import notifications, selectors, services
 
 
 def route_parked_leads() -> str:
@@ -20,3 +24,30 @@ def notify_assignment(assignment_id: int) -> str:
     """Tell the owner and the Slack channels about a new assignment (queued after commit by
     `routing.notifications.assignment_notify_on_commit`). Raises when a retry can help."""
     return notifications.assignment_notify(assignment_id)
+
+
+def recover_stranded_leads() -> str:
+    """Run the remaining steps of leads a killed process left between two steps (every
+    minute, by a schedule made in a migration): `leadrouter.pipeline.recover_stranded_lead`
+    claims each first, so two clusters never both repair one lead."""
+    outcomes = Counter(
+        pipeline.recover_stranded_lead(lead)
+        for lead in selectors.stranded_leads(now=timezone.now())[:200]
+    )
+    outcomes.pop("claimed elsewhere", None)
+    return f"recovered {outcomes.total()} stranded lead(s)" + "".join(
+        f"; {outcome}: {count}" for outcome, count in sorted(outcomes.items())
+    )
+
+
+def notify_owed_assignments() -> str:
+    """Queue again the notifications of assignments whose queueing was lost (a worker killed
+    between the routing commit and its on-commit enqueue), every minute, by a schedule made
+    in a migration. Each is claimed first; the notify task skips channels already told."""
+    now = timezone.now()
+    queued = 0
+    for assignment in selectors.assignments_owing_notification(now=now)[:200]:
+        if services.owed_notification_claim(assignment=assignment, now=now):
+            notifications.assignment_notify_enqueue(assignment.pk)
+            queued += 1
+    return f"queued {queued} owed notification(s)"

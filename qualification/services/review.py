@@ -64,7 +64,12 @@ def review_decide(
     task.save()
 
     config = QualificationSettings.load()
-    qualification = Qualification.objects.select_for_update().get(lead_id=task.lead_id)
+    qualification = Qualification.objects.select_for_update().filter(lead_id=task.lead_id).first()
+    if qualification is None:
+        # Held because its qualification kept failing: the reviewer's judgement is the first.
+        qualification = Qualification(
+            lead_id=task.lead_id, score=0, tier=Tier.C, confidence=1.0, score_source="review"
+        )
     qualification.request_type = final["request_type"]
     qualification.urgency = final["urgency"]
     if final["tier"] != qualification.tier:

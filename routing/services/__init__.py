@@ -7,6 +7,12 @@ from routing.services.engine import (
     routing_park,
     working_now,
 )
+from routing.services.recovery import (
+    RECOVERY_ATTEMPTS,
+    owed_notification_claim,
+    stranded_lead_claim,
+    stranded_lead_record,
+)
 from routing.services.simulation import (
     DEFAULT_REPLAY_LEADS,
     MAX_REPLAY_LEADS,
@@ -27,6 +33,7 @@ from routing.services.work import (
 __all__ = [
     "DEFAULT_REPLAY_LEADS",
     "MAX_REPLAY_LEADS",
+    "RECOVERY_ATTEMPTS",
     "ReplayResult",
     "RuleEdit",
     "SimulatedDecision",
@@ -35,11 +42,14 @@ __all__ = [
     "lead_hand_back",
     "lead_note_add",
     "lead_status_change",
+    "owed_notification_claim",
     "parked_lead_claim",
     "parked_leads",
     "route_lead",
     "routing_park",
     "routing_replay",
     "routing_simulate",
+    "stranded_lead_claim",
+    "stranded_lead_record",
     "working_now",
 ]

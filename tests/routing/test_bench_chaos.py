@@ -63,3 +63,22 @@ def test_test_leads_are_left_out(api, make_rep, make_rule):
     post_lead(api, {**LEAD, "email": "qa@example.com"})
 
     assert open_lead_whereabouts() == {}
+
+
+def test_a_lead_the_sweep_will_try_again_is_retrying(api, make_rep, make_rule, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from intake.models import Lead
+    from qualification.services import qualify
+    from routing.services import stranded_lead_claim
+
+    make_rule(pool_reps=[make_rep("sam")])
+    monkeypatch.setattr(qualify, "lead_judge", lambda *args, **kwargs: 1 / 0)
+    lead = Lead.objects.get(pk=post_lead(api, LEAD).json()["id"])
+    assert open_lead_whereabouts() == {lead.pk: "nowhere"}  # until the sweep takes it up
+
+    assert stranded_lead_claim(lead=lead, now=timezone.now() - timedelta(seconds=1))
+
+    assert open_lead_whereabouts() == {lead.pk: "retrying"}

@@ -1,6 +1,7 @@
 """Assignment notifications: email to the owner, Slack-compatible webhooks, after commit, once."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
@@ -11,7 +12,7 @@ from qualification.models import Qualification
 from routing.models import Assignment, RoutingDecision
 from routing.notifications import TransportError
 from routing.services.assignments import assignment_replace
-from routing.tasks import notify_assignment
+from routing.tasks import notify_assignment, notify_owed_assignments
 from tests.fake_http import FakeServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbound_to_fake_server")]
@@ -367,3 +368,133 @@ def test_end_to_end_with_a_synchronous_cluster_the_rep_gets_the_email(
         assign(lead, rep=rep)
 
     assert [email.to for email in mailoutbox] == [["ann@example.com"]]
+
+
+# --- owed notifications: the sweep ------------------------------------------------------------
+
+T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sync_cluster(monkeypatch):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+
+def test_an_assignment_whose_enqueue_was_lost_is_notified_once_by_the_sweep(
+    rep, lead, mailoutbox, time_machine, sync_cluster
+):
+    time_machine.move_to(T0, tick=False)
+    assignment = assign(lead, rep=rep)  # committed; the worker died before its on_commit ran
+
+    time_machine.shift(timedelta(minutes=1))
+    assert notify_owed_assignments() == "queued 0 owed notification(s)"  # still in its request
+    time_machine.shift(timedelta(minutes=2))
+    assert notify_owed_assignments() == "queued 1 owed notification(s)"
+    time_machine.shift(timedelta(hours=1))
+    assert notify_owed_assignments() == "queued 0 owed notification(s)"
+
+    assert [email.to for email in mailoutbox] == [["ann@example.com"]]
+    assignment.refresh_from_db()
+    assert assignment.notified_at == T0 + timedelta(minutes=3)
+
+
+def test_of_two_sweeps_that_listed_the_same_assignment_one_queues_it(rep, lead, time_machine):
+    from django_q.models import OrmQ
+
+    from routing.selectors import assignments_owing_notification
+    from routing.services import owed_notification_claim
+
+    time_machine.move_to(T0, tick=False)
+    assign(lead, rep=rep)
+    time_machine.shift(timedelta(minutes=3))
+    now = timezone.now()
+    here = assignments_owing_notification(now=now)[0]
+    there = assignments_owing_notification(now=now)[0]
+
+    assert owed_notification_claim(assignment=here, now=now) is True
+    assert owed_notification_claim(assignment=there, now=now) is False
+    assert notify_owed_assignments() == "queued 0 owed notification(s)"
+    assert OrmQ.objects.count() == 0  # the claims alone queue nothing
+
+
+def test_an_assignment_already_notified_is_not_sent_again(
+    rep, lead, mailoutbox, time_machine, sync_cluster
+):
+    time_machine.move_to(T0, tick=False)
+    assignment = assign(lead, rep=rep)
+    assert notify_assignment(assignment.pk) == "sent email"
+
+    time_machine.shift(timedelta(minutes=3))
+    assert notify_owed_assignments() == "queued 0 owed notification(s)"
+    assert len(mailoutbox) == 1
+
+
+def test_an_assignment_with_no_channel_is_complete_and_never_swept(
+    make_rep, lead, time_machine, sync_cluster
+):
+    time_machine.move_to(T0, tick=False)
+    assignment = assign(lead, rep=make_rep("nomail"))
+    assert notify_assignment(assignment.pk) == "nothing to send"
+
+    time_machine.shift(timedelta(minutes=3))
+    assert notify_owed_assignments() == "queued 0 owed notification(s)"
+    assignment.refresh_from_db()
+    assert assignment.notified_at is not None
+
+
+def test_a_retryable_failure_is_left_to_the_clusters_retries_and_not_flooded(
+    rep, lead, mailoutbox, time_machine
+):
+    from django_q.models import OrmQ
+
+    with FakeServer() as server:
+        for _ in range(5):
+            server.reply(500, {"error": "boom"})
+        rep.notify_webhook_url = f"{server.url}/hook"
+        rep.save(update_fields=["notify_webhook_url"])
+        time_machine.move_to(T0, tick=False)
+        assignment = assign(lead, rep=rep)
+        # The cluster's run, then its retries (90 s apart), all failing.
+        for _ in range(5):
+            with pytest.raises(TransportError):
+                notify_assignment(assignment.pk)
+            time_machine.shift(timedelta(seconds=90))
+
+    sweeps = []
+    for _ in range(30):  # 30 minutes of sweeps, one a minute
+        sweeps.append(notify_owed_assignments())
+        time_machine.shift(timedelta(minutes=1))
+
+    # The last failure was at T0+6 min: the sweep queues it again 15 minutes later, and once
+    # more 15 minutes after that (its run pending or failed too), never every minute.
+    assert [i for i, outcome in enumerate(sweeps) if outcome.startswith("queued 1")] == [14, 29]
+    assert OrmQ.objects.count() == 2
+    assert [email.to for email in mailoutbox] == [["ann@example.com"]]  # email sent once
+    assignment.refresh_from_db()
+    assert assignment.notified_at is None
+
+
+def test_a_notification_owed_for_more_than_a_day_is_dropped(
+    rep, lead, mailoutbox, time_machine, sync_cluster
+):
+    time_machine.move_to(T0, tick=False)
+    assign(lead, rep=rep)
+
+    time_machine.shift(timedelta(hours=25))
+    assert notify_owed_assignments() == "queued 0 owed notification(s)"
+    assert mailoutbox == []
+
+
+def test_a_test_leads_assignment_is_never_owed_a_notification(
+    rep, lead, mailoutbox, time_machine, sync_cluster
+):
+    lead.is_test = True
+    lead.save(update_fields=["is_test"])
+    time_machine.move_to(T0, tick=False)
+    assign(lead, rep=rep)
+
+    time_machine.shift(timedelta(minutes=3))
+    assert notify_owed_assignments() == "queued 0 owed notification(s)"
+    assert mailoutbox == []

@@ -7,7 +7,8 @@ from qualification.selectors import leads_to_qualify
 class Command(BaseCommand):
     help = (
         "Qualify open leads that have no qualification yet (after a failure, or leads that "
-        "arrived before qualification existed); --all re-judges every open lead."
+        "arrived before qualification existed) and route those no person needs to review; "
+        "--all re-judges every open lead (routing only those still new and unowned)."
     )
 
     def add_arguments(self, parser):
@@ -16,6 +17,6 @@ class Command(BaseCommand):
     def handle(self, *args, all, **options):
         count = 0
         for lead in leads_to_qualify(everyone=all).iterator():
-            pipeline.qualify_lead(lead, replace=all)
+            pipeline.qualify_and_route(lead, replace=all)
             count += 1
         self.stdout.write(f"Qualified {count} lead(s).")
