@@ -6,7 +6,9 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.backends.ddl_references import Statement
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 SOURCE_KEY_PREFIX = "lrs_"
@@ -333,6 +335,40 @@ class LeadQuerySet(models.QuerySet):
         return self.filter(flags__has_key=code)
 
 
+class PrefixIndex(models.Index):
+    """An index on lower(field) that answers the lead search's prefixes (`lead_search`).
+
+    PostgreSQL answers `LIKE 'lee%'` from it only with the `text_pattern_ops` operator class
+    (whatever the database's collation); SQLite has no operator classes and answers the
+    equivalent range on lower(field) from the plain expression index. Declared in Meta, not
+    in raw SQL, so that SQLite's table rebuilds (any AddField with a default) keep it.
+    """
+
+    def __init__(self, *, field_name: str, name: str):
+        self.field_name = field_name
+        super().__init__(Lower(field_name), name=name)
+
+    def deconstruct(self):
+        path, _, _ = super().deconstruct()
+        return path, (), {"field_name": self.field_name, "name": self.name}
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().create_sql(model, schema_editor, using, **kwargs)
+        # Written out: Django's OpClass() renders inside parentheses (a syntax error) unless
+        # django.contrib.postgres is an installed app, which SQLite deployments do not have.
+        return Statement(
+            "CREATE INDEX %(name)s ON %(table)s ((lower(%(column)s)) text_pattern_ops)",
+            name=schema_editor.quote_name(self.name),
+            table=schema_editor.quote_name(model._meta.db_table),
+            column=schema_editor.quote_name(model._meta.get_field(self.field_name).column),
+        )
+
+
+# Lead columns searched by their start (intake.selectors.lead_search), each with a PrefixIndex.
+LEAD_PREFIX_FIELDS = ("full_name", "last_name", "company", "email_normalized")
+
+
 class Lead(models.Model):
     """One inquiry from one person, with its context, cleaned contact data and quality flags."""
 
@@ -436,6 +472,10 @@ class Lead(models.Model):
             # size of the table.
             models.Index(
                 fields=["updated_at"], condition=Q(status="new"), name="lead_new_by_updated"
+            ),
+            *(
+                PrefixIndex(field_name=field, name=f"lead_{field}_prefix")
+                for field in LEAD_PREFIX_FIELDS
             ),
         ]
 

@@ -137,8 +137,8 @@ def owner_and_routing_prefetches() -> tuple[Prefetch, Prefetch]:
     )
 
 
-# Lower-cased names searched by prefix; each has an index on its lower(), as has
-# email_normalized (migration 0008).
+# Lower-cased names searched by prefix; each has a PrefixIndex on its lower(), as has
+# email_normalized (intake.models.LEAD_PREFIX_FIELDS).
 NAME_PREFIX_FIELDS = ("full_name", "last_name", "company")
 PHONE_SEARCH_DIGITS = 7
 
