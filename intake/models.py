@@ -328,6 +328,46 @@ OPEN_STATUSES = (
 
 
 class LeadQuerySet(models.QuerySet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._counted_as = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._counted_as = self._counted_as
+        return clone
+
+    def counted_as(self, other: models.QuerySet, /):
+        """These leads, counted by `other` (a cheaper query with as many rows) as long as
+        nothing further filters, slices, groups or combines them; otherwise counted as usual.
+
+        A paginated list counts its leads for the page numbers: a team manager's are
+        those with one of their active assignments, as many as the assignments, which their
+        indexes count without reading a lead.
+        """
+        clone = self._chain()
+        clone._counted_as = (other, self._count_shape())
+        return clone
+
+    def _count_shape(self) -> tuple:
+        query = self.query
+        return (
+            len(query.where.children),
+            query.is_sliced,
+            bool(query.distinct),
+            query.combinator,
+            query.group_by is not None,
+        )
+
+    def count(self) -> int:
+        if (
+            self._counted_as is not None
+            and self._result_cache is None
+            and self._counted_as[1] == self._count_shape()
+        ):
+            return self._counted_as[0].count()
+        return super().count()
+
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 

@@ -412,3 +412,25 @@ def test_a_manager_loses_sight_of_a_lead_moved_to_another_team(make_leads, perso
     give(lead, rep=personas.cat)
 
     assert api_client_for(personas.manager).get("/api/v1/leads/").json()["count"] == 0
+
+
+def test_a_managers_list_counts_and_orders_each_of_their_leads_once(make_leads, personas, give):
+    # The count of a manager's unfiltered list comes from their active assignments: a lead
+    # handed on within the team (two assignments, one ended) or out of it must count right.
+    within, moved_out, queued, closed = make_leads(4)
+    give(within, rep=personas.ann)
+    give(within, rep=personas.bob)
+    give(moved_out, rep=personas.ann)
+    give(moved_out, rep=personas.cat)
+    give(queued, team=personas.team)
+    give(closed, rep=personas.bob)
+    lead_status_change(lead=closed, user=personas.manager, status=LeadStatus.WON, value="900")
+    client = api_client_for(personas.manager)
+
+    listing = client.get("/api/v1/leads/").json()
+    won = client.get("/api/v1/leads/?status=won").json()
+
+    # Received at the same instant: the newest id first, as for everyone else.
+    assert listing["count"] == 3
+    assert [row["id"] for row in listing["results"]] == [closed.pk, queued.pk, within.pk]
+    assert (won["count"], [row["id"] for row in won["results"]]) == (1, [closed.pk])
