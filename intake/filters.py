@@ -11,6 +11,7 @@ from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 
 from intake.models import Channel, Lead, LeadStatus
+from intake.quality._states import state_code
 from intake.selectors import lead_search
 
 
@@ -41,21 +42,27 @@ class LeadFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search", label="E-mail, phone, or the start of a name or company"
     )
-    status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
-    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    # distinct=False: each of these is one value per lead (a column, or the one-to-one
+    # qualification), so there is nothing to de-duplicate, and DISTINCT over every column of a
+    # team's history made the list sort it whole.
+    status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices, distinct=False)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, distinct=False)
     source = django_filters.CharFilter(field_name="source__name", lookup_expr="iexact")
     request_type = django_filters.CharFilter(lookup_expr="iexact")
-    state = django_filters.CharFilter(lookup_expr="iexact")
+    state = django_filters.CharFilter(method="filter_state", label="State (code or name)")
     flag = django_filters.CharFilter(method="filter_flag", label="Has quality flag")
     is_test = django_filters.BooleanFilter()
     received_after = UtcDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = UtcDateTimeFilter(field_name="received_at", lookup_expr="lt")
     tier = django_filters.MultipleChoiceFilter(
-        field_name="qualification__tier", choices=[("A", "A"), ("B", "B"), ("C", "C")]
+        field_name="qualification__tier",
+        choices=[("A", "A"), ("B", "B"), ("C", "C")],
+        distinct=False,
     )
     urgency = django_filters.MultipleChoiceFilter(
         field_name="qualification__urgency",
         choices=[(u, u.title()) for u in ("urgent", "high", "normal", "low")],
+        distinct=False,
     )
     owner = django_filters.CharFilter(method="filter_owner", label="Owner (username)")
     team = django_filters.CharFilter(
@@ -94,6 +101,15 @@ class LeadFilter(django_filters.FilterSet):
         return queryset.filter(
             assignments__queue_team__name__iexact=value, assignments__ended_at__isnull=True
         )
+
+    def filter_state(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        # The quality gate stores a US state as its code, so "tx" or "Texas" is an exact match
+        # the state index answers; a foreign region is kept as typed and matched in any case.
+        code = state_code(value, fuzzy=False)
+        return queryset.filter(state=code) if code else queryset.filter(state__iexact=value)
 
     def filter_search(self, queryset, name, value):
         # By index only (intake.selectors.lead_search): an e-mail, a phone, a name's start.

@@ -50,6 +50,17 @@ def test_a_manager_lists_leads_with_filters(manager, leads):
     assert client.get("/api/v1/leads/?q=ann@").json()["count"] == 1
 
 
+def test_the_state_filter_takes_a_code_or_a_name_in_any_case(manager, api, leads):
+    post_lead(api, {"full_name": "Eve Roy", "email": "eve@gmail.com", "state": "Ontario"})
+    client = client_for(manager)
+
+    def count(state):
+        return client.get("/api/v1/leads/", {"state": state}).json()["count"]
+
+    assert [count("TX"), count("tx"), count("Texas"), count("texas")] == [1, 1, 1, 1]
+    assert [count("ontario"), count("ONTARIO"), count("CA")] == [1, 1, 0]
+
+
 def test_a_received_filter_with_a_far_offset_compares_in_utc(manager, leads):
     # -21:04 is a valid ISO 8601 offset; PostgreSQL refuses offsets past 15:59 (it was a 500).
     client = client_for(manager)

@@ -99,6 +99,8 @@ def test_the_admin_lead_list_reads_by_index(history, django_user_model, query):
     [
         "",
         "?status=assigned&state=TX&tier=A",
+        "?state=tx&tier=A",
+        "?state=Texas&urgency=high&channel=web",
         "?q=person1@example.com",
         "?q=(512)%20555-0101",
         "?q=Ceda",
