@@ -42,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+from intake_bench import floor_insert, setup_django, time_interleaved  # noqa: E402
 from routing_bench import build_organisation, routable_payloads, summary  # noqa: E402
 
 OPEN_LEADS = 1500
@@ -72,20 +73,15 @@ AREAS = ["212", "404", "602", "405", "617", "206", "702", "801"]
 
 
 def setup(database_url: str | None, sqlite_path: str | None) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadrouter.settings")
     # Pages are rendered in-process, without collectstatic's manifest.
     os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
+    path = None
+    if not database_url:
         path = Path(sqlite_path or Path(tempfile.mkdtemp()) / "growth.sqlite3")
         for stale in path.parent.glob(path.name + "*"):  # the file and its -wal, -shm
             stale.unlink()
         path.parent.mkdir(parents=True, exist_ok=True)
-        os.environ["SQLITE_PATH"] = str(path)
-    import django
-
-    django.setup()
+    setup_django(database_url, path)
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # the test client's host is allowed
@@ -383,28 +379,14 @@ def csv_rows(count: int, seed: int) -> str:
 
 
 def bench_per_lead(count: int, source, seed: int) -> dict:
-    from django.db import transaction
-    from django.utils import timezone
-
     from intake import services
-    from intake.models import Contact, Door, Lead, Submission
+    from intake.models import Door
     from leadrouter import pipeline
 
     bodies = routable_payloads(count + 10, seed=seed)
-    floor_times: list[float] = []
-    lead_times: list[float] = []
 
     def floor_one(body: bytes) -> None:
-        now = timezone.now()
-        with transaction.atomic():
-            Submission.objects.create(
-                source=source, door=Door.API, body=body, content_type="application/json"
-            )
-        with transaction.atomic():
-            contact = Contact.objects.create()
-            Lead.objects.create(
-                contact=contact, source=source, channel=source.channel, received_at=now
-            )
+        floor_insert(source, body)
 
     def lead_one(body: bytes) -> None:
         submission = services.submission_store(
@@ -417,18 +399,7 @@ def bench_per_lead(count: int, source, seed: int) -> dict:
     for body in bodies[:10]:  # warm-up: imports, caches, prepared statements
         lead_one(body)
         floor_one(body)
-    rounds = 4
-    per_round = count // rounds
-    for r in range(rounds):
-        chunk = bodies[10 + r * per_round : 10 + (r + 1) * per_round]
-        for body in chunk:
-            start = time.perf_counter()
-            floor_one(body)
-            floor_times.append(time.perf_counter() - start)
-        for body in chunk:
-            start = time.perf_counter()
-            lead_one(body)
-            lead_times.append(time.perf_counter() - start)
+    floor_times, lead_times = time_interleaved(bodies[10:], 4, floor_one, lead_one)
     floor, lead = summary(floor_times), summary(lead_times)
     return {"floor": floor, "lead": lead, "ratio_p50": lead["p50_ms"] / floor["p50_ms"]}
 

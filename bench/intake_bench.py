@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def setup_django(database_url: str | None) -> None:
+def setup_django(database_url: str | None, sqlite_path: str | Path | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadrouter.settings")
     # Measured as production runs (DEBUG off, which also keeps Django from recording every
     # query), so the run brings its own key: the settings refuse the public development one.
@@ -32,7 +32,7 @@ def setup_django(database_url: str | None) -> None:
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     else:
-        os.environ["SQLITE_PATH"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
+        os.environ["SQLITE_PATH"] = str(sqlite_path or Path(tempfile.mkdtemp()) / "bench.sqlite3")
     import django
 
     django.setup()
@@ -98,31 +98,53 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def run(count: int, rounds: int) -> dict:
+def floor_insert(source, body: bytes) -> None:
+    """The bare-insert floor every benchmark compares with: the Submission, Contact and Lead rows
+    a new lead needs, each committed as intake commits them, with no logic."""
     from django.db import transaction
     from django.utils import timezone
 
-    from intake import services
     from intake.models import Contact, Door, Lead, Submission
+
+    now = timezone.now()
+    with transaction.atomic():
+        Submission.objects.create(
+            source=source, door=Door.API, body=body, content_type="application/json"
+        )
+    with transaction.atomic():
+        contact = Contact.objects.create()
+        Lead.objects.create(contact=contact, source=source, channel=source.channel, received_at=now)
+
+
+def time_interleaved(bodies: list[bytes], rounds: int, floor, measured):
+    """Seconds per body of `floor` and of `measured`, alternating in `rounds` chunks, so that a
+    change of load on this shared machine reaches both columns alike."""
+    floor_times: list[float] = []
+    measured_times: list[float] = []
+    per_round = len(bodies) // rounds
+    for r in range(rounds):
+        chunk = bodies[r * per_round : (r + 1) * per_round]
+        for body in chunk:
+            start = time.perf_counter()
+            floor(body)
+            floor_times.append(time.perf_counter() - start)
+        for body in chunk:
+            start = time.perf_counter()
+            measured(body)
+            measured_times.append(time.perf_counter() - start)
+    return floor_times, measured_times
+
+
+def run(count: int, rounds: int) -> dict:
+    from intake import services
+    from intake.models import Door
     from leadrouter import pipeline
 
     source, _ = services.source_create(name=f"bench-{time.time_ns()}")
     bodies = payloads(count)
-    floor_times: list[float] = []
-    intake_times: list[float] = []
 
     def floor_one(body: bytes) -> None:
-        now = timezone.now()
-        with transaction.atomic():
-            submission = Submission.objects.create(
-                source=source, door=Door.API, body=body, content_type="application/json"
-            )
-        with transaction.atomic():
-            contact = Contact.objects.create()
-            Lead.objects.create(
-                contact=contact, source=source, channel=source.channel, received_at=now
-            )
-        submission.pk  # noqa: B018 - keep the row referenced like the real path
+        floor_insert(source, body)
 
     def intake_one(body: bytes) -> None:
         submission = services.submission_store(
@@ -135,18 +157,7 @@ def run(count: int, rounds: int) -> dict:
     # Warm up imports and lazily built indexes (phone geocoder, ZIP table) outside the timing.
     intake_one(json.dumps({"full_name": "Warm Up", "email": "warmup@gmail.com"}).encode())
     floor_one(bodies[0])
-
-    per_round = count // rounds
-    for r in range(rounds):
-        chunk = bodies[r * per_round : (r + 1) * per_round]
-        for body in chunk:
-            start = time.perf_counter()
-            floor_one(body)
-            floor_times.append(time.perf_counter() - start)
-        for body in chunk:
-            start = time.perf_counter()
-            intake_one(body)
-            intake_times.append(time.perf_counter() - start)
+    floor_times, intake_times = time_interleaved(bodies, rounds, floor_one, intake_one)
 
     def summary(times: list[float]) -> dict:
         return {

@@ -32,7 +32,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from intake_bench import fresh_database, payloads, percentile, setup_django  # noqa: E402
+from intake_bench import (  # noqa: E402
+    floor_insert,
+    fresh_database,
+    payloads,
+    percentile,
+    setup_django,
+    time_interleaved,
+)
 
 STATES = ["TX", "OK", "FL", "CO", "CA", "NY", "GA", "AZ"]
 ZIPS = {"TX": "78701", "OK": "73102", "FL": "33130", "CO": "80202", "CA": "94105"}
@@ -175,32 +182,20 @@ def bench_decisions(count: int, source) -> tuple[dict, dict, dict]:
 
 
 def bench_pipeline(count: int, rounds: int, source) -> dict:
-    from django.db import transaction
-    from django.utils import timezone
-
     from intake import services
-    from intake.models import Contact, Door, Lead, Submission
+    from intake.models import Door
     from leadrouter import pipeline
     from routing.models import Assignment
 
     bodies = routable_payloads(count, seed=31)
     analyze()
-    floor_times: list[float] = []
-    pipeline_times: list[float] = []
 
     def floor_one(body: bytes) -> None:
-        now = timezone.now()
-        with transaction.atomic():
-            Submission.objects.create(
-                source=source, door=Door.API, body=body, content_type="application/json"
-            )
-        with transaction.atomic():
-            contact = Contact.objects.create()
-            Lead.objects.create(
-                contact=contact, source=source, channel=source.channel, received_at=now
-            )
+        floor_insert(source, body)
 
     def pipeline_one(body: bytes) -> None:
+        # The check that the lead was assigned is one indexed read; it is left in the
+        # timing rather than making the loop differ from what a caller does.
         submission = services.submission_store(
             source=source, door=Door.API, body=body, content_type="application/json"
         )
@@ -208,19 +203,7 @@ def bench_pipeline(count: int, rounds: int, source) -> dict:
         if not Assignment.objects.filter(lead=result.lead, ended_at__isnull=True).exists():
             raise SystemExit(f"bench lead {result.lead.pk} was not assigned")
 
-    per_round = count // rounds
-    for r in range(rounds):
-        chunk = bodies[r * per_round : (r + 1) * per_round]
-        for body in chunk:
-            start = time.perf_counter()
-            floor_one(body)
-            floor_times.append(time.perf_counter() - start)
-        for body in chunk:
-            # The check that the lead was assigned is one indexed read; it is left in the
-            # timing rather than making the loop differ from what a caller does.
-            start = time.perf_counter()
-            pipeline_one(body)
-            pipeline_times.append(time.perf_counter() - start)
+    floor_times, pipeline_times = time_interleaved(bodies, rounds, floor_one, pipeline_one)
     floor, full = summary(floor_times), summary(pipeline_times)
     return {
         "floor": floor,
