@@ -55,6 +55,17 @@ class BodyUnreadable(BodyRefused):
         )
 
 
+class ChunkedBodyUnsupported(BodyRefused):
+    """The body was sent chunked to a server that does not end the input with it (Django's
+    runserver): read by its absent Content-Length it would look empty."""
+
+    def __init__(self):
+        super().__init__(
+            "was sent chunked (Transfer-Encoding: chunked), which this server cannot read: "
+            "send a Content-Length, or serve LeadRouter with gunicorn, which reads chunked bodies"
+        )
+
+
 def read_body(request: HttpRequest) -> bytes:
     """The raw body, or PayloadTooLarge as soon as it is known to be over the limit (or
     BodyUnreadable when the server cannot read it).
@@ -62,12 +73,17 @@ def read_body(request: HttpRequest) -> bytes:
     1. Content-Length over the limit: refused unread.
     2. No Content-Length on a server whose input ends with the body (chunked under gunicorn):
        read to the end, at most limit + 1 bytes, and handed to Django as the request's body.
-    3. Otherwise Django reads the declared length.
+    3. No Content-Length, chunked, on a server that cannot say where the body ends
+       (runserver): refused with a reason, rather than read as empty.
+    4. Otherwise Django reads the declared length.
     """
     limit = settings.INTAKE_MAX_BODY_BYTES
     declared_text = request.META.get("CONTENT_LENGTH")
-    if declared_text in (None, "") and request.META.get("wsgi.input_terminated"):
-        return _read_unsized(request, limit)
+    if declared_text in (None, ""):
+        if request.META.get("wsgi.input_terminated"):
+            return _read_unsized(request, limit)
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            raise ChunkedBodyUnsupported()
     try:
         declared = int(declared_text or 0)
     except ValueError:

@@ -51,6 +51,27 @@ def test_a_chunked_lead_is_read_stored_and_created(client, key_header):
     assert Lead.objects.get().email == "ann.lee@acme-roofing.com"
 
 
+def test_a_chunked_body_on_a_server_that_cannot_read_it_is_refused_with_the_reason(
+    client, key_header
+):
+    # Django's runserver (wsgiref) passes the chunked framing through without ending the
+    # input: with no Content-Length the body would read as empty ("is empty").
+    environ = {
+        "CONTENT_LENGTH": "",
+        "CONTENT_TYPE": "application/json",
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "wsgi.input": io.BytesIO(b"2a\r\n" + LEAD + b"\r\n0\r\n\r\n"),
+    }
+
+    response = client.generic("POST", "/api/v1/leads/", b"", **environ, **key_header)
+
+    assert response.status_code == 400
+    assert "Content-Length" in response.json()["errors"]["body"][0]
+    assert "gunicorn" in response.json()["errors"]["body"][0]
+    assert response["Connection"] == "close"
+    assert not Lead.objects.exists()
+
+
 def test_a_chunked_body_over_the_limit_is_413_closing_the_connection(client, key_header, settings):
     settings.INTAKE_MAX_BODY_BYTES = 1000
     stream_body = b'{"message": "' + b"x" * 5000 + b'"}'
