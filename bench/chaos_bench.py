@@ -3,7 +3,7 @@
     bench/run chaos [--leads 3000] [--clients 16] [--kill-workers SECONDS] [--kill-cluster [N]]
                     [--database-url postgres://…/lr_chaos] [--redis-url redis://127.0.0.1:6379/9]
 
-1. A fresh database (SQLite file under /tmp/h-chaos/, or the PostgreSQL database named in the
+1. A fresh database (SQLite file under /tmp/leadrouter-chaos/, or the PostgreSQL database named in the
    URL, dropped and created again), migrated; static files collected (production settings).
 2. An organisation: a round-robin team of six reps, a Florida rep with a small cap whose
    overflow goes to the manager, a paused on-call rep whose rule falls back to the team's queue;
@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from intake_bench import percentile, valid_phone  # noqa: E402
 
-WORK_DIR = Path("/tmp/h-chaos")  # noqa: S108 - the runs' own folder, kept for inspection
+WORK_DIR = Path("/tmp/leadrouter-chaos")  # noqa: S108 - the runs' own folder, kept for inspection
 PORTS = range(8620, 8630)
 MARKER = "X-Chaos-Request"
 SECRET_KEY = "chaos-probe-" + "k" * 50  # a production-length key for the subprocesses
@@ -1231,7 +1231,7 @@ def main(argv: list[str] | None = None) -> int:
         "--database-url",
         default=None,
         help="PostgreSQL URL (the database is dropped and created); "
-        "default: a SQLite file under /tmp/h-chaos/",
+        "default: a SQLite file under /tmp/leadrouter-chaos/",
     )
     parser.add_argument("--redis-url", default=None, help="task broker and cache on Redis")
     # Long enough for the sweeps to repair what a killed worker left (2 min grace + schedule).
