@@ -3,8 +3,8 @@
     bench/run chaos [--leads 3000] [--clients 16] [--kill-workers SECONDS] [--kill-cluster [N]]
                     [--database-url postgres://…/lr_chaos] [--redis-url redis://127.0.0.1:6379/9]
 
-1. A fresh database (SQLite file under /tmp/leadrouter-chaos/, or the PostgreSQL database named in the
-   URL, dropped and created again), migrated; static files collected (production settings).
+1. A fresh database (SQLite file under /tmp/leadrouter-chaos/, or the PostgreSQL database named
+   in the URL, dropped and created again), migrated; static files collected (production settings).
 2. An organisation: a round-robin team of six reps, a Florida rep with a small cap whose
    overflow goes to the manager, a paused on-call rep whose rule falls back to the team's queue;
    an API source (key from `source_create`), a form-builder hook source and a Typeform source
