@@ -51,6 +51,7 @@ def test_an_api_hook_without_a_secret_is_not_said_to_reject_deliveries(capsys):
     captured = capsys.readouterr()
     assert "rejected" not in captured.err
     assert "Warning" not in captured.err
+    assert "Secret:   not used: send the source's API key" in captured.out
     # And deliveries are indeed accepted, with the source's API key.
     key = re.search(r"API key:\s+(lrs_\S+)", captured.out).group(1)
     source = Source.objects.get(name="Zapier")

@@ -69,7 +69,7 @@ class Command(BaseCommand):
         hook = get_hook(source.adapter)
         if hook is not None:
             self.stdout.write(f"Webhook:  POST {base}/hooks/{source.adapter}/{source.public_id}/")
-            self.stdout.write(f"          signed with {hook.signing_help}")
+            self.stdout.write(f"Secret:   {hook.signing_help}")
             if not secret and hook.requires_secret:
                 self.stderr.write(
                     "Warning: no --secret given; every delivery to this webhook will be "
