@@ -11,8 +11,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from intake.models import Lead
+from leadrouter.conditions import InvalidCondition, describe
 from qualification import services
-from qualification.conditions import InvalidCondition, describe
 from qualification.models import (
     ModelVersion,
     Qualification,

@@ -113,7 +113,7 @@ class Signal(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from qualification.conditions import validate
+        from leadrouter.conditions import validate
         from qualification.services.signals import CONDITION_FIELDS
 
         errors = validate(self.condition, CONDITION_FIELDS)

@@ -294,7 +294,7 @@ class RoutingRule(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from qualification.conditions import validate
+        from leadrouter.conditions import validate
         from routing.services.conditions import ROUTING_FIELDS
 
         errors: dict[str, list[str]] = {}

@@ -11,10 +11,11 @@ Typing rules (learned on the training rows only, nothing dataset specific):
 
 * A value is *missing* when it is absent, ``None``, an empty list/dict, NaN, or a string that is
   empty or ``nan``/``null``/``none`` (case-insensitive, surrounding space ignored).
-* A value *parses as a number* by :func:`.numbers.parse_number`, the same reading the signals'
-  conditions use: an int/float (not a bool, not NaN/inf) or a string like ``"3"``, ``" 12.5 "``,
-  ``"-4e3"``, ``"$5,000"``, ``"5.000,50 €"``, ``"1 234,5"``, ``"15%"``. Words do not parse, nor
-  do magnitudes above 10^15: no lead quantity is that large, only long digit keys are.
+* A value *parses as a number* by :func:`leadrouter.conditions.numbers.parse_number`, the same
+  reading the signals' conditions use: an int/float (not a bool, not NaN/inf) or a string like
+  ``"3"``, ``" 12.5 "``, ``"-4e3"``, ``"$5,000"``, ``"5.000,50 €"``, ``"1 234,5"``, ``"15%"``.
+  Words do not parse, nor do magnitudes above 10^15: no lead quantity is that large, only long
+  digit keys are.
 * A feature is **numeric** when at least 95 % of its non-missing training values parse and it
   has at least two distinct numbers. Values that do not parse are treated as missing. Missing
   numbers are imputed with the training median, and a missing-indicator column is added when any
@@ -46,8 +47,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from leadrouter.conditions.numbers import parse_number
+
 from .metrics import rank_correlation
-from .numbers import parse_number
 
 
 class InsufficientData(ValueError):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max
 
-from qualification.conditions import InvalidCondition, compile_condition
+from leadrouter.conditions import InvalidCondition, compile_condition
 from qualification.ml import ClassifierModel, ConversionModel
 from qualification.models import ModelVersion, QualificationSettings, Signal
 

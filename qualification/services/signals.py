@@ -4,7 +4,7 @@ recompiled within a minute of an edit)."""
 from dataclasses import dataclass, field
 from typing import Any
 
-from qualification.conditions import compile_condition
+from leadrouter.conditions import compile_condition
 from qualification.models import Signal
 from qualification.services.registry import active_signals
 

@@ -35,7 +35,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from intake.models import Source
-from qualification.conditions import InvalidCondition, compile_condition
+from leadrouter.conditions import InvalidCondition, compile_condition
 from routing.models import (
     Rep,
     RoutingConfigVersion,

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from qualification.conditions import compile_condition, to_number
+from leadrouter.conditions import compile_condition, to_number
 from qualification.ml.features import FeatureSet, NumericFeature, parse_number
 
 READERS = pytest.mark.parametrize("read", [to_number, parse_number], ids=["signals", "model"])
