@@ -28,6 +28,7 @@ from intake.models import (
     Submission,
     VendorFetch,
 )
+from intake.quality.flags import FlagCode
 from leadrouter import pipeline
 
 
@@ -290,22 +291,9 @@ class LeadEventInline(admin.TabularInline):
 class FlagFilter(admin.SimpleListFilter):
     title = "quality flag"
     parameter_name = "flag"
-    FLAGS = [
-        "uncontactable",
-        "phone_invalid",
-        "email_invalid",
-        "email_disposable",
-        "email_role",
-        "email_free",
-        "state_mismatch_zip",
-        "postal_code_unknown",
-        "name_suspicious",
-        "name_missing",
-        "control_characters_removed",
-    ]
 
     def lookups(self, request, model_admin):
-        return [(flag, flag.replace("_", " ")) for flag in self.FLAGS]
+        return FlagCode.choices()
 
     def queryset(self, request, queryset):
         return queryset.with_flag(self.value()) if self.value() else queryset
