@@ -30,6 +30,7 @@ from intake.models import (
 )
 from intake.quality.flags import FlagCode
 from leadrouter import pipeline
+from leadrouter.forms import JsonObjectField
 
 
 @admin.register(Source)
@@ -312,9 +313,8 @@ class LeadEntryForm(forms.Form):
     """Manual entry: the same fields as the API, through the same pipeline."""
 
     source = forms.ModelChoiceField(queryset=Source.objects.filter(is_active=True))
-    attributes = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    attributes = JsonObjectField(
+        not_object_message="Must be a JSON object.",
         help_text='Extra fields as a JSON object, e.g. {"budget": 5000}.',
     )
 
@@ -326,18 +326,6 @@ class LeadEntryForm(forms.Form):
                 required=False, max_length=max_length, widget=widget
             )
         self.order_fields(["source", *STRING_FIELDS, "attributes"])
-
-    def clean_attributes(self):
-        raw = self.cleaned_data["attributes"].strip()
-        if not raw:
-            return {}
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"Not valid JSON: {exc.msg}") from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError("Must be a JSON object.")
-        return value
 
     def payload(self) -> dict:
         data = {name: self.cleaned_data[name] for name in STRING_FIELDS if self.cleaned_data[name]}
