@@ -28,7 +28,9 @@ from intake.models import (
     Submission,
     VendorFetch,
 )
+from intake.quality.flags import FlagCode
 from leadrouter import pipeline
+from leadrouter.forms import JsonObjectField
 
 
 @admin.register(Source)
@@ -290,22 +292,9 @@ class LeadEventInline(admin.TabularInline):
 class FlagFilter(admin.SimpleListFilter):
     title = "quality flag"
     parameter_name = "flag"
-    FLAGS = [
-        "uncontactable",
-        "phone_invalid",
-        "email_invalid",
-        "email_disposable",
-        "email_role",
-        "email_free",
-        "state_mismatch_zip",
-        "postal_code_unknown",
-        "name_suspicious",
-        "name_missing",
-        "control_characters_removed",
-    ]
 
     def lookups(self, request, model_admin):
-        return [(flag, flag.replace("_", " ")) for flag in self.FLAGS]
+        return FlagCode.choices()
 
     def queryset(self, request, queryset):
         return queryset.with_flag(self.value()) if self.value() else queryset
@@ -324,9 +313,8 @@ class LeadEntryForm(forms.Form):
     """Manual entry: the same fields as the API, through the same pipeline."""
 
     source = forms.ModelChoiceField(queryset=Source.objects.filter(is_active=True))
-    attributes = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    attributes = JsonObjectField(
+        not_object_message="Must be a JSON object.",
         help_text='Extra fields as a JSON object, e.g. {"budget": 5000}.',
     )
 
@@ -338,18 +326,6 @@ class LeadEntryForm(forms.Form):
                 required=False, max_length=max_length, widget=widget
             )
         self.order_fields(["source", *STRING_FIELDS, "attributes"])
-
-    def clean_attributes(self):
-        raw = self.cleaned_data["attributes"].strip()
-        if not raw:
-            return {}
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"Not valid JSON: {exc.msg}") from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError("Must be a JSON object.")
-        return value
 
     def payload(self) -> dict:
         data = {name: self.cleaned_data[name] for name in STRING_FIELDS if self.cleaned_data[name]}

@@ -12,6 +12,7 @@ from django_filters.fields import IsoDateTimeField
 
 from intake.models import Channel, Lead, LeadStatus
 from intake.quality._states import state_code
+from intake.quality.flags import FlagCode
 from intake.selectors import lead_search
 
 
@@ -50,7 +51,12 @@ class LeadFilter(django_filters.FilterSet):
     source = django_filters.CharFilter(field_name="source__name", lookup_expr="iexact")
     request_type = django_filters.CharFilter(lookup_expr="iexact")
     state = django_filters.CharFilter(method="filter_state", label="State (code or name)")
-    flag = django_filters.CharFilter(method="filter_flag", label="Has quality flag")
+    flag = django_filters.CharFilter(
+        method="filter_flag",
+        label="Has quality flag",
+        # A plain text filter: an unknown code finds no lead, as a code no lead has would.
+        help_text=f"A flag code: {', '.join(FlagCode)}.",
+    )
     is_test = django_filters.BooleanFilter()
     received_after = UtcDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = UtcDateTimeFilter(field_name="received_at", lookup_expr="lt")

@@ -1,7 +1,7 @@
 """Intake's reads. Every user-facing read of leads goes through the scoped selectors here."""
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Lower
 from django.db.models.lookups import GreaterThanOrEqual, LessThan, StartsWith
 from django.http import Http404
@@ -245,11 +245,6 @@ def lead_distinct_values(field: str, limit: int = 200) -> list[str]:
             [limit],
         )
         return [row[0] for row in cursor.fetchall()]
-
-
-def submission_counts_by_status(*, source_id: int) -> dict[str, int]:
-    rows = Submission.objects.filter(source_id=source_id).values("status").annotate(n=Count("id"))
-    return {row["status"]: row["n"] for row in rows}
 
 
 # Statuses of a submission that did not become a lead because something was wrong.

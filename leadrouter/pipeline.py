@@ -30,7 +30,9 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
     2. Invalid input marks the submission invalid with field-by-field reasons.
     3. An unexpected error marks it failed with the traceback; it stays reprocessable and the
        caller answers without a 500 (the submission is safe either way).
-    4. A new lead (not a historical import) is qualified; one held for review waits there.
+    4. A spam submission is marked spam and makes no lead.
+    5. A new lead (not a historical import) is qualified, then routed (`qualify_and_route`);
+       one held for review waits there, and a merged lead is neither re-qualified nor re-routed.
     """
     if not isinstance(submission, Submission):
         submission = Submission.objects.select_related("source").get(pk=submission)

@@ -12,6 +12,7 @@ from django.utils.timesince import timesince
 
 from intake.models import Lead
 from leadrouter.conditions import InvalidCondition, describe
+from leadrouter.forms import JsonObjectField
 from qualification import services
 from qualification.models import (
     ModelVersion,
@@ -52,24 +53,12 @@ class QualificationSettingsAdmin(ForgetLoadedOnSave, admin.ModelAdmin):
 
 class SignalTryForm(forms.Form):
     lead = forms.IntegerField(required=False, help_text="An existing lead's id, or …")
-    sample = forms.CharField(
-        required=False,
+    sample = JsonObjectField(
+        not_object_message="Give a JSON object of lead fields.",
         widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
         help_text='… a typed-in lead as JSON, e.g. {"message": "my lawyer says", "state": "TX", '
         '"attributes": {"budget": "7500"}}',
     )
-
-    def clean_sample(self):
-        text = self.cleaned_data["sample"].strip()
-        if not text:
-            return None
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"Not valid JSON: {exc.msg}") from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError("Give a JSON object of lead fields.")
-        return value
 
 
 @admin.register(Signal)

@@ -30,8 +30,10 @@ from typing import Any
 from django.conf import settings
 
 from leadrouter.http_client import HttpError, post_json
+from qualification.models import Urgency
 
-URGENCIES = ("low", "normal", "high", "urgent")
+# The model may answer only the urgencies a Qualification can hold.
+URGENCIES = tuple(Urgency.values)
 MAX_MESSAGE_CHARS = 4000
 MAX_SUMMARY_CHARS = 500
 DEFAULT_TIMEOUT = 10.0

@@ -1,5 +1,3 @@
-import json
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from intake.models import Channel, Lead, Source
+from leadrouter.forms import JsonObjectField
 from routing import services
 from routing.models import (
     Assignment,
@@ -102,23 +101,7 @@ class SimulateLeadForm(forms.Form):
     utm_source = forms.CharField(required=False)
     utm_medium = forms.CharField(required=False)
     utm_campaign = forms.CharField(required=False)
-    attributes = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text='A JSON object, e.g. {"budget": "7500"}',
-    )
-
-    def clean_attributes(self):
-        text = self.cleaned_data["attributes"].strip()
-        if not text:
-            return None
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"Not valid JSON: {exc.msg}") from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError("Give a JSON object.")
-        return value
+    attributes = JsonObjectField(help_text='A JSON object, e.g. {"budget": "7500"}')
 
     def lead_fields(self) -> dict:
         """The typed-in lead: the fields filled in."""

@@ -24,8 +24,4 @@ def get_hook(name: str) -> HookAdapter | None:
     return import_module(module).ADAPTER if module else None
 
 
-def hook_names() -> list[str]:
-    return list(_MODULES)
-
-
-__all__ = ["HookAdapter", "HookRejected", "get_hook", "hook_names"]
+__all__ = ["HookAdapter", "HookRejected", "get_hook"]

@@ -22,6 +22,7 @@ from ._email_domains import (
     RESERVED_TLDS,
     ROLE_LOCAL_PARTS,
 )
+from .flags import FlagCode
 
 __all__ = ["EmailCheck", "check_email"]
 
@@ -82,7 +83,11 @@ def check_email(
     if not text:
         return check
     if len(text) > _MAX_EMAIL_TEXT:
-        _flag(check, "email_invalid", f"The email address is too long ({len(text)} characters).")
+        _flag(
+            check,
+            FlagCode.EMAIL_INVALID,
+            f"The email address is too long ({len(text)} characters).",
+        )
         return check
     try:
         result = validate_email(
@@ -93,10 +98,10 @@ def check_email(
             test_environment=False,
         )
     except EmailNotValidError as exc:
-        _flag(check, "email_invalid", str(exc))
+        _flag(check, FlagCode.EMAIL_INVALID, str(exc))
         return check
     except Exception:  # defensive: IDNA and Unicode corner cases must not take the gate down
-        _flag(check, "email_invalid", "The email address is not valid.")
+        _flag(check, FlagCode.EMAIL_INVALID, "The email address is not valid.")
         return check
 
     check.normalized = result.normalized
@@ -122,22 +127,28 @@ def _classify(check: EmailCheck) -> None:
         check.is_valid = False
         _flag(
             check,
-            "email_reserved_domain",
+            FlagCode.EMAIL_RESERVED_DOMAIN,
             f"{domain} is reserved for documentation and testing and cannot receive mail",
         )
     if _matches_domain_or_parent(domain, _DISPOSABLE):
         check.is_disposable = True
-        _flag(check, "email_disposable", f"{domain} is a disposable (throwaway) email provider")
+        _flag(
+            check, FlagCode.EMAIL_DISPOSABLE, f"{domain} is a disposable (throwaway) email provider"
+        )
     if domain in FREE_MAIL_DOMAINS:
         check.is_free = True
-        _flag(check, "email_free", f"{domain} is a free email provider, not a company domain")
+        _flag(
+            check, FlagCode.EMAIL_FREE, f"{domain} is a free email provider, not a company domain"
+        )
     suggestion = DOMAIN_TYPOS.get(domain)
     if suggestion:
-        _flag(check, "email_domain_typo", f"{domain} looks like a typo of {suggestion}")
+        _flag(check, FlagCode.EMAIL_DOMAIN_TYPO, f"{domain} looks like a typo of {suggestion}")
     mailbox = (check.local_part or "").lower().split("+", 1)[0]  # sales+web@ is still sales@
     if mailbox in ROLE_LOCAL_PARTS:
         check.is_role = True
-        _flag(check, "email_role", f"{quote(mailbox)} is a shared role mailbox, not a person")
+        _flag(
+            check, FlagCode.EMAIL_ROLE, f"{quote(mailbox)} is a shared role mailbox, not a person"
+        )
 
 
 def _is_reserved(domain: str) -> bool:
@@ -174,7 +185,7 @@ def _check_deliverability(
         else:
             check.deliverability = UNDELIVERABLE
             check.is_valid = False
-            _flag(check, "email_undeliverable", message)
+            _flag(check, FlagCode.EMAIL_UNDELIVERABLE, message)
         return
     except Exception as exc:  # no resolver configuration, broken stub...: unknown, not invalid
         _unknown(check, f"could not check whether {domain} accepts email ({type(exc).__name__})")
@@ -189,7 +200,7 @@ def _check_deliverability(
 
 def _unknown(check: EmailCheck, reason: str) -> None:
     check.deliverability = UNKNOWN
-    _flag(check, "email_deliverability_unknown", reason)
+    _flag(check, FlagCode.EMAIL_DELIVERABILITY_UNKNOWN, reason)
 
 
 def _flag(check: EmailCheck, code: str, reason: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from ._common import MAX_FIELD_LENGTH, Flag, clean_text, truncate
 from .email import EmailCheck, check_email
+from .flags import FlagCode
 from .names import NameCheck, split_name
 from .phone import PhoneCheck, check_phone
 from .places import PlaceCheck, resolve_place
@@ -154,7 +155,7 @@ def _safely(what: str, run: Callable[[], _Check], fallback: Callable[[], _Check]
         check = fallback()
         check.flags.append(
             Flag(
-                "quality_check_error",
+                FlagCode.QUALITY_CHECK_ERROR,
                 f"the {what} check failed unexpectedly ({type(exc).__name__}); "
                 "the value was kept unchecked",
             )
@@ -228,10 +229,10 @@ def _all_flags(
     place: PlaceCheck,
 ):
     if not (phone.is_valid or email.is_valid):
-        yield Flag("uncontactable", "no valid phone or email")
+        yield Flag(FlagCode.UNCONTACTABLE, "no valid phone or email")
     for field_name in truncated:
         yield Flag(
-            "field_truncated",
+            FlagCode.FIELD_TRUNCATED,
             f"{field_name} was longer than {MAX_FIELD_LENGTH} characters and was cut short",
         )
     for check in (phone, email, name, place):

@@ -15,6 +15,7 @@ from functools import lru_cache
 from nameparser import HumanName
 
 from ._common import MAX_FIELD_LENGTH, Flag, clean_text, is_single_case, quote, truncate, words
+from .flags import FlagCode
 
 __all__ = ["NameCheck", "split_name"]
 
@@ -90,7 +91,9 @@ def split_name(
     if not (first or last or full):
         skipped = next((text for text in typed if text), "")
         why = f": {quote(skipped)} has no letters" if skipped else ""
-        check.flags.append(Flag("name_missing", f"no first, last or full name was given{why}"))
+        check.flags.append(
+            Flag(FlagCode.NAME_MISSING, f"no first, last or full name was given{why}")
+        )
         return check
 
     company = _company_word(full) or (not full and _company_word(f"{first} {last}"))
@@ -107,7 +110,9 @@ def split_name(
     elif full:
         parsed_first, parsed_last, full = _parse_full(full)
         if not first and not last and not (parsed_first or parsed_last):
-            _flag_once(check, "name_suspicious", f"no first or last name found in {quote(full)}")
+            _flag_once(
+                check, FlagCode.NAME_SUSPICIOUS, f"no first or last name found in {quote(full)}"
+            )
         first = first or parsed_first
         last = last or parsed_last
     else:
@@ -129,7 +134,10 @@ def _as_company(check: NameCheck, first: str, last: str, full: str, word: str) -
         source = full or f"{first} {last}".strip()
         check.full_name = source
     check.flags.append(
-        Flag("name_looks_like_company", f"name {quote(source)} looks like a company ({word!r})")
+        Flag(
+            FlagCode.NAME_LOOKS_LIKE_COMPANY,
+            f"name {quote(source)} looks like a company ({word!r})",
+        )
     )
     return check
 
@@ -151,7 +159,7 @@ def _flag_junk(check: NameCheck, *values: str) -> None:
     for value in values:
         reason = _junk_reason(value) if value else None
         if reason:
-            _flag_once(check, "name_suspicious", f"name {quote(value)} {reason}")
+            _flag_once(check, FlagCode.NAME_SUSPICIOUS, f"name {quote(value)} {reason}")
             return
 
 

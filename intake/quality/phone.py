@@ -19,6 +19,7 @@ from phonenumbers.phonenumberutil import ValidationResult
 from ._common import Flag, clean_text, quote
 from ._states import state_code, state_single_time_zone
 from ._zips import state_from_area_code
+from .flags import FlagCode
 
 __all__ = ["PhoneCheck", "check_phone"]
 
@@ -129,10 +130,12 @@ def _fill_valid(check: PhoneCheck, number: PhoneNumber, nsn: str, region: str) -
     kind = phonenumbers.number_type(number)
     check.number_type = PhoneNumberType.to_string(kind)
     if kind == PhoneNumberType.TOLL_FREE:
-        check.flags.append(Flag("phone_toll_free", f"phone {check.national} is a toll-free number"))
+        check.flags.append(
+            Flag(FlagCode.PHONE_TOLL_FREE, f"phone {check.national} is a toll-free number")
+        )
     elif kind == PhoneNumberType.PREMIUM_RATE:
         check.flags.append(
-            Flag("phone_premium_rate", f"phone {check.national} is a premium-rate number")
+            Flag(FlagCode.PHONE_PREMIUM_RATE, f"phone {check.national} is a premium-rate number")
         )
     geographic = kind in _GEOGRAPHIC_TYPES
     if geographic:
@@ -141,7 +144,7 @@ def _fill_valid(check: PhoneCheck, number: PhoneNumber, nsn: str, region: str) -
 
 
 def _invalid(check: PhoneCheck, reason: str) -> None:
-    check.flags.append(Flag("phone_invalid", reason))
+    check.flags.append(Flag(FlagCode.PHONE_INVALID, reason))
 
 
 def _impossible_reason(possibility: int, number: PhoneNumber, nsn: str, text: str) -> str:

@@ -15,6 +15,7 @@ import phonenumbers
 from ._common import MAX_FIELD_LENGTH, Flag, clean_text, is_single_case, quote, truncate
 from ._states import US_STATE_CODES, state_code, state_single_time_zone
 from ._zips import ZipPlace, zip_place
+from .flags import FlagCode
 
 __all__ = ["PlaceCheck", "resolve_place"]
 
@@ -118,7 +119,7 @@ def resolve_place(
     if _is_california_typed_as_country(country_text, postal_text):
         check.flags.append(
             Flag(
-                "country_corrected",
+                FlagCode.COUNTRY_CORRECTED,
                 f"country 'CA' with US ZIP {postal_text[:5]} read as US "
                 "(CA is California's code; Canadian postal codes have letters)",
             )
@@ -157,7 +158,9 @@ def _country_code(check: PlaceCheck, text: str) -> str:
     code = _country_names_index().get(key)
     if code:
         return code
-    check.flags.append(Flag("country_unknown", f"country {quote(text)} is not a known country"))
+    check.flags.append(
+        Flag(FlagCode.COUNTRY_UNKNOWN, f"country {quote(text)} is not a known country")
+    )
     return ""
 
 
@@ -206,7 +209,7 @@ def _postal(check: PlaceCheck, text: str, us_address: bool, country_given: bool)
     check.postal_code = text.upper()
     where = "" if country_given else " and no other country was given"
     check.flags.append(
-        Flag("postal_code_invalid", f"postal code {quote(text)} is not a US ZIP code{where}")
+        Flag(FlagCode.POSTAL_CODE_INVALID, f"postal code {quote(text)} is not a US ZIP code{where}")
     )
     return None
 
@@ -215,7 +218,7 @@ def _known_zip(check: PlaceCheck, zip5: str) -> ZipPlace | None:
     check.postal_code = zip5
     place = zip_place(zip5)
     if place is None:
-        check.flags.append(Flag("postal_code_unknown", f"ZIP {zip5} does not exist"))
+        check.flags.append(Flag(FlagCode.POSTAL_CODE_UNKNOWN, f"ZIP {zip5} does not exist"))
     return place
 
 
@@ -225,13 +228,16 @@ def _repaired_zip(check: PlaceCheck, digits: str) -> ZipPlace | None:
     if place is None:
         check.postal_code = digits
         check.flags.append(
-            Flag("postal_code_invalid", f"postal code {quote(digits)} is too short for a US ZIP")
+            Flag(
+                FlagCode.POSTAL_CODE_INVALID,
+                f"postal code {quote(digits)} is too short for a US ZIP",
+            )
         )
         return None
     check.postal_code = zip5
     check.flags.append(
         Flag(
-            "postal_code_repaired",
+            FlagCode.POSTAL_CODE_REPAIRED,
             f"ZIP {digits} lost its leading zero (spreadsheet export); read as {zip5}",
         )
     )
@@ -257,12 +263,12 @@ def _state(
         reason = f"state {quote(text)} is not a US state or territory"
         if zip_info:
             reason += f"; used {zip_info.state} from ZIP {check.postal_code}"
-        check.flags.append(Flag("state_unknown", reason))
+        check.flags.append(Flag(FlagCode.STATE_UNKNOWN, reason))
     if zip_info:
         if code and code != zip_info.state:
             check.flags.append(
                 Flag(
-                    "state_mismatch_zip",
+                    FlagCode.STATE_MISMATCH_ZIP,
                     f"state {code} contradicts ZIP {check.postal_code} ({zip_info.state}); "
                     f"kept {zip_info.state} from the ZIP (more reliable than a typed state)",
                 )

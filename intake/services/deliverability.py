@@ -12,9 +12,10 @@ from django.db import transaction
 
 from intake.models import Lead, LeadEvent
 from intake.quality.email import check_email
+from intake.quality.flags import FlagCode
 
 TASK = "intake.tasks.check_email_deliverability"
-DELIVERABILITY_FLAGS = ("email_undeliverable", "email_deliverability_unknown")
+DELIVERABILITY_FLAGS = (FlagCode.EMAIL_UNDELIVERABLE, FlagCode.EMAIL_DELIVERABILITY_UNKNOWN)
 
 
 def deliverability_enqueue(lead: Lead) -> None:

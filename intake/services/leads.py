@@ -28,30 +28,14 @@ from intake.models import (
     Submission,
 )
 from intake.quality import run_quality_gate
+from intake.quality.flags import FlagCode
+from intake.quality.gate import CLEANED_FIELDS
 from intake.quality.household import household_key, street_address
 from intake.services import hot_path
 from intake.services.deliverability import deliverability_enqueue
 
-# Lead columns the gate's cleaned output fills.
-GATE_COLUMNS = (
-    "first_name",
-    "last_name",
-    "full_name",
-    "email",
-    "email_normalized",
-    "phone",
-    "phone_e164",
-    "phone_extension",
-    "phone_region",
-    "phone_type",
-    "company",
-    "company_domain",
-    "postal_code",
-    "city",
-    "state",
-    "country",
-    "time_zone",
-)
+# Lead columns the gate's cleaned output fills: the gate's one list of them.
+GATE_COLUMNS = CLEANED_FIELDS
 CONTEXT_COLUMNS = (
     "message",
     "request_type",
@@ -175,7 +159,7 @@ def lead_build(*, source: Source, fields: dict[str, Any], gate, received_at) -> 
     test_reason = _test_reason(fields, gate)
     lead.is_test = test_reason is not None
     if test_reason:
-        lead.flags = {**lead.flags, "test": test_reason}
+        lead.flags = {**lead.flags, FlagCode.TEST: test_reason}
     return lead
 
 
@@ -183,7 +167,7 @@ def _test_reason(fields: dict[str, Any], gate) -> str | None:
     """Why a lead is a test (stored and flagged, never routed), or None for a real one."""
     if fields.get("is_test"):
         return "the sender marked it as a test lead"
-    if "email_reserved_domain" in gate.flags:
+    if FlagCode.EMAIL_RESERVED_DOMAIN in gate.flags:
         return "its email is on a domain reserved for testing"
     return None
 
@@ -197,7 +181,7 @@ def _gate(fields: dict[str, Any], scrubbed: list[str]):
     )
     if scrubbed:
         gate.flags.setdefault(
-            "control_characters_removed",
+            FlagCode.CONTROL_CHARACTERS_REMOVED,
             f"unprintable characters were removed from {', '.join(sorted(scrubbed))}",
         )
     return gate

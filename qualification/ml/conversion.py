@@ -107,14 +107,6 @@ class ConversionModel:
             for f, ws in zip(self.features, self.weights, strict=True)
         ]
 
-    @property
-    def feature_names(self) -> list[str]:
-        return [f.name for f in self.features]
-
-    @property
-    def base_probability(self) -> float:
-        return _sigmoid(self.base_logit)
-
     def logit(self, record: Any) -> float:
         flat = flatten_record(record)
         return self.intercept + math.fsum(self._terms(flat))

@@ -139,10 +139,6 @@ def _load(previous: Loaded | None) -> Loaded:
     )
 
 
-def active_models() -> LoadedModels:
-    return loaded().models
-
-
 def active_signals() -> tuple:
     """((signal, compiled condition), ...) of the active signals, in order."""
     return loaded().signals

@@ -5,7 +5,6 @@ from routing.services.engine import (
     parked_leads,
     route_lead,
     routing_park,
-    working_now,
 )
 from routing.services.recovery import (
     RECOVERY_ATTEMPTS,
@@ -51,5 +50,4 @@ __all__ = [
     "routing_simulate",
     "stranded_lead_claim",
     "stranded_lead_record",
-    "working_now",
 ]

@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
@@ -28,13 +27,11 @@ from intake.models import Lead, LeadEvent, LeadStatus, Source
 from leadrouter.sql import row_get, row_insert
 from qualification.models import Qualification
 from qualification.services import review_hold
-from routing.availability import local_day_start, off_hours, unavailable_reason
+from routing.availability import local_day_start, unavailable_reason
 from routing.models import (
     Assignment,
-    Rep,
     RoutingDecision,
     RoutingRule,
-    parse_working_hours,
 )
 from routing.services import rotation
 from routing.services.assignments import assignment_replace, lead_has_active_assignment
@@ -67,11 +64,6 @@ class Choice:
     reason: str
     method_state: dict[str, Any]
     explanation: str
-
-
-def working_now(rep: Rep, now: datetime) -> str | None:
-    """None when the rep works at `now`, else why not ("off until Mon 09:00 CST")."""
-    return off_hours(parse_working_hours(rep.working_hours or {}), ZoneInfo(rep.time_zone), now)
 
 
 def _exclusions(

@@ -84,10 +84,6 @@ class Share:
     total: int
 
     @property
-    def before_share(self) -> float:
-        return self.before / self.total if self.total else 0.0
-
-    @property
     def after_share(self) -> float:
         return self.after / self.total if self.total else 0.0
 

@@ -1,8 +1,10 @@
 """Load a realistic demo organisation, idempotently.
 
-It lives in `reporting`, the app that depends on all the others, because the demo grows with
-every app: sources and leads now; teams, reps, rules and history as routing and qualification
-arrive. Leads go through the real pipeline, so their flags, merges and timelines are genuine.
+It lives in `reporting`, the app that depends on all the others, because the demo touches every
+app: users (an admin, a manager), form/API/vendor-webhook sources with their keys, qualification
+signals, a year of closed historical leads with the models trained on them, a team of reps with
+two routing rules, then recent leads. The leads go through the real pipeline (gate, dedup,
+qualification, routing), so their flags, merges, scores, owners and timelines are genuine.
 """
 
 import json
