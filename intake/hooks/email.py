@@ -43,7 +43,7 @@ from intake.hooks.base import (
     stored_form,
     stored_json,
 )
-from intake.lead_email import html_to_text, lead_fields_from_labels, parse_labeled_lines
+from intake.hooks.lead_email import html_to_text, lead_fields_from_labels, parse_labeled_lines
 from intake.models import Channel
 
 MAILGUN = "mailgun"

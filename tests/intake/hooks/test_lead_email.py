@@ -2,7 +2,7 @@
 the lead fields they become. The notification texts are written for these tests in the style
 of the portals' emails (no vendor publishes its template)."""
 
-from intake.lead_email import html_to_text, lead_fields_from_labels, parse_labeled_lines
+from intake.hooks.lead_email import html_to_text, lead_fields_from_labels, parse_labeled_lines
 
 ZILLOW_TEXT = """\
 New Contact
