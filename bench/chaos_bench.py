@@ -692,7 +692,7 @@ def open_lead_whereabouts() -> dict[int, str]:
       queue, on the manager board;
     - "review": it has an open ReviewTask: a person decides, then it is routed;
     - "parked": its latest routing decision is an error and it is still new, so the
-      `route_parked_leads` schedule retries it (`routing.services.parked_leads`);
+      `route_parked_leads` schedule retries it (`routing.selectors.parked_leads`);
     - "retrying": still new, and the stranded-lead sweep (`recover_stranded_leads`) tried it
       and takes it again at `recover_after` (its qualification failed);
     - "nowhere": none of these. Nobody will ever see or retry it: the invariant fails (until
@@ -703,7 +703,7 @@ def open_lead_whereabouts() -> dict[int, str]:
     from intake.models import Lead, LeadStatus
     from qualification.models import ReviewTask
     from routing.models import Assignment
-    from routing.services import parked_leads
+    from routing.selectors import parked_leads
 
     leads = set(
         Lead.objects.open().filter(is_test=False, is_historical=False).values_list("pk", flat=True)
@@ -1178,7 +1178,7 @@ def drain(redis_url: str | None, timeout: float) -> str:
 
     from intake.models import LeadEvent
     from routing.models import Assignment
-    from routing.services import parked_leads
+    from routing.selectors import parked_leads
 
     deadline = time.monotonic() + timeout
     last, stable = -1, 0

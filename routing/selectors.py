@@ -252,26 +252,37 @@ def lead_activities(*, lead: Lead) -> list[Activity]:
     return list(Activity.objects.filter(lead=lead).select_related("user"))
 
 
+def _routable_leads() -> QuerySet[Lead]:
+    """New leads routing answers for (not test leads, not history), each with the outcome of
+    its latest routing decision as `last_outcome` (None when it was never routed)."""
+    latest = RoutingDecision.objects.filter(lead=OuterRef("pk")).order_by("-created_at", "-id")
+    return Lead.objects.filter(status=LeadStatus.NEW, is_test=False, is_historical=False).annotate(
+        last_outcome=Subquery(latest.values("outcome")[:1])
+    )
+
+
+def parked_leads() -> QuerySet[Lead]:
+    """Open, unassigned leads whose last routing attempt failed, oldest first
+    (`routing.tasks.route_parked_leads` retries them)."""
+    return (
+        _routable_leads().filter(last_outcome=RoutingDecision.Outcome.ERROR).order_by("received_at")
+    )
+
+
 def stranded_leads(*, now: datetime) -> QuerySet[Lead]:
     """Open, live leads that nobody owns, queues, reviews or retries: still new, untouched for
     `STRANDED_AFTER` (so not one a request is processing right now), past any backoff of the
     sweep, with no active assignment, no open review and no parked routing error (those
-    `route_parked_leads` retries). Oldest first. Read through the partial index
+    `parked_leads` lists). Oldest first. Read through the partial index
     `lead_new_by_updated`."""
-    latest = RoutingDecision.objects.filter(lead=OuterRef("pk")).order_by("-created_at", "-id")
     return (
-        Lead.objects.filter(
-            status=LeadStatus.NEW,
-            is_test=False,
-            is_historical=False,
-            updated_at__lte=now - STRANDED_AFTER,
-        )
+        _routable_leads()
+        .filter(updated_at__lte=now - STRANDED_AFTER)
         .filter(Q(recover_after__isnull=True) | Q(recover_after__lte=now))
         .exclude(Exists(Assignment.objects.filter(lead=OuterRef("pk"), ended_at__isnull=True)))
         .exclude(
             Exists(ReviewTask.objects.filter(lead=OuterRef("pk"), status=ReviewTask.Status.OPEN))
         )
-        .annotate(last_outcome=Subquery(latest.values("outcome")[:1]))
         .filter(Q(last_outcome__isnull=True) | ~Q(last_outcome=RoutingDecision.Outcome.ERROR))
         .order_by("updated_at", "id")
     )

@@ -13,7 +13,7 @@ def route_parked_leads() -> str:
     Each lead is claimed first: another cluster, or this run delivered twice, may be retrying
     the same leads right now."""
     retried = 0
-    for lead in services.parked_leads()[:200]:
+    for lead in selectors.parked_leads()[:200]:
         if services.parked_lead_claim(lead=lead):
             pipeline.route_lead(lead)
             retried += 1

@@ -2,7 +2,6 @@
 
 from routing.services.engine import (
     parked_lead_claim,
-    parked_leads,
     route_lead,
     routing_park,
 )
@@ -43,7 +42,6 @@ __all__ = [
     "lead_status_change",
     "owed_notification_claim",
     "parked_lead_claim",
-    "parked_leads",
     "route_lead",
     "routing_park",
     "routing_replay",

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 
 from intake.models import Lead, LeadEvent, LeadStatus, Source
@@ -407,15 +407,4 @@ def parked_lead_claim(*, lead: Lead, now: datetime | None = None) -> bool:
         Lead.objects.filter(pk=lead.pk, status=LeadStatus.NEW, updated_at=lead.updated_at).update(
             updated_at=now or timezone.now()
         )
-    )
-
-
-def parked_leads():
-    """Open, unassigned leads whose last routing attempt failed, oldest first."""
-    latest = RoutingDecision.objects.filter(lead=OuterRef("pk")).order_by("-created_at", "-id")
-    return (
-        Lead.objects.filter(status=LeadStatus.NEW, is_test=False, is_historical=False)
-        .annotate(last_outcome=Subquery(latest.values("outcome")[:1]))
-        .filter(last_outcome=RoutingDecision.Outcome.ERROR)
-        .order_by("received_at")
     )

@@ -85,7 +85,7 @@ def test_a_public_or_allowed_webhook_url_is_accepted(make_rep, settings):
     settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = False
     rep = make_rep("sam")
     for url in (
-        "https://hooks.slack.com/services/T000/B000/XXXX",
+        "https://hooks.slack.com/services/T024BE7LD/B08QZ6N1S/k3Vb9XqL2mYdRw7t",
         "https://hooks.internal/x",
         "http://10.0.0.7/hooks/abc",
         "",

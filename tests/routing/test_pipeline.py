@@ -72,7 +72,8 @@ def test_a_routing_error_parks_the_lead_and_the_schedule_retries_it(
 def test_of_two_runs_that_listed_the_same_parked_lead_only_the_first_to_claim_it_retries(
     make_leads,
 ):
-    from routing.services import parked_lead_claim, parked_leads, routing_park
+    from routing.selectors import parked_leads
+    from routing.services import parked_lead_claim, routing_park
 
     lead = make_leads(1)[0]
     routing_park(lead=lead, error="RuntimeError: rotation table unavailable")
