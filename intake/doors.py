@@ -9,7 +9,7 @@ form door alike:
   limit. Django's request reads exactly CONTENT_LENGTH bytes, which is 0 when there is none,
   so without this a chunked lead was stored empty and refused as "is empty". The stream is
   read only when the server says it ends at the body's end (`wsgi.input_terminated`, as
-  gunicorn does); elsewhere a body without length stays empty, as Django reads it.
+  gunicorn does); elsewhere (runserver) a chunked body is refused with the reason.
 
 A refused body (413, or 400 when a chunked body cannot be read) was not read to its end, so its
 answer asks for the connection to close (`close_connection`): the unread rest must not be taken
@@ -67,8 +67,8 @@ class ChunkedBodyUnsupported(BodyRefused):
 
 
 def read_body(request: HttpRequest) -> bytes:
-    """The raw body, or PayloadTooLarge as soon as it is known to be over the limit (or
-    BodyUnreadable when the server cannot read it).
+    """The raw body, or BodyRefused: PayloadTooLarge as soon as it is known to be over the
+    limit, another BodyRefused when the server cannot read it to its end.
 
     1. Content-Length over the limit: refused unread.
     2. No Content-Length on a server whose input ends with the body (chunked under gunicorn):
@@ -130,7 +130,7 @@ def close_connection(response: HttpResponse) -> HttpResponse:
 
     The header is what the test client and WSGI servers that accept it see; gunicorn ignores
     an application's Connection header, so `leadrouter.wsgi` turns it into gunicorn's own
-    close (see `leadrouter.wsgi.CloseConnection`)."""
+    close (`leadrouter.wsgi_close.CloseConnection`)."""
     response["Connection"] = "close"
     return response
 
