@@ -12,7 +12,6 @@ from intake.models import Account, Lead, LeadEvent, LeadStatus
 from qualification import llm
 from qualification.models import (
     Qualification,
-    QualificationSettings,
     ReviewTask,
     Signal,
     Urgency,
@@ -200,13 +199,11 @@ def _ask_llm(lead: Lead, judgement: Judgement, models) -> str:
     return "LLM extractor answered"
 
 
-def lead_judge(
-    lead: Lead, config: QualificationSettings | None = None, *, snapshot: Loaded | None = None
-) -> tuple[Judgement, str]:
+def lead_judge(lead: Lead, *, snapshot: Loaded | None = None) -> tuple[Judgement, str]:
     """Everything about a lead's qualification, without saving anything. Settings, models and
     signals all come from one snapshot of the registry (`snapshot`, else the current one)."""
     snapshot = snapshot or loaded()
-    config = config or snapshot.settings
+    config = snapshot.settings
     models = snapshot.models
     signals = signals_apply(lead_values(lead), snapshot.signals)
     record = lead_record(lead)
@@ -283,7 +280,7 @@ def lead_qualify(lead: Lead, *, actor=None, replace: bool = False) -> Qualificat
     `replace` re-judges a lead that already has a qualification."""
     snapshot = loaded()
     config = snapshot.settings
-    judgement, llm_note = lead_judge(lead, config, snapshot=snapshot)
+    judgement, llm_note = lead_judge(lead, snapshot=snapshot)
     needs_review = bool(judgement.review_reasons) and not lead.is_test
     confidence = round(min(judgement.request_type.confidence, judgement.urgency.confidence), 4)
     with transaction.atomic():
