@@ -1,5 +1,5 @@
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
@@ -21,6 +21,11 @@ class CanViewReps(BasePermission):
         return selectors.user_can_view_reps(request.user)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[WWW_AUTHENTICATE], responses={200: RepSerializer(many=True), **LIST_ERRORS}
+    )
+)
 class RepListApi(generics.ListAPIView):
     """Reps with their team, skills, licences, capacity, load and availability now: a
     manager sees the reps of the teams they manage, staff see every rep."""
@@ -32,12 +37,6 @@ class RepListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.reps_visible_to(self.request.user).order_by("user__username", "pk")
-
-    @extend_schema(
-        parameters=[WWW_AUTHENTICATE], responses={200: RepSerializer(many=True), **LIST_ERRORS}
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
