@@ -146,6 +146,22 @@ def _resolve(host: str, port: int) -> list[tuple[int, str]]:
     return seen
 
 
+def _callable_addresses(host: str, port: int) -> tuple[list[str], DestinationNotAllowed | None]:
+    """The addresses `host` resolves to that may be called, in the resolver's order, and the
+    first refusal among the others (None when none was refused). Raises what the resolver
+    raises when the name does not resolve."""
+    allowed: list[str] = []
+    refusal = None
+    for _family, address in _resolve(host, port):
+        try:
+            _check_address(host, address)
+        except DestinationNotAllowed as exc:
+            refusal = refusal or exc
+            continue
+        allowed.append(address)
+    return allowed, refusal
+
+
 class _CheckedNetworkBackend(httpcore.NetworkBackend):
     """httpcore's socket backend, but every TCP connection goes to a checked address.
 
@@ -157,18 +173,12 @@ class _CheckedNetworkBackend(httpcore.NetworkBackend):
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         try:
-            addresses = _resolve(host, port)
+            addresses, refusal = _callable_addresses(host, port)
         except OSError as exc:  # socket.gaierror: the name does not resolve (now)
             raise httpcore.ConnectError(f"{host} does not resolve: {exc}") from None
-        refusal = None
         last_error: Exception | None = None
-        for _family, address in addresses:
-            try:
-                _check_address(host, address)
-            except DestinationNotAllowed as exc:
-                # Connect only to allowed addresses; refuse when none is.
-                refusal = refusal or exc
-                continue
+        # Connect only to allowed addresses; refuse when none is.
+        for address in addresses:
             try:
                 return self._sockets.connect_tcp(
                     address,
@@ -278,17 +288,11 @@ def destination_check(url: str) -> None:
         _check_address(host, literal)
         return
     try:
-        addresses = _resolve(host, port)
+        addresses, refusal = _callable_addresses(host, port)
     except (OSError, UnicodeError):
         return
-    refusals = []
-    for _family, address in addresses:
-        try:
-            _check_address(host, address)
-        except DestinationNotAllowed as exc:
-            refusals.append(exc)
-    if refusals and len(refusals) == len(addresses):
-        raise refusals[0]
+    if refusal is not None and not addresses:
+        raise refusal
 
 
 def validate_outbound_url(url: str) -> None:
