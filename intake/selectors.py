@@ -1,8 +1,8 @@
 """Intake's reads. Every user-facing read of leads goes through the scoped selectors here."""
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
-from django.db.models.functions import Lower
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, TextField
+from django.db.models.functions import Cast, Lower
 from django.db.models.lookups import GreaterThanOrEqual, LessThan, StartsWith
 from django.http import Http404
 
@@ -194,6 +194,13 @@ def lead_search(term: str) -> Q:
     if term.isdigit():
         match |= Q(pk=int(term))
     return match
+
+
+def lead_attributes_search(text: str) -> Q:
+    """Leads whose attributes, as JSON text, contain `text` (any case). Reads every lead: only
+    for a search asked for by name (the admin's `attributes:TEXT`)."""
+    matches = Lead.objects.annotate(text=Cast("attributes", TextField()))
+    return Q(pk__in=matches.filter(text__icontains=text).values("pk"))
 
 
 def _through_identity(kind: str, value: str) -> Q:
