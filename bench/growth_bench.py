@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from intake_bench import floor_insert, setup_django, time_interleaved  # noqa: E402
+from intake_bench import floor_insert, new_lead, setup_django, time_interleaved  # noqa: E402
 from routing_bench import build_organisation, routable_payloads, summary  # noqa: E402
 
 OPEN_LEADS = 1500
@@ -379,22 +379,13 @@ def csv_rows(count: int, seed: int) -> str:
 
 
 def bench_per_lead(count: int, source, seed: int) -> dict:
-    from intake import services
-    from intake.models import Door
-    from leadrouter import pipeline
-
     bodies = routable_payloads(count + 10, seed=seed)
 
     def floor_one(body: bytes) -> None:
         floor_insert(source, body)
 
     def lead_one(body: bytes) -> None:
-        submission = services.submission_store(
-            source=source, door=Door.API, body=body, content_type="application/json"
-        )
-        result = pipeline.process_submission(submission)
-        if not result.created:
-            raise SystemExit(f"bench lead was not created: {result}")
+        new_lead(source, body)
 
     for body in bodies[:10]:  # warm-up: imports, caches, prepared statements
         lead_one(body)

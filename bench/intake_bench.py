@@ -116,6 +116,23 @@ def floor_insert(source, body: bytes) -> None:
         Lead.objects.create(contact=contact, source=source, channel=source.channel, received_at=now)
 
 
+def new_lead(source, body: bytes):
+    """One body through the API door's path in-process (store raw, then the pipeline); the
+    lead it made. Stops the benchmark if it made none: the figures would measure something
+    else."""
+    from intake import services
+    from intake.models import Door
+    from leadrouter import pipeline
+
+    submission = services.submission_store(
+        source=source, door=Door.API, body=body, content_type="application/json"
+    )
+    result = pipeline.process_submission(submission)
+    if not result.created:
+        raise SystemExit(f"bench lead was not created: {result}")
+    return result.lead
+
+
 def time_interleaved(bodies: list[bytes], rounds: int, floor, measured):
     """Seconds per body of `floor` and of `measured`, alternating in `rounds` chunks, so that a
     change of load on this shared machine reaches both columns alike."""
@@ -137,8 +154,6 @@ def time_interleaved(bodies: list[bytes], rounds: int, floor, measured):
 
 def run(count: int, rounds: int) -> dict:
     from intake import services
-    from intake.models import Door
-    from leadrouter import pipeline
 
     source, _ = services.source_create(name=f"bench-{time.time_ns()}")
     bodies = payloads(count)
@@ -147,12 +162,7 @@ def run(count: int, rounds: int) -> dict:
         floor_insert(source, body)
 
     def intake_one(body: bytes) -> None:
-        submission = services.submission_store(
-            source=source, door=Door.API, body=body, content_type="application/json"
-        )
-        result = pipeline.process_submission(submission)
-        if not result.created:
-            raise SystemExit(f"bench lead was not created: {result}")
+        new_lead(source, body)
 
     # Warm up imports and lazily built indexes (phone geocoder, ZIP table) outside the timing.
     intake_one(json.dumps({"full_name": "Warm Up", "email": "warmup@gmail.com"}).encode())
