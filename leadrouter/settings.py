@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "qualification",
     "routing",
     "reporting",
+    # The project package: the configuration-version table and the commands that span apps.
+    "leadrouter",
 ]
 
 MIDDLEWARE = [

@@ -22,23 +22,10 @@ from qualification.models import (
     Signal,
 )
 from qualification.services.records import lead_values
-from qualification.services.registry import forget_loaded_models
-
-
-class ForgetLoadedOnSave:
-    """Edits reach this process's next lead at once (other processes within a minute)."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        forget_loaded_models()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        forget_loaded_models()
 
 
 @admin.register(QualificationSettings)
-class QualificationSettingsAdmin(ForgetLoadedOnSave, admin.ModelAdmin):
+class QualificationSettingsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return not QualificationSettings.objects.exists()
 
@@ -62,7 +49,7 @@ class SignalTryForm(forms.Form):
 
 
 @admin.register(Signal)
-class SignalAdmin(ForgetLoadedOnSave, admin.ModelAdmin):
+class SignalAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active", "order", "condition_text", "effects", "try_link"]
     list_editable = ["is_active", "order"]
     search_fields = ["name", "review_reason"]

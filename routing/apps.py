@@ -7,6 +7,6 @@ class RoutingConfig(AppConfig):
     verbose_name = "Routing"
 
     def ready(self) -> None:
-        from routing import signals
+        from routing.services.config import reload_routing_setup_on_change
 
-        signals.connect()
+        reload_routing_setup_on_change()

@@ -439,17 +439,6 @@ class RoutingDecision(models.Model):
         return f"Lead {self.lead_id}: {self.get_outcome_display()}"
 
 
-class RoutingConfigVersion(models.Model):
-    """One row whose token changes with every edit of routing configuration, so that each
-    process can keep rules and rep profiles in memory and reload them only when it changes."""
-
-    token = models.CharField(max_length=32)
-    changed_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"Routing configuration {self.token}"
-
-
 class Activity(models.Model):
     """One contact attempt on a lead: who tried, how, with what outcome, when."""
 

@@ -20,7 +20,7 @@ from qualification.ml import (
 from qualification.ml import metrics as ml_metrics
 from qualification.models import ModelVersion, QualificationSettings, ReviewTask
 from qualification.services.records import lead_record
-from qualification.services.registry import forget_loaded_models
+from qualification.services.registry import qualification_config_changed
 
 # The held-out metric each kind is compared on (higher is better).
 KEY_METRIC = {
@@ -138,7 +138,6 @@ def _keep(kind: str, trained, records, labels, seconds: float) -> TrainingResult
             activated_at=timezone.now() if activate else None,
             note=note,
         )
-    forget_loaded_models()
     return TrainingResult(kind, version, activate, note)
 
 
@@ -217,7 +216,7 @@ def model_activate(*, version: ModelVersion) -> None:
         pk=version.pk
     ).update(is_active=False)
     ModelVersion.objects.filter(pk=version.pk).update(is_active=True, activated_at=timezone.now())
-    transaction.on_commit(forget_loaded_models)
+    qualification_config_changed()  # `.update()` sends no save signal
 
 
 @transaction.atomic

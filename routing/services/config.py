@@ -1,51 +1,48 @@
 """Routing configuration kept in memory: the ordered active rules with their compiled
 conditions and pools, and each rep's profile (skills, languages, licences, territories, hours).
 
-Loading it takes a dozen ORM queries; routing a lead must not. Every change to a rule, rep,
-team, territory, skill, time off or source (saved through the ORM: admin, services, shell)
-gives the one
-`RoutingConfigVersion` row a new random token (see `routing.signals`), and each process reloads
-when the token differs from the one it loaded under: one indexed read per decision, and an edit
-applies to the very next lead in every web and worker process. What can change without a save
-signal (a bulk `.update()` pausing reps, a user deactivated) is read fresh by the engine under
-its row locks, never from here.
-
-The token is random rather than a counter so that a rolled-back transaction (a simulation, a
-test) can never leave two different configurations under the same token.
-
-Threads share what is loaded, so it is published whole: (token, setup) is one immutable pair
-behind one module reference, swapped only once a load is complete, and a reader takes it once.
-One thread loads at a time; the others wait for that load rather than each running it again
-(the first decisions on a worker that just started arrive together). A load's dozen queries
-each see the database as of their own start (PostgreSQL's READ COMMITTED, SQLite outside a
-transaction), so a change committed in the middle could give one load half of each version:
-the token is read again once the load is done, and a different one means load again.
+Loading it takes a dozen ORM queries; routing a lead must not. It is a
+`leadrouter.config_version.ConfigCache`: every save or delete of a rule, rep, team, territory,
+skill, time off or source (through the ORM: admin, services, shell), and every change of their
+many-to-many links, gives the "routing" configuration a new token, and each process reloads
+when the token differs from the one it loaded under: one indexed read per decision, and an
+edit applies to the very next lead in every web and worker process. What can change without a
+save signal (a bulk `.update()` pausing reps, a user deactivated) is read fresh by the engine
+under its row locks, never from here.
 """
 
-import threading
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from intake.models import Source
 from leadrouter.conditions import InvalidCondition, compile_condition
+from leadrouter.config_version import ConfigCache, reload_on_change
 from routing.models import (
     Rep,
-    RoutingConfigVersion,
     RoutingRule,
+    Skill,
+    Team,
     Territory,
     TimeOff,
     parse_working_hours,
 )
 
-_VERSION_TABLE = RoutingConfigVersion._meta.db_table
+ROUTING_CONFIG = "routing"
+# What `_load` reads: a save or delete of any of these, or a change of one of these links,
+# gives the configuration a new token.
+CONFIGURED_BY = (Rep, RoutingRule, Skill, Team, Territory, TimeOff, Source)
+CONFIGURED_BY_LINKS = (
+    RoutingRule.pool_reps.through,
+    RoutingRule.required_skills.through,
+    Rep.skills.through,
+    Rep.territories.through,
+)
 
 
 @dataclass(frozen=True)
@@ -84,62 +81,22 @@ class RoutingSetup:
     source_names: dict[int, str]  # what rule conditions read of a lead's source
 
 
-# (token it was loaded under, setup): replaced whole, never changed in place.
-_published: tuple[str | None, RoutingSetup] | None = None
-_lock = threading.Lock()
-# A configuration still changing after this many loads in a row is used as loaded, under the
-# token read before the last load, so the next decision loads it again.
-MAX_LOADS = 3
+def reload_routing_setup_on_change() -> None:
+    """Connect the configuring models' signals (from `RoutingConfig.ready()`)."""
+    reload_on_change(ROUTING_CONFIG, models=CONFIGURED_BY, links=CONFIGURED_BY_LINKS)
 
 
-def config_token() -> str | None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token FROM {_VERSION_TABLE} WHERE id = 1")  # noqa: S608 - table from meta
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def config_changed() -> None:
-    """Give the configuration a new token (called on every save of a routing model)."""
-    token = uuid.uuid4().hex
-    if not RoutingConfigVersion.objects.filter(pk=1).update(token=token):
-        RoutingConfigVersion.objects.update_or_create(pk=1, defaults={"token": token})
-
-
-def forget_routing_setup() -> None:
-    global _published
-    _published = None
+# The load is looked up when it runs, so that a test can slow it down.
+_setup: ConfigCache[RoutingSetup] = ConfigCache(ROUTING_CONFIG, lambda: _load())
 
 
 def routing_setup() -> RoutingSetup:
-    """The current configuration, reloaded only when its token changed.
+    """The current configuration, reloaded only when its token changed."""
+    return _setup.current()
 
-    1. Read the token (the one statement a decision pays) and the published pair once: the
-       same token means the published setup is current.
-    2. Else take the lock; another thread may have loaded it while this one waited, so read
-       the token and the pair again.
-    3. Load, then read the token again: unchanged means no change committed during the load.
-       Changed: load again under the newer token (at most MAX_LOADS times).
-    4. Publish (token, setup) in one assignment.
-    """
-    global _published
-    token = config_token()
-    published = _published
-    if published is not None and published[0] == token:
-        return published[1]
-    with _lock:
-        token = config_token()
-        published = _published
-        if published is not None and published[0] == token:
-            return published[1]
-        for attempt in range(1, MAX_LOADS + 1):
-            setup = _load()
-            after = config_token()
-            if after == token or attempt == MAX_LOADS:
-                break
-            token = after
-        _published = (token, setup)
-        return setup
+
+def forget_routing_setup() -> None:
+    _setup.forget()
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -28,7 +28,6 @@ from intake.quality import run_quality_gate
 from intake.services import lead_build
 from qualification.models import Qualification
 from qualification.services import lead_qualify
-from qualification.services.registry import current_settings
 from routing.models import Assignment, RoutingDecision, RoutingRule
 from routing.services.engine import route_lead
 
@@ -287,9 +286,6 @@ def routing_simulate(
         raise ValidationError("Give an existing lead or the fields of a typed-in lead, not both.")
     now = now or timezone.now()
     typed = _typed_lead(lead_fields) if lead_fields is not None else None
-    # Settings are cached per process: load them outside the rolled-back transaction so that
-    # a settings row created on first use is not cached and then rolled back.
-    current_settings()
     with transaction.atomic():
         notes = []
         if typed is not None:
@@ -342,8 +338,9 @@ def _replay_pass(
     results: dict[int, SimulatedDecision | str] = {}
     with transaction.atomic():
         for edit in edits:
-            # Saving the edited rule gives the routing configuration a new token (see
-            # routing.signals), so the engine routes with it; the rollback restores the old one.
+            # Saving the edited rule gives the routing configuration a new token in this
+            # transaction (see leadrouter.config_version), so the engine routes with it; the
+            # rollback restores the old one.
             _apply(edit)
         # The leads arrive again: their earlier assignments are not theirs yet, so none counts
         # towards a rep's load or daily cap until the replay routes its lead.
@@ -414,7 +411,6 @@ def routing_replay(
     now = now or timezone.now()
     chosen = _leads_to_replay(leads)
     edits = list(rule_changes or [])
-    current_settings()  # cached per process: never first loaded inside a rolled-back transaction
     before = _replay_pass(chosen, [], now)
     after = _replay_pass(chosen, edits, now) if edits else before
     rows = []
