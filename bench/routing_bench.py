@@ -145,7 +145,7 @@ def qualified_leads(count: int, source) -> list:
             source=source, door=Door.API, body=body, content_type="application/json"
         )
         result = services.submission_ingest(submission=submission)
-        pipeline.qualify_lead(result.lead)
+        pipeline.qualification_step(result.lead)
         leads.append(result.lead)
     return leads
 

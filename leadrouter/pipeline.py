@@ -2,7 +2,9 @@
 
 Every door stores its submission first (`intake.services.submission_store`) and then calls
 `process_submission`. Each app's services do their one step without knowing the next:
-intake (parse, gate, dedup) → qualification (signals, models, review) → routing.
+intake (parse, gate, dedup) → qualification (signals, models, review: `qualification_step`)
+→ routing (`routing_step`). A step here wraps its app's service so that a failure is recorded
+and retried later instead of raised: a lead, once stored, is never lost.
 
 A process killed between two steps (a worker's SIGKILL between intake's commit and routing)
 leaves a lead that no step owns; `recover_stranded_lead`, run by the every-minute sweep
@@ -19,6 +21,7 @@ from intake.models import Lead, LeadEvent, Submission
 from qualification import selectors as qualification_selectors
 from qualification import services as qualification_services
 from routing import services as routing_services
+from routing.recovery_policy import RECOVERY_ATTEMPTS
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +62,9 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
 
 def qualify_and_route(lead: Lead, *, actor=None, replace: bool = False):
     """Qualify a lead, then route it unless a person must review it first (or it failed)."""
-    qualification = qualify_lead(lead, actor=actor, replace=replace)
+    qualification = qualification_step(lead, actor=actor, replace=replace)
     if qualification is not None and not qualification.needs_review:
-        route_lead(lead)
+        routing_step(lead)
     return qualification
 
 
@@ -88,9 +91,9 @@ def recover_stranded_lead(lead: Lead, *, now=None) -> str:
         why = "qualified but not routed"
     routing_services.stranded_lead_record(lead=lead, why=why)
     if qualification is None:
-        qualification = qualify_lead(lead)
+        qualification = qualification_step(lead)
         if qualification is None:
-            if lead.recovery_attempts < routing_services.RECOVERY_ATTEMPTS:
+            if lead.recovery_attempts < RECOVERY_ATTEMPTS:
                 return "qualification failed; retried later"
             qualification_services.review_hold(lead=lead, reason="qualification failed")
             return "qualification failed; sent to review"
@@ -99,14 +102,15 @@ def recover_stranded_lead(lead: Lead, *, now=None) -> str:
     elif qualification.needs_review:
         qualification_services.review_hold(lead=lead, reason="qualification asked for review")
         return "held for review"
-    route_lead(lead)
+    routing_step(lead)
     return "routed"
 
 
-def qualify_lead(lead: Lead, *, actor=None, replace: bool = False):
-    """Qualify a new lead. A failure here never loses the lead: it stays stored, the error
-    is on its timeline, and the stranded-lead sweep (or `manage.py qualify_leads`) runs it
-    again."""
+def qualification_step(lead: Lead, *, actor=None, replace: bool = False):
+    """The qualification step: `qualification.services.lead_qualify`, except that a failure
+    never loses the lead and never raises. The lead stays stored unqualified (None is
+    returned), the error is on its timeline, and the stranded-lead sweep (or
+    `manage.py qualify_leads`) runs the step again."""
     try:
         return qualification_services.lead_qualify(lead, actor=actor, replace=replace)
     except Exception:
@@ -120,10 +124,11 @@ def qualify_lead(lead: Lead, *, actor=None, replace: bool = False):
         return None
 
 
-def route_lead(lead: Lead):
-    """Route a qualified lead that no person needs to review. Test leads are never routed. A
-    routing error never loses or blocks the lead: it is parked with the error on its decision
-    and timeline, and the `route_parked_leads` schedule tries again."""
+def routing_step(lead: Lead):
+    """The routing step for a qualified lead that no person needs to review:
+    `routing.services.route_lead`, except that test and historical leads are never routed and
+    an error never raises, loses or blocks the lead: it is parked with the error on its
+    decision and timeline, and the `route_parked_leads` schedule tries again."""
     if lead.is_test or lead.is_historical:
         return None
     try:
@@ -139,5 +144,5 @@ def release_after_review(*, task, user, disqualify: bool = False, **decision):
         task=task, user=user, disqualify=disqualify, **decision
     )
     if not disqualify:
-        route_lead(Lead.objects.get(pk=task.lead_id))
+        routing_step(Lead.objects.get(pk=task.lead_id))
     return task

@@ -32,7 +32,7 @@ from routing.models import (
     TimeOff,
     parse_working_hours,
 )
-from routing.services.recovery import (
+from routing.recovery_policy import (
     NOTIFY_OWED_AFTER,
     NOTIFY_OWED_WITHIN,
     NOTIFY_REQUEUE_EVERY,

@@ -15,7 +15,7 @@ def route_parked_leads() -> str:
     retried = 0
     for lead in selectors.parked_leads()[:200]:
         if services.parked_lead_claim(lead=lead):
-            pipeline.route_lead(lead)
+            pipeline.routing_step(lead)
             retried += 1
     return f"retried {retried} parked lead(s)"
 

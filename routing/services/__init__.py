@@ -6,7 +6,6 @@ from routing.services.engine import (
     routing_park,
 )
 from routing.services.recovery import (
-    RECOVERY_ATTEMPTS,
     owed_notification_claim,
     stranded_lead_claim,
     stranded_lead_record,
@@ -31,7 +30,6 @@ from routing.services.work import (
 __all__ = [
     "DEFAULT_REPLAY_LEADS",
     "MAX_REPLAY_LEADS",
-    "RECOVERY_ATTEMPTS",
     "ReplayResult",
     "RuleEdit",
     "SimulatedDecision",

@@ -72,7 +72,7 @@ def test_a_routing_task_delivered_twice_at_once_routes_the_lead_once(
     rule = make_rule(pool_reps=[ann, bob])
     lead = make_leads(1)[0]
 
-    decisions = together(lambda: pipeline.route_lead(lead))
+    decisions = together(lambda: pipeline.routing_step(lead))
 
     assert_routed_once(lead, rule)
     assert sorted(d is None for d in decisions) == [False, True]  # the second one did nothing

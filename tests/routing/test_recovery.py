@@ -46,7 +46,7 @@ def recovered_events(lead) -> list[str]:
 
 @pytest.mark.parametrize(
     "killed_before, why",
-    [("qualify_lead", "not qualified"), ("route_lead", "qualified but not routed")],
+    [("qualification_step", "not qualified"), ("routing_step", "qualified but not routed")],
 )
 def test_a_lead_whose_worker_died_between_two_steps_is_recovered_once_by_the_sweep(
     api, make_rep, make_rule, monkeypatch, time_machine, killed_before, why
