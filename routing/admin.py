@@ -1,9 +1,12 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 
 from intake.models import Channel, Lead, Source
 from leadrouter.forms import JsonObjectField
@@ -123,36 +126,18 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(None, [f"{name}: {message}" for message in messages])
 
 
-REPLAY_SUBMIT = "_replay"
-REPLAY_LEADS = "_replay_leads"
+class ReplayForm(forms.Form):
+    """How many of the last routed leads the rule form's "Replay" button routes again."""
 
-
-def _replay_form(form_class: type[forms.ModelForm], request) -> type[forms.ModelForm]:
-    """The rule's form that replays instead of saving (the "Replay" button).
-
-    The admin saves whatever form is valid; this one validates, replays the last leads with
-    its values, keeps the result on the request for the page, and then answers "not valid" so
-    the admin shows the edited form again, unsaved, for the manager to save or discard.
-    """
-
-    class ReplayRuleForm(form_class):
-        def is_valid(self) -> bool:
-            if not super().is_valid():
-                return False
-            try:
-                leads = int(request.POST.get(REPLAY_LEADS) or services.DEFAULT_REPLAY_LEADS)
-                edit = services.RuleEdit(
-                    rule=self.instance if self.instance.pk else None,
-                    values=dict(self.cleaned_data),
-                )
-                request.routing_replay = services.routing_replay(rule_changes=[edit], leads=leads)
-            except ValueError:
-                self.add_error(None, "Give the number of leads to replay.")
-            except ValidationError as exc:
-                self.add_error(None, exc.messages)
-            return False
-
-    return ReplayRuleForm
+    # Not required: the box sits inside the rule form, and an empty one must not stop a save.
+    leads = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=services.MAX_REPLAY_LEADS,
+        initial=services.DEFAULT_REPLAY_LEADS,
+        label="Leads to replay",
+    )
+    prefix = "replay"
 
 
 @admin.register(RoutingRule)
@@ -167,6 +152,17 @@ class RoutingRuleAdmin(admin.ModelAdmin):
                 "simulate/",
                 self.admin_site.admin_view(self.simulate_view),
                 name="routing_routingrule_simulate",
+            ),
+            # Before the admin's own "<object_id>/…" patterns, which would take "add/replay/".
+            path(
+                "add/replay/",
+                self.admin_site.admin_view(self.replay_view),
+                name="routing_routingrule_replay_add",
+            ),
+            path(
+                "<path:object_id>/replay/",
+                self.admin_site.admin_view(self.replay_view),
+                name="routing_routingrule_replay",
             ),
             *super().get_urls(),
         ]
@@ -200,28 +196,84 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/routing/routingrule/simulate.html", context)
 
-    def _replaying(self, request) -> bool:
-        return request.method == "POST" and REPLAY_SUBMIT in request.POST
+    def replay_view(self, request, object_id=None):
+        """The rule form's "Replay" button: where the last leads would go with the form's
+        values, shown above the same form, still unsaved, for the manager to save or discard.
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if self._replaying(request) and not self.has_change_permission(request):
+        1. Only a POST (the button submits the rule form here), by someone who may change
+           rules; anything else goes back to the form.
+        2. Validate the rule form and the number of leads; errors are shown, nothing replayed.
+        3. Replay (`routing_replay`: rolled back, nothing saved); an invalid edit's error goes
+           on the form.
+        4. Show the change form with the edited values; it still saves through the change view.
+        """
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        if object_id and obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, obj):
             raise PermissionDenied
-        return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change, **kwargs)
-        return _replay_form(form_class, request) if self._replaying(request) else form_class
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        replay = context["replay"] = getattr(request, "routing_replay", None)
+        form_url = (
+            reverse("admin:routing_routingrule_change", args=[obj.pk])
+            if obj
+            else reverse("admin:routing_routingrule_add")
+        )
+        if request.method != "POST":
+            return redirect(form_url)
+        fieldsets = self.get_fieldsets(request, obj)
+        form_class = self.get_form(
+            request, obj, change=obj is not None, fields=flatten_fieldsets(fieldsets)
+        )
+        form = form_class(request.POST, request.FILES, instance=obj)
+        replay_form = ReplayForm(request.POST)
+        replay = None
+        if all([form.is_valid(), replay_form.is_valid()]):  # both, to show both's errors
+            edit = services.RuleEdit(rule=obj, values=dict(form.cleaned_data))
+            leads = replay_form.cleaned_data["leads"] or services.DEFAULT_REPLAY_LEADS
+            try:
+                replay = services.routing_replay(rule_changes=[edit], leads=leads)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+        admin_form = helpers.AdminForm(
+            form,
+            list(fieldsets),
+            self.get_prepopulated_fields(request, obj),
+            self.get_readonly_fields(request, obj),
+            model_admin=self,
+        )
+        title = "Change %s" if obj else "Add %s"
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title % self.opts.verbose_name,
+            "subtitle": str(obj) if obj else None,
+            "adminform": admin_form,
+            "object_id": object_id,
+            "original": obj,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            "replay": replay,
+            "replay_form": replay_form,
+        }
         if replay is not None:
             context["replay_tables"] = [
                 ("Rep", replay.per_rep),
                 ("Rule", replay.per_rule),
                 ("Outcome", replay.per_outcome),
             ]
-        context["replay_leads"] = request.POST.get(REPLAY_LEADS) or services.DEFAULT_REPLAY_LEADS
-        context["replay_max"] = services.MAX_REPLAY_LEADS
+        return self.render_change_form(
+            request, context, add=obj is None, change=obj is not None, form_url=form_url, obj=obj
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.setdefault("replay_form", ReplayForm())
+        context["replay_url"] = (
+            reverse("admin:routing_routingrule_replay", args=[obj.pk])
+            if obj
+            else reverse("admin:routing_routingrule_replay_add")
+        )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 

@@ -233,7 +233,7 @@ def test_live_routing_after_a_replay_uses_the_saved_rules(make_rep, make_rule, m
     assert route_lead(make_leads(1)[0]).rep == ana
 
 
-# The admin: the "Simulate a lead" page and the change form's replay button.
+# The admin: the "Simulate a lead" page and the change form's replay button (its own view).
 
 
 @pytest.fixture
@@ -319,10 +319,12 @@ def test_the_replay_button_shows_the_distribution_and_does_not_save(
     for lead in make_leads(3):
         route_lead(lead)
     url = reverse("admin:routing_routingrule_change", args=[rule.pk])
+    replay_url = reverse("admin:routing_routingrule_replay", args=[rule.pk])
+    assert f'formaction="{replay_url}"' in admin_client.get(url).content.decode()
     before = snapshot()
 
     response = admin_client.post(
-        url, rule_form(rule, pool_reps=[ben.pk], _replay="Replay", _replay_leads="3")
+        replay_url, rule_form(rule, pool_reps=[ben.pk], _replay="Replay", **{"replay-leads": "3"})
     )
 
     page = response.content.decode()
@@ -334,8 +336,9 @@ def test_the_replay_button_shows_the_distribution_and_does_not_save(
         "Ana": (3, 0),
         "Ben": (0, 3),
     }
-    # The edited form is shown again, unsaved: saving it now keeps the change.
-    assert f'<option value="{ben.pk}" selected>' in page
+    # The edited form is shown again, unsaved, and posts to the change view: saving it now
+    # keeps the change.
+    assert f'<option value="{ben.pk}" selected>' in page and f'action="{url}"' in page
     admin_client.post(url, rule_form(rule, pool_reps=[ben.pk], _save="Save"))
     assert list(rule.pool_reps.all()) == [ben]
 
@@ -346,7 +349,10 @@ def test_the_replay_button_needs_the_change_permission(staff_client, make_rep, m
     client = staff_client("view_routingrule")
 
     assert client.get(url).status_code == 200
-    response = client.post(url, rule_form(rule, name="Renamed", _replay="Replay"))
+    response = client.post(
+        reverse("admin:routing_routingrule_replay", args=[rule.pk]),
+        rule_form(rule, name="Renamed", _replay="Replay"),
+    )
 
     assert response.status_code == 403
     assert RoutingRule.objects.get(pk=rule.pk).name == rule.name
@@ -374,3 +380,24 @@ def test_replaying_with_a_new_rule_first_shows_its_share_and_creates_nothing(
         "Oklahoma": (0, 1),
     }
     assert not RoutingRule.objects.filter(name="Oklahoma").exists()
+
+
+def test_replaying_a_rule_being_added_shows_its_share_and_a_bad_count_replays_nothing(
+    admin_client, make_rep, make_rule, make_leads
+):
+    ana, vip = make_rep("ana"), make_rep("vip")
+    rule = make_rule(pool_reps=[ana], order=10)
+    for lead in make_leads(2):
+        route_lead(lead)
+    url = reverse("admin:routing_routingrule_replay_add")
+    new_rule = rule_form(rule, name="VIP first", order=1, pool_reps=[vip.pk])
+    before = snapshot()
+
+    page = admin_client.post(url, {**new_rule, "replay-leads": "2"}).content.decode()
+    refused = admin_client.post(url, {**new_rule, "replay-leads": "0"}).content.decode()
+
+    assert "Leads that would go elsewhere (2)" in page
+    assert f'action="{reverse("admin:routing_routingrule_add")}"' in page
+    assert 'id="replay-result"' not in refused and "greater than or equal to 1" in refused
+    assert snapshot() == before and not RoutingRule.objects.filter(name="VIP first").exists()
+    assert admin_client.get(url).status_code == 302  # nothing to replay: back to the form
