@@ -192,8 +192,23 @@ class SourceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            raw_key = obj.set_api_key()
-            super().save_model(request, obj, form, change)
+            # Through the service, which makes the key (shown once, stored hashed).
+            source, raw_key = services.source_create(
+                name=obj.name,
+                channel=obj.channel,
+                adapter=obj.adapter,
+                is_active=obj.is_active,
+                secret=obj.secret,
+                default_request_type=obj.default_request_type,
+                default_campaign=obj.default_campaign,
+                field_map=obj.field_map,
+                thank_you_url=obj.thank_you_url,
+                verify_token=obj.verify_token,
+                access_token=obj.access_token,
+                rate_limit_per_minute=obj.rate_limit_per_minute,
+            )
+            obj.pk = source.pk
+            obj.refresh_from_db()
             self._show_key(request, obj, raw_key)
         elif "secret" in form.changed_data:
             # Through the service, so the old secret stays valid during the rotation.
@@ -538,7 +553,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected tokens")
     def revoke(self, request, queryset):
-        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        services.api_token_revoke(tokens=queryset)
 
 
 class ContactIdentityInline(admin.TabularInline):

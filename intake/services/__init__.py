@@ -20,6 +20,7 @@ from intake.services.leads import (
 from intake.services.sources import (
     api_token_authenticate,
     api_token_create,
+    api_token_revoke,
     source_create,
     source_get_by_key,
     source_rotate_key,
@@ -48,6 +49,7 @@ __all__ = [
     "IngestResult",
     "api_token_authenticate",
     "api_token_create",
+    "api_token_revoke",
     "contact_resolve",
     "headers_for_audit",
     "idempotency_claim",

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from intake.fields import storable_text
@@ -25,6 +26,7 @@ def source_create(
     name: str,
     channel: str = Channel.API,
     adapter: str = Adapter.API,
+    is_active: bool = True,
     secret: str = "",
     default_request_type: str = "",
     default_campaign: str = "",
@@ -32,12 +34,14 @@ def source_create(
     thank_you_url: str = "",
     verify_token: str = "",
     access_token: str = "",
+    rate_limit_per_minute: int | None = None,
 ) -> tuple[Source, str]:
     """Create a source; return it with its API key, which is never retrievable again."""
     source = Source(
         name=storable_text(name, multiline=False),
         channel=channel,
         adapter=adapter,
+        is_active=is_active,
         secret=secret,
         default_request_type=storable_text(default_request_type, multiline=False),
         default_campaign=storable_text(default_campaign, multiline=False),
@@ -45,6 +49,7 @@ def source_create(
         thank_you_url=thank_you_url,
         verify_token=verify_token,
         access_token=access_token,
+        rate_limit_per_minute=rate_limit_per_minute,
     )
     raw_key = source.set_api_key()
     source.full_clean()
@@ -88,6 +93,12 @@ def api_token_create(*, username: str, name: str = "") -> tuple[ApiToken, str]:
         user=user, name=name, token_hash=hash_secret(raw), token_hint=raw[:10]
     )
     return token, raw
+
+
+def api_token_revoke(*, tokens: QuerySet[ApiToken]) -> int:
+    """Revoke the tokens of `tokens` not revoked yet and return how many; from now on each
+    answers 401. A token already revoked keeps the time it was revoked."""
+    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def api_token_authenticate(raw: str) -> ApiToken | None:

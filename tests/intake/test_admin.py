@@ -4,7 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from intake.models import Lead, Source, Submission
+from intake.models import ApiToken, Lead, Source, Submission
+from intake.services import api_token_authenticate, api_token_create
 from tests.conftest import post_lead
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +219,16 @@ def test_searching_with_a_nul_does_not_fail(staff_client, model):
     response = staff_client.get(reverse(f"admin:intake_{model}_changelist"), {"q": "a\x00b"})
 
     assert response.status_code == 200
+
+
+def test_the_revoke_action_revokes_the_selected_tokens(staff_client, django_user_model):
+    django_user_model.objects.create_user("dana")
+    token, raw = api_token_create(username="dana")
+
+    staff_client.post(
+        reverse("admin:intake_apitoken_changelist"),
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+
+    assert api_token_authenticate(raw) is None
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
