@@ -1,9 +1,9 @@
 """Load a realistic demo organisation, idempotently.
 
-It lives in `reporting`, the app that depends on all the others, because the demo touches every
-app: users (an admin, a manager), form/API/vendor-webhook sources with their keys, qualification
-signals, a year of closed historical leads with the models trained on them, a team of reps with
-two routing rules, then recent leads. The leads go through the real pipeline (gate, dedup,
+It lives in the project package, above the apps, because the demo seeds every app: users (an
+admin, a manager), form/API/vendor-webhook sources with their keys, qualification signals, a
+year of closed historical leads with the models trained on them, a team of reps with two
+routing rules, then recent leads. The leads go through the real pipeline (gate, dedup,
 qualification, routing), so their flags, merges, scores, owners and timelines are genuine.
 """
 
