@@ -192,21 +192,9 @@ class SourceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            # Through the service, which makes the key (shown once, stored hashed).
-            source, raw_key = services.source_create(
-                name=obj.name,
-                channel=obj.channel,
-                adapter=obj.adapter,
-                is_active=obj.is_active,
-                secret=obj.secret,
-                default_request_type=obj.default_request_type,
-                default_campaign=obj.default_campaign,
-                field_map=obj.field_map,
-                thank_you_url=obj.thank_you_url,
-                verify_token=obj.verify_token,
-                access_token=obj.access_token,
-                rate_limit_per_minute=obj.rate_limit_per_minute,
-            )
+            # Through the service, which makes the key (shown once, stored hashed); the form's
+            # fields are the service's arguments.
+            source, raw_key = services.source_create(**form.cleaned_data)
             obj.pk = source.pk
             obj.refresh_from_db()
             self._show_key(request, obj, raw_key)

@@ -109,12 +109,13 @@ def test_adding_a_source_in_the_admin_gives_it_a_hashed_key(staff_client):
             "adapter": "form",
             "is_active": "on",
             "field_map": "{}",
+            "rate_limit_per_minute": "7",
         },
         follow=True,
     )
 
     source = Source.objects.get(name="Yard signs")
-    assert len(source.api_key_hash) == 64
+    assert len(source.api_key_hash) == 64 and source.rate_limit_per_minute == 7
     assert b"copy it now" in response.content
 
 
