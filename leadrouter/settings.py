@@ -207,7 +207,7 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "intake.api.authentication.BearerKeyAuthentication",
+        "leadrouter.api.authentication.BearerKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

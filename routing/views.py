@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from intake import selectors as intake_selectors
-from intake.filters import LeadFilter
 from intake.models import Lead
+from leadrouter.api.filters import LeadFilter
+from leadrouter.api.selectors import lead_get_for_user, lead_list_for_user, lead_steps
 from routing import selectors, services
 from routing.forms import (
     ActivityForm,
@@ -57,7 +57,7 @@ def my_queue(request):
 @login_required
 @require_GET
 def lead_page(request, lead_id: int):
-    lead = intake_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+    lead = lead_get_for_user(user=request.user, lead_id=lead_id)
     return _render_lead(request, lead)
 
 
@@ -67,7 +67,7 @@ def _render_lead(request, lead: Lead, bound: dict | None = None, status: int = 2
     can_act = selectors.leads_workable_by(user).filter(pk=lead.pk).exists()
     can_assign = can_act and selectors.user_manages_leads(user)
     reps, teams = selectors.assign_targets(user=user) if can_assign else ([], [])
-    decisions = sorted(lead.routing.all(), key=lambda d: (d.created_at, d.pk))
+    steps = lead_steps(lead)
     page_forms = {
         "activity_form": ActivityForm(),
         "status_form": StatusForm(),
@@ -82,8 +82,8 @@ def _render_lead(request, lead: Lead, bound: dict | None = None, status: int = 2
         {
             "lead": lead,
             "assignment": assignment,
-            "qualification": getattr(lead, "qualification", None),
-            "decision": decisions[-1] if decisions else None,
+            "qualification": steps.qualification,
+            "decision": steps.decision,
             "activities": selectors.lead_activities(lead=lead),
             "events": lead.events.all(),
             "can_act": can_act and lead.is_open(),
@@ -111,7 +111,7 @@ def _act(
     """Run one lead action: 404 unless the user sees the lead, 403 unless `allowed`, then
     parse the form, call the service, and redirect with a message, or re-render the page with
     the form's errors."""
-    lead = intake_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+    lead = lead_get_for_user(user=request.user, lead_id=lead_id)
     if not allowed:
         raise PermissionDenied
     if form.is_valid():
@@ -207,14 +207,11 @@ def board(request):
         raise PermissionDenied("The board is for team managers and staff.")
     now = timezone.now()
     reps, teams = selectors.assign_targets(user=user)
-    leads = intake_selectors.lead_list_for_user(user=user).prefetch_related(
-        "assignments__queue_team"
-    )
+    leads = lead_list_for_user(user=user).prefetch_related("active_assignments__queue_team")
     lead_filter = LeadFilter(request.GET or None, queryset=leads)
     page = Paginator(lead_filter.qs, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     for lead in page:
-        active = [a for a in lead.assignments.all() if a.ended_at is None]
-        lead.current = active[0] if active else None
+        lead.current = lead.active_assignments[0] if lead.active_assignments else None
     params = request.GET.copy()
     params.pop("page", None)
     return render(

@@ -4,10 +4,22 @@ from rest_framework import exceptions, generics, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 
-from intake import selectors, services
-from intake.api.authentication import BearerKeyAuthentication
-from intake.api.permissions import IsSource, IsUser
-from intake.api.schema import (
+from intake import services
+from intake.api.throttling import SourceRateThrottle
+from intake.doors import (
+    BodyRefused,
+    PayloadTooLarge,
+    close_connection,
+    read_body,
+    store_request,
+)
+from intake.models import Door
+from leadrouter import pipeline
+from leadrouter.api import selectors
+from leadrouter.api.authentication import BearerKeyAuthentication
+from leadrouter.api.filters import LeadFilter
+from leadrouter.api.permissions import IsSource, IsUser
+from leadrouter.api.schema import (
     IDEMPOTENT_REPLAYED,
     LIST_ERRORS,
     READ_ERRORS,
@@ -17,22 +29,11 @@ from intake.api.schema import (
     LeadSubmitInputSerializer,
     error_response,
 )
-from intake.api.serializers import (
+from leadrouter.api.serializers import (
     LeadDetailSerializer,
     LeadSerializer,
     SubmissionFailedSerializer,
 )
-from intake.api.throttling import SourceRateThrottle
-from intake.doors import (
-    BodyRefused,
-    PayloadTooLarge,
-    close_connection,
-    read_body,
-    store_request,
-)
-from intake.filters import LeadFilter
-from intake.models import Door
-from leadrouter import pipeline
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 # What the document promises clients: printable ASCII with something besides spaces (the view
@@ -195,8 +196,9 @@ class LeadCollectionApi(generics.GenericAPIView):
                 "detail": "The lead was stored but could not be processed; "
                 "it is kept and an operator can reprocess it.",
             }
-        lead = selectors.lead_for_response(lead_id=result.lead.pk)
-        return (201 if result.created else 200), dict(LeadSerializer(lead).data)
+        lead, steps = selectors.lead_answer_read(lead_id=result.lead.pk)
+        answer = LeadSerializer(lead, context={"steps": steps}).data
+        return (201 if result.created else 200), dict(answer)
 
 
 class LeadDetailApi(generics.GenericAPIView):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake.api import views
+from leadrouter.api import views
 
 urlpatterns = [
     path("leads/", views.LeadCollectionApi.as_view(), name="api-leads"),
