@@ -1,5 +1,6 @@
 """Routing's reads: reps' load and availability, for the manager board and the reps API; the
-leads a user owns or manages and may work on, the rep's queue and the manager board."""
+leads a user owns or manages and may work on, what they may do on one, the rep's queue and the
+manager board."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -214,6 +215,35 @@ def lead_get_for_work(*, user, lead_id: int, lock: bool = False) -> Lead:
         return leads.get(pk=lead_id)
     except (Lead.DoesNotExist, ValueError, TypeError):
         raise Http404("No such lead.") from None
+
+
+@dataclass(frozen=True)
+class LeadPermissions:
+    """What a user may do on one lead they can see. The lead page offers a form only where
+    its flag is set; the services decide again when the form is sent (they lock the lead)."""
+
+    can_act: bool  # log a contact attempt, change the status: works the lead, and it is open
+    can_note: bool  # add a note: works the lead, open or closed
+    can_hand_back: bool  # give it back to the team's queue: owns it now, and it is open
+    can_assign: bool  # give it to a rep or a queue: a manager who works it, and it is open
+    is_manager: bool  # assigns leads at all (a team's manager, or staff): `user_manages_leads`
+
+
+def lead_permissions(*, user, lead: Lead) -> LeadPermissions:
+    """What `user` may do on `lead`: one query for whether they work it and own it, and
+    `user_manages_leads`."""
+    # A lead has at most one active assignment: the user owns the lead when it names them.
+    owns = Exists(Assignment.objects.filter(lead=OuterRef("pk"), user=user, ended_at__isnull=True))
+    row = leads_workable_by(user).filter(pk=lead.pk).values_list(owns).first()
+    works, is_open = row is not None, lead.is_open()
+    is_manager = user_manages_leads(user)
+    return LeadPermissions(
+        can_act=works and is_open,
+        can_note=works,
+        can_hand_back=works and is_open and row[0],
+        can_assign=works and is_open and is_manager,
+        is_manager=is_manager,
+    )
 
 
 def lead_active_assignment(*, lead: Lead) -> Assignment | None:
