@@ -232,6 +232,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A path served by one view per method (`leadrouter.api.dispatch.by_method`) is documented
+    # method by method from those views.
+    "PREPROCESSING_HOOKS": ["leadrouter.api.dispatch.split_by_method"],
 }
 
 # --- intake ---------------------------------------------------------------------------------

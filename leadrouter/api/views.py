@@ -1,21 +1,22 @@
+"""The lead API: `GET /api/v1/leads/` lists the leads a user may see, `POST` submits one (a
+source), `GET /api/v1/leads/{id}/` shows one. One view per operation; `urls` puts the first two
+on one path (`dispatch.by_method`)."""
+
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, generics, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from intake import services
 from intake.api.throttling import SourceRateThrottle
-from intake.doors import (
-    BodyRefused,
-    PayloadTooLarge,
-    close_connection,
-    read_body,
-    store_request,
-)
-from intake.models import Door
-from leadrouter import pipeline
-from leadrouter.api import selectors
+from intake.doors import BodyRefused, PayloadTooLarge, close_connection, read_body
+from leadrouter.api import selectors, services
 from leadrouter.api.authentication import BearerKeyAuthentication
 from leadrouter.api.filters import LeadFilter
 from leadrouter.api.permissions import IsSource, IsUser
@@ -34,11 +35,14 @@ from leadrouter.api.serializers import (
     LeadSerializer,
     SubmissionFailedSerializer,
 )
+from leadrouter.api.services import MAX_IDEMPOTENCY_KEY_LENGTH
 
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
 # What the document promises clients: printable ASCII with something besides spaces (the view
 # itself also takes any other printable character a header can carry).
 IDEMPOTENCY_KEY_PATTERN = r"^[ -~]*[!-~][ -~]*$"
+# The document describes the collection's two operations together, as it did when one view
+# served both.
+COLLECTION_DESCRIPTION = "POST: a source submits a lead. GET: a user lists the leads they may see."
 
 
 class PayloadTooLargeError(exceptions.APIException):
@@ -46,34 +50,50 @@ class PayloadTooLargeError(exceptions.APIException):
     default_code = "payload_too_large"
 
 
-class LeadCollectionApi(generics.GenericAPIView):
-    """POST: a source submits a lead. GET: a user lists the leads they may see."""
+@extend_schema_view(
+    get=extend_schema(
+        description=COLLECTION_DESCRIPTION,
+        parameters=[
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description="Search name, email, phone, company"
+            ),
+            WWW_AUTHENTICATE,
+        ],
+        responses={200: LeadSerializer(many=True), **LIST_ERRORS},
+    )
+)
+class LeadListApi(generics.ListAPIView):
+    """A user lists the leads they may see (`selectors.lead_list_for_user`), filtered by
+    `LeadFilter` and paginated."""
 
     authentication_classes = [BearerKeyAuthentication, SessionAuthentication]
+    permission_classes = [IsUser]
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
-    parser_classes: list = []  # the raw body is stored before anything parses it
-    schema = LeadCollectionSchema()
-
-    def get_permissions(self):
-        return [IsSource()] if self.request.method == "POST" else [IsUser()]
-
-    def get_throttles(self):
-        return [SourceRateThrottle()] if self.request.method == "POST" else []
 
     def get_queryset(self):
         return selectors.lead_list_for_user(user=self.request.user)
 
+
+class LeadSubmitApi(APIView):
+    """A source submits a lead: the raw body is read (and refused when too large) before
+    anything else, then `services.lead_submit` stores it, runs the pipeline and answers."""
+
+    authentication_classes = [BearerKeyAuthentication, SessionAuthentication]
+    permission_classes = [IsSource]
+    throttle_classes = [SourceRateThrottle]
+    parser_classes: list = []  # the raw body is stored before anything parses it
+    schema = LeadCollectionSchema()
+
     def initial(self, request, *args, **kwargs):
-        if request.method == "POST":
-            # Refuse an oversized body before authentication or parsing reads a byte of it.
-            try:
-                self.raw_body = read_body(request._request)
-            except BodyRefused as exc:
-                self.body_left_unread = True
-                if isinstance(exc, PayloadTooLarge):
-                    raise PayloadTooLargeError(str(exc)) from None
-                raise exceptions.ValidationError({"body": [str(exc)]}) from None
+        # Refuse an oversized body before authentication or parsing reads a byte of it.
+        try:
+            self.raw_body = read_body(request._request)
+        except BodyRefused as exc:
+            self.body_left_unread = True
+            if isinstance(exc, PayloadTooLarge):
+                raise PayloadTooLargeError(str(exc)) from None
+            raise exceptions.ValidationError({"body": [str(exc)]}) from None
         super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc):
@@ -83,20 +103,7 @@ class LeadCollectionApi(generics.GenericAPIView):
         return response
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "q", OpenApiTypes.STR, description="Search name, email, phone, company"
-            ),
-            WWW_AUTHENTICATE,
-        ],
-        responses={200: LeadSerializer(many=True), **LIST_ERRORS},
-    )
-    def get(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(LeadSerializer(page, many=True).data)
-
-    @extend_schema(
+        description=COLLECTION_DESCRIPTION,
         # The view has no parsers (it stores the raw body first), so the media type is named.
         request={"application/json": LeadSubmitInputSerializer},
         parameters=[
@@ -140,65 +147,16 @@ class LeadCollectionApi(generics.GenericAPIView):
         },
     )
     def post(self, request):
-        source = request.auth
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            answer_status, answer = self._submit(request, source)
-            return Response(answer, status=answer_status)
-        key = services.idempotency_key_clean(key)
-        if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
-            raise exceptions.ValidationError(
-                {
-                    "idempotency_key": [
-                        f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters"
-                    ]
-                }
-            )
-        claim = services.idempotency_claim(source=source, key=key, body=self.raw_body)
-        if claim.state is services.Claim.MISMATCH:
-            return Response(
-                {"errors": {"idempotency_key": ["was already used with a different request body"]}},
-                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
-            )
-        if claim.state is services.Claim.IN_FLIGHT:
-            return Response(
-                {
-                    "errors": {
-                        "idempotency_key": ["a request with this key is still being processed"]
-                    }
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
-        if claim.state is services.Claim.REPLAY:
-            replay_status = 200 if claim.response_status == 201 else claim.response_status
-            response = Response(claim.response_body, status=replay_status)
-            response["Idempotent-Replayed"] = "true"
-            return response
-        try:
-            answer_status, answer = self._submit(request, source)
-        except BaseException:
-            services.idempotency_release(record_id=claim.record_id)
-            raise
-        services.idempotency_complete(record_id=claim.record_id, status=answer_status, body=answer)
-        return Response(answer, status=answer_status)
-
-    def _submit(self, request, source) -> tuple[int, dict]:
-        submission = store_request(
-            request._request, source=source, door=Door.API, body=self.raw_body
+        answer = services.lead_submit(
+            request=request._request,
+            source=request.auth,
+            body=self.raw_body,
+            idempotency_key=request.headers.get("Idempotency-Key"),
         )
-        result = pipeline.process_submission(submission)
-        if result.errors:
-            return 400, {"errors": result.errors, "submission": submission.pk}
-        if result.failed:
-            return 202, {
-                "submission": submission.pk,
-                "status": "failed",
-                "detail": "The lead was stored but could not be processed; "
-                "it is kept and an operator can reprocess it.",
-            }
-        lead, steps = selectors.lead_answer_read(lead_id=result.lead.pk)
-        answer = LeadSerializer(lead, context={"steps": steps}).data
-        return (201 if result.created else 200), dict(answer)
+        response = Response(answer.body, status=answer.status)
+        if answer.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
 
 class LeadDetailApi(generics.GenericAPIView):
