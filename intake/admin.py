@@ -361,7 +361,6 @@ class LeadAdmin(admin.ModelAdmin):
         "source",
         "channel",
         "status",
-        "score",
         "flag_list",
         "received_at",
     ]
@@ -386,44 +385,14 @@ class LeadAdmin(admin.ModelAdmin):
     )
     # The total next to the filtered count would be a second count of every lead.
     show_full_result_count = False
-    list_select_related = ["source", "qualification"]
+    list_select_related = ["source"]
     inlines = [LeadEventInline]
     actions = ["merge_into_oldest"]
     change_list_template = "admin/intake/lead/change_list.html"
 
     def get_readonly_fields(self, request, obj=None):
         # Contact data changes only through intake, so every value stays verified and flagged.
-        return [f.name for f in Lead._meta.fields] + ["qualification_explained"]
-
-    @admin.display(description="Score")
-    def score(self, lead):
-        # qualification's side of a one-to-one: read by name, intake never imports that app.
-        qualification = getattr(lead, "qualification", None)
-        return f"{qualification.score} {qualification.tier}" if qualification else "—"
-
-    @admin.display(description="Qualification")
-    def qualification_explained(self, lead):
-        qualification = getattr(lead, "qualification", None)
-        if qualification is None:
-            return "not qualified"
-        return format_html(
-            "<p>Score {} (tier {}, {}), {} urgency, {}, confidence {:.0%}{}</p><ul>{}</ul>",
-            qualification.score,
-            qualification.tier,
-            qualification.score_source,
-            qualification.urgency,
-            qualification.request_type or "request type unknown",
-            qualification.confidence,
-            " — held for review" if qualification.needs_review else "",
-            format_html_join(
-                "",
-                "<li>{}{}</li>",
-                (
-                    (r["text"], f" ({r['weight']})" if r.get("weight") else "")
-                    for r in qualification.reasons
-                ),
-            ),
-        )
+        return [f.name for f in Lead._meta.fields]
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

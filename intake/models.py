@@ -341,9 +341,9 @@ class LeadQuerySet(models.QuerySet):
         """These leads, counted by `other` (a cheaper query with as many rows) as long as
         nothing further filters, slices, groups or combines them; otherwise counted as usual.
 
-        A paginated list counts its leads for the page numbers: a team manager's are
-        those with one of their active assignments, as many as the assignments, which their
-        indexes count without reading a lead.
+        A paginated list counts its leads for the page numbers; a caller that knows a query
+        with as many rows that an index counts without reading a lead
+        (`leadrouter.api.selectors.lead_visible_to`) counts that instead.
         """
         clone = self._chain()
         clone._counted_as = (other, self._count_shape())

@@ -209,7 +209,7 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "intake.api.authentication.BearerKeyAuthentication",
+        "leadrouter.api.authentication.BearerKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -234,6 +234,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A path served by one view per method (`leadrouter.api.dispatch.by_method`) is documented
+    # method by method from those views.
+    "PREPROCESSING_HOOKS": ["leadrouter.api.dispatch.split_by_method"],
 }
 
 # --- intake ---------------------------------------------------------------------------------

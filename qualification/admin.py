@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
+from intake.admin import LeadAdmin
 from intake.models import Lead
 from leadrouter.conditions import InvalidCondition, describe
 from leadrouter.forms import JsonObjectField
@@ -240,3 +241,47 @@ class QualificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# Intake's lead admin, with each lead's qualification: a score column in the list and the
+# whole qualification, with its reasons, on the lead's page.
+admin.site.unregister(Lead)
+
+
+@admin.register(Lead)
+class QualifiedLeadAdmin(LeadAdmin):
+    list_display = LeadAdmin.list_display.copy()
+    list_display.insert(list_display.index("status") + 1, "score")
+    list_select_related = [*LeadAdmin.list_select_related, "qualification"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "qualification_explained"]
+
+    @admin.display(description="Score")
+    def score(self, lead):
+        qualification = getattr(lead, "qualification", None)
+        return f"{qualification.score} {qualification.tier}" if qualification else "—"
+
+    @admin.display(description="Qualification")
+    def qualification_explained(self, lead):
+        qualification = getattr(lead, "qualification", None)
+        if qualification is None:
+            return "not qualified"
+        return format_html(
+            "<p>Score {} (tier {}, {}), {} urgency, {}, confidence {:.0%}{}</p><ul>{}</ul>",
+            qualification.score,
+            qualification.tier,
+            qualification.score_source,
+            qualification.urgency,
+            qualification.request_type or "request type unknown",
+            qualification.confidence,
+            " — held for review" if qualification.needs_review else "",
+            format_html_join(
+                "",
+                "<li>{}{}</li>",
+                (
+                    (r["text"], f" ({r['weight']})" if r.get("weight") else "")
+                    for r in qualification.reasons
+                ),
+            ),
+        )

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from intake import selectors as intake_selectors
-from intake.filters import LeadFilter
 from intake.models import Lead
+from leadrouter.api.filters import LeadFilter
+from leadrouter.api.selectors import lead_get_for_user, lead_list_for_user, lead_steps
 from routing import selectors, services
 from routing.forms import (
     ActivityForm,
@@ -57,17 +57,15 @@ def my_queue(request):
 @login_required
 @require_GET
 def lead_page(request, lead_id: int):
-    lead = intake_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+    lead = lead_get_for_user(user=request.user, lead_id=lead_id)
     return _render_lead(request, lead)
 
 
 def _render_lead(request, lead: Lead, bound: dict | None = None, status: int = 200):
     user = request.user
-    assignment = selectors.lead_active_assignment(lead=lead)
-    can_act = selectors.leads_workable_by(user).filter(pk=lead.pk).exists()
-    can_assign = can_act and selectors.user_manages_leads(user)
-    reps, teams = selectors.assign_targets(user=user) if can_assign else ([], [])
-    decisions = sorted(lead.routing.all(), key=lambda d: (d.created_at, d.pk))
+    permissions = selectors.lead_permissions(user=user, lead=lead)
+    reps, teams = selectors.assign_targets(user=user) if permissions.can_assign else ([], [])
+    steps = lead_steps(lead)
     page_forms = {
         "activity_form": ActivityForm(),
         "status_form": StatusForm(),
@@ -81,17 +79,15 @@ def _render_lead(request, lead: Lead, bound: dict | None = None, status: int = 2
         "routing/lead.html",
         {
             "lead": lead,
-            "assignment": assignment,
-            "qualification": getattr(lead, "qualification", None),
-            "decision": decisions[-1] if decisions else None,
+            "assignment": selectors.lead_active_assignment(lead=lead),
+            "qualification": steps.qualification,
+            "decision": steps.decision,
             "activities": selectors.lead_activities(lead=lead),
             "events": lead.events.all(),
-            "can_act": can_act and lead.is_open(),
-            "can_note": can_act,
-            "can_hand_back": bool(
-                can_act and lead.is_open() and assignment and assignment.user_id == user.pk
-            ),
-            "can_assign": can_assign and lead.is_open(),
+            "can_act": permissions.can_act,
+            "can_note": permissions.can_note,
+            "can_hand_back": permissions.can_hand_back,
+            "can_assign": permissions.can_assign,
             **page_forms,
         },
         status=status,
@@ -106,13 +102,13 @@ def _act(
     perform: Callable[[Lead, dict], object],
     success: str,
     then: Callable[[Lead], str] | None = None,
-    allowed: bool = True,
+    allowed: Callable[[selectors.LeadPermissions], bool] | None = None,
 ):
-    """Run one lead action: 404 unless the user sees the lead, 403 unless `allowed`, then
-    parse the form, call the service, and redirect with a message, or re-render the page with
-    the form's errors."""
-    lead = intake_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
-    if not allowed:
+    """Run one lead action: 404 unless the user sees the lead, 403 unless `allowed` by their
+    permissions on it, then parse the form, call the service, and redirect with a message, or
+    re-render the page with the form's errors."""
+    lead = lead_get_for_user(user=request.user, lead_id=lead_id)
+    if allowed and not allowed(selectors.lead_permissions(user=request.user, lead=lead)):
         raise PermissionDenied
     if form.is_valid():
         try:
@@ -195,7 +191,9 @@ def lead_assign(request, lead_id: int):
         ),
         f"Lead #{lead_id} assigned.",
         then=lambda lead: after or reverse("routing:lead", args=[lead.pk]),
-        allowed=selectors.user_manages_leads(request.user),
+        # A manager's refused assignment (a closed lead, another team's rep) is the service's
+        # message on the page; a rep may not assign at all.
+        allowed=lambda permissions: permissions.is_manager,
     )
 
 
@@ -207,14 +205,11 @@ def board(request):
         raise PermissionDenied("The board is for team managers and staff.")
     now = timezone.now()
     reps, teams = selectors.assign_targets(user=user)
-    leads = intake_selectors.lead_list_for_user(user=user).prefetch_related(
-        "assignments__queue_team"
-    )
+    leads = lead_list_for_user(user=user).prefetch_related("active_assignments__queue_team")
     lead_filter = LeadFilter(request.GET or None, queryset=leads)
     page = Paginator(lead_filter.qs, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     for lead in page:
-        active = [a for a in lead.assignments.all() if a.ended_at is None]
-        lead.current = active[0] if active else None
+        lead.current = lead.active_assignments[0] if lead.active_assignments else None
     params = request.GET.copy()
     params.pop("page", None)
     return render(

@@ -16,8 +16,8 @@ from schemathesis.config import SchemathesisConfig
 
 from intake import fields
 from intake import services as intake_services
-from intake.api.views import MAX_IDEMPOTENCY_KEY_LENGTH
 from intake.models import Lead
+from leadrouter.api.services import MAX_IDEMPOTENCY_KEY_LENGTH
 from routing.models import Rep, Team
 
 # The document is read once, when this module is imported; the database is only needed when a

@@ -4,9 +4,9 @@ from rest_framework import generics
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
 
-from intake.api.authentication import BearerKeyAuthentication
-from intake.api.permissions import IsUser
-from intake.api.schema import LIST_ERRORS, WWW_AUTHENTICATE
+from leadrouter.api.authentication import BearerKeyAuthentication
+from leadrouter.api.permissions import IsUser
+from leadrouter.api.schema import LIST_ERRORS, WWW_AUTHENTICATE
 from routing import selectors
 from routing.api.serializers import RepSerializer
 from routing.filters import RepFilter

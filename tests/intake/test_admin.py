@@ -188,18 +188,6 @@ def test_searching_submissions_by_text_does_not_fail(staff_client):
     assert response.status_code == 200
 
 
-def test_the_lead_page_shows_the_qualification_and_its_reasons(staff_client, api):
-    lead_id = post_lead(
-        api, {"full_name": "Ann Lee", "email": "ann@gmail.com", "request_type": "home"}
-    ).json()["id"]
-
-    page = staff_client.get(reverse("admin:intake_lead_change", args=[lead_id])).content.decode()
-    listing = staff_client.get(reverse("admin:intake_lead_changelist")).content.decode()
-
-    assert "no trained conversion model yet" in page and "has a valid email" in page
-    assert "Score" in listing
-
-
 def test_a_field_map_typed_with_a_nul_is_stored_without_it(staff_client):
     staff_client.post(
         reverse("admin:intake_source_add"),

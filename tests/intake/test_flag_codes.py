@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 import intake
-from intake.filters import LeadFilter
 from intake.quality import run_quality_gate
 from intake.quality.flags import FlagCode
+from leadrouter.api.filters import LeadFilter
 
 INTAKE_DIR = Path(intake.__file__).parent
 

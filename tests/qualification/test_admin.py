@@ -361,3 +361,15 @@ def test_the_lead_admin_still_renders_for_a_qualified_lead(admin_client, api, si
     assert change.status_code == 200 and "Ann Lee" in text(change)
     assert listing.status_code == 200 and "Ann Lee" in text(listing)
     assert qualification.status_code == 200 and "legal" in text(qualification)
+
+
+def test_the_lead_page_shows_the_qualification_and_its_reasons(admin_client, api):
+    lead_id = post_lead(
+        api, {"full_name": "Ann Lee", "email": "ann@gmail.com", "request_type": "home"}
+    ).json()["id"]
+
+    page = admin_client.get(reverse("admin:intake_lead_change", args=[lead_id])).content.decode()
+    listing = admin_client.get(reverse("admin:intake_lead_changelist")).content.decode()
+
+    assert "no trained conversion model yet" in page and "has a valid email" in page
+    assert "Score" in listing

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from intake.models import Lead, LeadEvent
+from leadrouter.api.selectors import LeadSteps, lead_steps
 
 
 class LeadEventSerializer(serializers.ModelSerializer):
@@ -45,6 +46,8 @@ class RoutingSerializer(serializers.Serializer):
 
 class LeadSerializer(serializers.ModelSerializer):
     """The lead shape of the public contract."""
+
+    # The docstring is this component's description in the OpenAPI document.
 
     source = serializers.CharField(source="source.name")
     owner = serializers.SerializerMethodField()
@@ -95,15 +98,18 @@ class LeadSerializer(serializers.ModelSerializer):
             "last_touch_at",
         ]
 
+    def steps(self, lead: Lead) -> LeadSteps:
+        """What later steps made of the lead (owner, qualification, routing): as the caller
+        read them for this one lead (`context["steps"]`, from `selectors.lead_answer_read`),
+        else from what `selectors.lead_visible_to` read with it."""
+        return self.context.get("steps") or lead_steps(lead)
+
     def get_owner(self, lead: Lead) -> str | None:
-        # routing's side of the relations, read by name: intake never imports that app.
-        active = [a for a in lead.assignments.all() if a.ended_at is None]
-        return active[0].user.get_username() if active and active[0].user else None
+        return self.steps(lead).owner
 
     @extend_schema_field(QualificationSerializer(allow_null=True))
     def get_qualification(self, lead: Lead) -> dict | None:
-        # The reverse side of qualification's one-to-one: intake never imports that app.
-        qualification = getattr(lead, "qualification", None)
+        qualification = self.steps(lead).qualification
         if qualification is None:
             return None
         return {
@@ -123,16 +129,16 @@ class LeadSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RoutingSerializer(allow_null=True))
     def get_routing(self, lead: Lead) -> dict | None:
-        decisions = sorted(lead.routing.all(), key=lambda d: (d.created_at, d.pk))
-        if not decisions:
+        steps = self.steps(lead)
+        decision = steps.decision
+        if decision is None:
             return None
-        decision = decisions[-1]
         return {
-            "rule": decision.rule.name if decision.rule else None,
+            "rule": steps.rule,
             "method": decision.method or None,
             "explanation": decision.explanation,
             "outcome": decision.outcome,
-            "rep": str(decision.rep) if decision.rep else None,
+            "rep": steps.rep,
             "rules_tried": decision.rules_tried,
             "candidates": decision.candidates,
             "duration_ms": decision.duration_ms,

@@ -1,7 +1,5 @@
-"""One FilterSet for the lead list, shared by the API and the list pages (the manager board).
-
-Qualification and routing are later steps: their fields are read by relation name, never
-imported."""
+"""One FilterSet for the lead list, shared by the API and the list pages (the manager board):
+intake's columns, qualification's tier and urgency, routing's owner, team and queue."""
 
 from datetime import UTC
 
@@ -14,6 +12,7 @@ from intake.models import Channel, Lead, LeadStatus
 from intake.quality._states import state_code
 from intake.quality.flags import FlagCode
 from intake.selectors import lead_search
+from qualification.models import Tier, Urgency
 
 
 class UtcDateTimeField(IsoDateTimeField):
@@ -62,12 +61,12 @@ class LeadFilter(django_filters.FilterSet):
     received_before = UtcDateTimeFilter(field_name="received_at", lookup_expr="lt")
     tier = django_filters.MultipleChoiceFilter(
         field_name="qualification__tier",
-        choices=[("A", "A"), ("B", "B"), ("C", "C")],
+        choices=[(tier.value, tier.value) for tier in Tier],
         distinct=False,
     )
     urgency = django_filters.MultipleChoiceFilter(
         field_name="qualification__urgency",
-        choices=[(u, u.title()) for u in ("urgent", "high", "normal", "low")],
+        choices=[(urgency.value, urgency.label) for urgency in reversed(Urgency)],  # most first
         distinct=False,
     )
     owner = django_filters.CharFilter(method="filter_owner", label="Owner (username)")

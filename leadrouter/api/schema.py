@@ -1,4 +1,5 @@
-"""The OpenAPI description of the body `POST /api/v1/leads/` accepts, built from intake.fields.
+"""The OpenAPI document's shared pieces (error answers and response headers every API view
+uses), and the description of the body `POST /api/v1/leads/` accepts, built from intake.fields.
 
 The view stores the raw body before anything parses it (`parser_classes = []`), so DRF knows
 nothing of its shape; `intake.fields` is the one place that names the fields and their limits,
@@ -14,7 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from intake import fields
-from intake.api.serializers import ErrorSerializer
+from leadrouter.api.serializers import ErrorSerializer
 
 # Text that is still there once `clean_text` has removed control characters and stripped
 # whitespace: at least one character that is neither (ECMA-262 syntax, as OpenAPI asks).
@@ -171,7 +172,7 @@ class LeadSubmitInputScheme(OpenApiSerializerExtension):
 
 
 class LeadCollectionSchema(AutoSchema):
-    """The leads collection's schema: its POST body is required.
+    """The lead submission's schema: its body is required.
 
     drf-spectacular marks a body required only when its component lists required properties;
     a lead has none on its own (one of several will do: `anyOf`), yet an empty body is a 400.
