@@ -154,7 +154,7 @@ def api_lead(delivery_id: str) -> bytes:
     return json.dumps({"full_name": "Ann Lee", "email": "ann@gmail.com"}).encode()
 
 
-# --- signing a request as each vendor does -----------------------------------------------------
+# --- signing a request as each vendor does (the credential inside the body, or a header) ----
 
 
 def _google_sign(url: str, body: bytes, secret: str) -> Request:
@@ -163,41 +163,9 @@ def _google_sign(url: str, body: bytes, secret: str) -> Request:
     return json.dumps(data).encode(), {}
 
 
-def _meta_sign(url: str, body: bytes, secret: str) -> Request:
-    return body, meta_signed(body, secret)
-
-
-def _hubspot_sign(url: str, body: bytes, secret: str) -> Request:
-    return body, hubspot_v3_signed(url, body, secret)
-
-
-def _typeform_sign(url: str, body: bytes, secret: str) -> Request:
-    return body, typeform_signed(body, secret)
-
-
-def _twilio_sign(url: str, body: bytes, secret: str) -> Request:
-    return body, {"HTTP_X_TWILIO_SIGNATURE": twilio_signature(url, body, secret)}
-
-
 def _mailgun_sign(url: str, body: bytes, secret: str) -> Request:
     fields = dict(parse_qsl(body.decode(), keep_blank_values=True))
     return urlencode(mailgun_signed(fields, secret, token=fields["token"])).encode(), {}
-
-
-def _postmark_sign(url: str, body: bytes, secret: str) -> Request:
-    return body, {"HTTP_AUTHORIZATION": basic_auth(secret)}
-
-
-def _tawk_sign(url: str, body: bytes, secret: str) -> Request:
-    return body, tawk_signed(body, secret)
-
-
-def _form_sign(url: str, body: bytes, secret: str) -> Request:
-    return body, {"HTTP_X_WEBHOOK_SECRET": secret}
-
-
-def _api_sign(url: str, body: bytes, secret: str) -> Request:
-    return body, {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
 
 @dataclass(frozen=True)
@@ -208,11 +176,11 @@ class Driver:
     adapter: str
     body: Callable[[str], bytes]
     signer: Callable[[str, bytes, str], Request]
-    # The answer to a delivery that made a new lead (some vendors only look for a 200).
-    created_status: int
-    # Where a refusal names what was wrong, and the words it names it by.
-    refusal_field: str
+    # The words a refusal names the missing or wrong credential by, and under which field.
     refusal_names: str
+    refusal_field: str = "signature"
+    # The answer to a delivery that made a new lead (some vendors only look for a 200).
+    created_status: int = 201
     content_type: str = "application/json"
     # The signature covers the body, so a body changed after signing no longer matches.
     signs_body: bool = False
@@ -242,27 +210,23 @@ DRIVERS = [
         "google_ads",
         _json_sample("google_ads_lead_form.json", _google_lead),
         _google_sign,
-        created_status=200,
-        refusal_field="signature",
         refusal_names="google_key",
+        created_status=200,
     ),
     Driver(
         "meta",
         "meta",
         _json_sample("meta_leadgen_webhook.json", _meta_leadgen),
-        _meta_sign,
-        created_status=200,
-        refusal_field="signature",
+        lambda url, body, secret: (body, meta_signed(body, secret)),
         refusal_names="X-Hub-Signature-256",
+        created_status=200,
         signs_body=True,
     ),
     Driver(
         "hubspot",
         "hubspot",
         _json_sample("hubspot_workflow_webhook_contact.json", _hubspot_contact),
-        _hubspot_sign,
-        created_status=201,
-        refusal_field="signature",
+        lambda url, body, secret: (body, hubspot_v3_signed(url, body, secret)),
         refusal_names="X-HubSpot-Signature",
         signs_body=True,
     ),
@@ -270,9 +234,7 @@ DRIVERS = [
         "typeform",
         "typeform",
         _json_sample("typeform_form_response.json", _typeform_response),
-        _typeform_sign,
-        created_status=201,
-        refusal_field="signature",
+        lambda url, body, secret: (body, typeform_signed(body, secret)),
         refusal_names="Typeform-Signature",
         signs_body=True,
     ),
@@ -280,10 +242,12 @@ DRIVERS = [
         "twilio_sms",
         "twilio_sms",
         _form_sample("twilio_inbound_sms.form", _twilio_message),
-        _twilio_sign,
-        created_status=200,
-        refusal_field="signature",
+        lambda url, body, secret: (
+            body,
+            {"HTTP_X_TWILIO_SIGNATURE": twilio_signature(url, body, secret)},
+        ),
         refusal_names="X-Twilio-Signature",
+        created_status=200,
         content_type=FORM,
         signs_body=True,
     ),
@@ -292,27 +256,24 @@ DRIVERS = [
         "email",
         _form_sample("mailgun_inbound_route.form", _mailgun_email),
         _mailgun_sign,
-        created_status=200,
-        refusal_field="signature",
         refusal_names="signature",
+        created_status=200,
         content_type=FORM,
     ),
     Driver(
         "postmark",
         "email",
         _json_sample("postmark_inbound.json", _postmark_message),
-        _postmark_sign,
-        created_status=200,
-        refusal_field="authorization",
+        lambda url, body, secret: (body, {"HTTP_AUTHORIZATION": basic_auth(secret)}),
         refusal_names="basic-auth",
+        refusal_field="authorization",
+        created_status=200,
     ),
     Driver(
         "chat",
         "chat",
         _json_sample("tawkto_chat_start.json", _tawk_chat),
-        _tawk_sign,
-        created_status=201,
-        refusal_field="signature",
+        lambda url, body, secret: (body, tawk_signed(body, secret)),
         refusal_names="X-Tawk-Signature",
         signs_body=True,
     ),
@@ -320,18 +281,15 @@ DRIVERS = [
         "form",
         "form",
         formstack_entry,
-        _form_sign,
-        created_status=201,
-        refusal_field="secret",
+        lambda url, body, secret: (body, {"HTTP_X_WEBHOOK_SECRET": secret}),
         refusal_names="X-Webhook-Secret",
+        refusal_field="secret",
     ),
     Driver(
         "api",
         "api",
         api_lead,
-        _api_sign,
-        created_status=201,
-        refusal_field="signature",
+        lambda url, body, secret: (body, {"HTTP_AUTHORIZATION": f"Bearer {secret}"}),
         refusal_names="API key",
         has_delivery_id=False,
         credential="raw_key",
