@@ -1,11 +1,11 @@
 """What every vendor hook promises, run against each hook as its vendor calls it (drivers.py).
 
 A delivery signed with the source's credential is accepted; one without it, signed with another
-secret, or changed after signing is refused with 401 and kept for audit without a lead; during a
-secret rotation the previous secret verifies until its grace period ends; a vendor's retry of a
-delivery is answered as before without a second lead or touch, also when its id holds a NUL
-(which PostgreSQL refuses in text). Vendor-specific cases (field mapping, each vendor's quirks)
-stay in the vendor's own file.
+secret, or changed after signing is refused with 401 and kept for audit without a lead; a source
+without a secret refuses every delivery; during a secret rotation the previous secret verifies
+until its grace period ends; a vendor's retry of a delivery is answered as before without a
+second lead or touch, also when its id holds a NUL (which PostgreSQL refuses in text).
+Vendor-specific cases (field mapping, each vendor's quirks) stay in the vendor's own file.
 """
 
 from datetime import timedelta
@@ -26,7 +26,7 @@ SECRET = "the-vendors-secret"
 ACCEPTED = (200, 201)
 
 
-def drivers(where=lambda driver: True):
+def each_driver(where=lambda driver: True):
     return pytest.mark.parametrize(
         "driver", [driver for driver in DRIVERS if where(driver)], ids=lambda driver: driver.name
     )
@@ -65,7 +65,7 @@ def test_every_hook_has_a_driver():
     assert {driver.adapter for driver in DRIVERS} == hooks
 
 
-@drivers()
+@each_driver()
 def test_a_delivery_signed_with_the_sources_credential_is_accepted(client, driver, vendor_source):
     response = deliver(client, driver, vendor_source)
 
@@ -75,14 +75,14 @@ def test_a_delivery_signed_with_the_sources_credential_is_accepted(client, drive
     assert made(driver) == 1
 
 
-@drivers()
+@each_driver()
 def test_a_delivery_without_its_credential_is_401_and_kept_for_audit(client, driver, vendor_source):
     response = post_hook(client, vendor_source, driver.body("1001"), driver.content_type)
 
     assert_refused_and_kept_for_audit(response, driver)
 
 
-@drivers()
+@each_driver()
 def test_a_delivery_signed_with_another_secret_is_401_and_kept_for_audit(
     client, driver, vendor_source
 ):
@@ -91,7 +91,7 @@ def test_a_delivery_signed_with_another_secret_is_401_and_kept_for_audit(
     assert_refused_and_kept_for_audit(response, driver)
 
 
-@drivers(where=lambda driver: driver.signs_body)
+@each_driver(where=lambda driver: driver.signs_body)
 def test_a_body_changed_after_signing_is_401_and_kept_for_audit(client, driver, vendor_source):
     _, headers = driver.sign(vendor_source, driver.body("1001"))
 
@@ -100,7 +100,7 @@ def test_a_body_changed_after_signing_is_401_and_kept_for_audit(client, driver, 
     assert_refused_and_kept_for_audit(response, driver)
 
 
-@drivers(where=lambda driver: driver.hook.requires_secret)
+@each_driver(where=lambda driver: driver.hook.requires_secret)
 def test_a_source_without_a_secret_refuses_every_delivery(client, driver, hook_source):
     source = hook_source(driver.adapter)
 
@@ -111,7 +111,7 @@ def test_a_source_without_a_secret_refuses_every_delivery(client, driver, hook_s
     assert made(driver) == 0
 
 
-@drivers(where=lambda driver: driver.rotates)
+@each_driver(where=lambda driver: driver.rotates)
 def test_the_previous_secret_verifies_during_a_rotation_and_not_after_it(
     client, driver, vendor_source, settings, time_machine
 ):
@@ -130,7 +130,7 @@ def test_the_previous_secret_verifies_during_a_rotation_and_not_after_it(
     assert deliver(client, driver, vendor_source, "1004").status_code in ACCEPTED
 
 
-@drivers(where=lambda driver: driver.has_delivery_id)
+@each_driver(where=lambda driver: driver.has_delivery_id)
 @pytest.mark.parametrize("delivery_id", ["1001", "10\x0001"], ids=["plain", "with_a_nul"])
 def test_a_retry_of_a_delivery_is_answered_as_before_without_a_second_lead_or_touch(
     client, driver, vendor_source, delivery_id
