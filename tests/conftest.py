@@ -1,13 +1,16 @@
+import itertools
 import json
 import os
 import shutil
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from intake import services
-from intake.models import Adapter, Channel
+from intake.models import Adapter, Channel, Contact, Lead, LeadStatus
+from routing.models import Rep, RoutingRule, Team
 
 
 def pytest_configure(config):
@@ -77,6 +80,61 @@ def api(source):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {source.raw_key}")
     return client
+
+
+_rep_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def team(db):
+    return Team.objects.create(name="Austin office", time_zone="America/Chicago")
+
+
+@pytest.fixture
+def make_rep(team, django_user_model):
+    def make(name=None, **fields):
+        name = name or f"rep{next(_rep_numbers)}"
+        user = django_user_model.objects.create_user(name, first_name=name.title())
+        return Rep.objects.create(user=user, team=fields.pop("team", team), **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_rule(team):
+    def make(name="Everyone", pool_reps=(), **fields):
+        fields.setdefault("pool_team", None if pool_reps else team)
+        fields.setdefault("require_working_now", False)
+        rule = RoutingRule.objects.create(name=name, **fields)
+        rule.pool_reps.set(pool_reps)
+        return rule
+
+    return make
+
+
+@pytest.fixture
+def make_leads(source):
+    """n open, qualified-or-not leads written directly (no pipeline), fast enough for load tests."""
+
+    def make(n, **fields):
+        contacts = Contact.objects.bulk_create([Contact() for _ in range(n)])
+        now = timezone.now()
+        return Lead.objects.bulk_create(
+            [
+                Lead(
+                    contact=contact,
+                    source=source,
+                    channel=source.channel,
+                    status=LeadStatus.NEW,
+                    received_at=now,
+                    last_touch_at=now,
+                    **fields,
+                )
+                for contact in contacts
+            ]
+        )
+
+    return make
 
 
 def post_lead(client, payload, **headers):

@@ -100,7 +100,7 @@ def _is_plain_json(value):
 # --- value parsing and feature typing ------------------------------------------------------
 
 
-# Values are read as numbers as the signals read them: tests/conditions/test_numbers.py.
+# Values are read as numbers as the signals read them: tests/leadrouter/conditions/test_numbers.py.
 
 
 def test_normalise_category():

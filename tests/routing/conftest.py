@@ -1,64 +1,9 @@
-import itertools
+"""Routing's people: personas for ownership tests and handing a lead over (reps, rules and
+leads written directly are in tests/conftest.py, shared with the pipeline's tests)."""
 
 import pytest
-from django.utils import timezone
 
-from intake.models import Contact, Lead, LeadStatus
-from routing.models import Rep, RoutingRule, Team
-
-_numbers = itertools.count(1)
-
-
-@pytest.fixture
-def team(db):
-    return Team.objects.create(name="Austin office", time_zone="America/Chicago")
-
-
-@pytest.fixture
-def make_rep(team, django_user_model):
-    def make(name=None, **fields):
-        name = name or f"rep{next(_numbers)}"
-        user = django_user_model.objects.create_user(name, first_name=name.title())
-        return Rep.objects.create(user=user, team=fields.pop("team", team), **fields)
-
-    return make
-
-
-@pytest.fixture
-def make_rule(team):
-    def make(name="Everyone", pool_reps=(), **fields):
-        fields.setdefault("pool_team", None if pool_reps else team)
-        fields.setdefault("require_working_now", False)
-        rule = RoutingRule.objects.create(name=name, **fields)
-        rule.pool_reps.set(pool_reps)
-        return rule
-
-    return make
-
-
-@pytest.fixture
-def make_leads(source):
-    """n open, qualified-or-not leads written directly (no pipeline), fast enough for load tests."""
-
-    def make(n, **fields):
-        contacts = Contact.objects.bulk_create([Contact() for _ in range(n)])
-        now = timezone.now()
-        return Lead.objects.bulk_create(
-            [
-                Lead(
-                    contact=contact,
-                    source=source,
-                    channel=source.channel,
-                    status=LeadStatus.NEW,
-                    received_at=now,
-                    last_touch_at=now,
-                    **fields,
-                )
-                for contact in contacts
-            ]
-        )
-
-    return make
+from routing.models import Team
 
 
 @pytest.fixture

@@ -1,18 +1,15 @@
 """HubSpot workflow webhook: the documented contact JSON and flat property JSON, signed v3/v2/v1."""
 
-import base64
 import hashlib
-import hmac
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from intake import services
 from intake.hooks.hubspot import v1_signature, v2_signature
 from intake.models import Lead, Submission
-from tests.intake.hooks.conftest import hook_url, post_hook, sample
+from tests.intake.hooks.conftest import post_hook, sample
+from tests.intake.hooks.drivers import absolute_hook_url, hubspot_v3_signed
 
 pytestmark = pytest.mark.django_db
 
@@ -25,18 +22,8 @@ def hubspot(hook_source):
     return hook_source("hubspot", secret=SECRET)
 
 
-def uri(source) -> str:
-    return "http://testserver" + hook_url(source)
-
-
-def signed_v3(source, body: bytes, *, secret=SECRET, timestamp=None) -> dict:
-    timestamp = timestamp or str(int(time.time() * 1000))
-    message = b"POST" + uri(source).encode() + body + timestamp.encode()
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
-    return {
-        "HTTP_X_HUBSPOT_SIGNATURE_V3": base64.b64encode(digest).decode(),
-        "HTTP_X_HUBSPOT_REQUEST_TIMESTAMP": timestamp,
-    }
+def signed_v3(source, body: bytes, *, timestamp=None) -> dict:
+    return hubspot_v3_signed(absolute_hook_url(source), body, SECRET, timestamp)
 
 
 def post_v3(client, source, body: bytes, **kwargs):
@@ -144,7 +131,8 @@ def test_a_webhooks_api_batch_signed_v1_is_verified_then_refused_naming_the_body
 
 def test_a_v2_signature_over_method_uri_and_body_is_accepted(client, hubspot):
     body = flat()
-    signature = hashlib.sha256(SECRET.encode() + b"POST" + uri(hubspot).encode() + body)
+    url = absolute_hook_url(hubspot)
+    signature = hashlib.sha256(SECRET.encode() + b"POST" + url.encode() + body)
 
     response = post_hook(
         client,
@@ -155,26 +143,6 @@ def test_a_v2_signature_over_method_uri_and_body_is_accepted(client, hubspot):
     )
 
     assert response.status_code == 201, response.content
-
-
-def test_a_tampered_body_is_401_and_kept_rejected_without_a_lead(client, hubspot):
-    headers = signed_v3(hubspot, flat())
-
-    response = post_hook(client, hubspot, flat(email="mallory@gmail.com"), **headers)
-
-    assert response.status_code == 401
-    assert "X-HubSpot-Signature-v3" in response.json()["errors"]["signature"][0]
-    submission = Submission.objects.get()
-    assert submission.status == Submission.Status.REJECTED
-    assert submission.lead is None
-    assert not Lead.objects.exists()
-
-
-def test_a_signature_made_with_another_secret_is_401(client, hubspot):
-    response = post_v3(client, hubspot, flat(), secret="someone-elses-secret")
-
-    assert response.status_code == 401
-    assert not Lead.objects.exists()
 
 
 def test_a_tampered_v1_signature_is_401(client, hubspot):
@@ -190,15 +158,6 @@ def test_a_tampered_v1_signature_is_401(client, hubspot):
 
     assert response.status_code == 401
     assert Submission.objects.get().status == Submission.Status.REJECTED
-
-
-def test_a_delivery_without_any_signature_is_401(client, hubspot):
-    response = post_hook(client, hubspot, flat())
-
-    assert response.status_code == 401
-    assert "request signature" in response.json()["errors"]["signature"][0]
-    assert Submission.objects.get().status == Submission.Status.REJECTED
-    assert not Lead.objects.exists()
 
 
 def test_an_unknown_signature_version_is_401(client, hubspot):
@@ -243,31 +202,6 @@ def test_a_v3_timestamp_that_is_not_milliseconds_is_401(client, hubspot):
 
     assert response.status_code == 401
     assert "milliseconds" in response.json()["errors"]["signature"][0]
-
-
-def test_the_previous_secret_still_works_during_a_rotation(client, hubspot):
-    services.source_set_secret(source=hubspot, secret="new-secret")
-    assert post_v3(client, hubspot, flat()).status_code == 201  # signed with the old secret
-    # The same person again (by email): a touch on the first lead, hence 200.
-    assert post_v3(client, hubspot, flat(hs_object_id=52), secret="new-secret").status_code == 200
-
-    services.source_set_secret(source=hubspot, secret="newer-secret", grace_hours=0)
-    assert post_v3(client, hubspot, flat(hs_object_id=53), secret="new-secret").status_code == 401
-    assert post_v3(client, hubspot, flat(hs_object_id=53)).status_code == 401
-    assert post_v3(client, hubspot, flat(hs_object_id=53), secret="newer-secret").status_code == 200
-
-
-def test_a_retry_of_the_same_delivery_makes_no_second_lead_or_touch(client, hubspot):
-    body = flat()
-    headers = signed_v3(hubspot, body)
-
-    first = post_hook(client, hubspot, body, **headers)
-    retry = post_hook(client, hubspot, body, **headers)
-
-    assert retry.status_code == 200
-    assert retry.json()["lead"] == first.json()["lead"]
-    assert Lead.objects.get().touch_count == 1
-    assert Submission.objects.filter(status=Submission.Status.DUPLICATE).count() == 1
 
 
 def test_the_same_contact_posted_again_by_a_re_enrolment_is_a_new_touch(client, hubspot):

@@ -1,15 +1,14 @@
 """Typeform webhook: the documented example response, signed the way Typeform signs."""
 
-import base64
 import hashlib
 import hmac
 import json
 
 import pytest
 
-from intake import services
 from intake.models import Lead, Submission
 from tests.intake.hooks.conftest import post_hook, sample
+from tests.intake.hooks.drivers import typeform_signed
 
 pytestmark = pytest.mark.django_db
 
@@ -17,13 +16,8 @@ SECRET = "typeform-webhook-secret"
 TOKEN = "a3a12ec67a1365927098a606107fac15"
 
 
-def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
-    return {"HTTP_TYPEFORM_SIGNATURE": "sha256=" + base64.b64encode(digest).decode()}
-
-
-def post(client, source, body: bytes, secret: str = SECRET):
-    return post_hook(client, source, body, **signed(body, secret))
+def post(client, source, body: bytes):
+    return post_hook(client, source, body, **typeform_signed(body, SECRET))
 
 
 def response_body(questions, answers, **response) -> bytes:
@@ -141,67 +135,14 @@ def test_a_yes_no_question_mentioning_email_stays_an_attribute(client, typeform)
     assert lead.attributes["Email me product updates?"] == "Yes"
 
 
-def test_a_tampered_body_is_401_and_kept_as_rejected_without_a_lead(client, typeform):
-    body = sample("typeform_form_response.json")
-    headers = signed(body)
-    response = post_hook(client, typeform, body.replace(b"Laura", b"Mallory"), **headers)
-
-    assert response.status_code == 401
-    assert "does not match" in response.json()["errors"]["signature"][0]
-    submission = Submission.objects.get()
-    assert submission.status == Submission.Status.REJECTED
-    assert submission.lead is None
-    assert not Lead.objects.exists()
-
-
-def test_a_signature_made_with_another_secret_or_as_hex_is_401(client, typeform):
+def test_a_signature_in_hex_rather_than_base64_is_401(client, typeform):
     body = sample("typeform_form_response.json")
     hex_digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
 
-    assert post(client, typeform, body, secret="guess").status_code == 401
-    wrong_encoding = post_hook(
-        client, typeform, body, HTTP_TYPEFORM_SIGNATURE="sha256=" + hex_digest
-    )
-    assert wrong_encoding.status_code == 401
-    assert not Lead.objects.exists()
-
-
-def test_a_missing_signature_is_401(client, typeform):
-    response = post_hook(client, typeform, sample("typeform_form_response.json"))
-
-    assert response.status_code == 401
-    assert "missing" in response.json()["errors"]["signature"][0]
-    assert Submission.objects.get().status == Submission.Status.REJECTED
-
-
-def test_a_source_without_a_secret_refuses_every_delivery(client, hook_source):
-    unsigned = hook_source("typeform", name="Typeform without secret")
-    response = post(client, unsigned, sample("typeform_form_response.json"))
+    response = post_hook(client, typeform, body, HTTP_TYPEFORM_SIGNATURE="sha256=" + hex_digest)
 
     assert response.status_code == 401
     assert not Lead.objects.exists()
-
-
-def test_the_previous_secret_still_works_during_a_rotation(client, typeform):
-    services.source_set_secret(source=typeform, secret="new-secret")
-    assert post(client, typeform, sample("typeform_form_response.json")).status_code == 201
-
-    services.source_set_secret(source=typeform, secret="newer-secret", grace_hours=0)
-    other = response_body([question("q1", "Name")], [text("q1", "Ada")], token="tok-2")
-    assert post(client, typeform, other, secret="new-secret").status_code == 401
-    assert post(client, typeform, other, secret="newer-secret").status_code == 201
-
-
-def test_a_replayed_response_is_answered_200_without_a_second_lead_or_touch(client, typeform):
-    body = sample("typeform_form_response.json")
-    first = post(client, typeform, body)
-    replay = post(client, typeform, body)
-
-    assert replay.status_code == 200
-    assert replay.json()["lead"] == first.json()["lead"]
-    lead = Lead.objects.get()
-    assert lead.touch_count == 1
-    assert Submission.objects.filter(status=Submission.Status.DUPLICATE).count() == 1
 
 
 def test_a_signed_body_that_is_not_json_is_400_and_kept_invalid(client, typeform):

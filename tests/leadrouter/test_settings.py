@@ -13,7 +13,7 @@ from django.test import override_settings
 
 from intake.api.throttling import source_rate_check
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 PRINT_SETTINGS = """

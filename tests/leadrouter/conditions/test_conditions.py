@@ -224,7 +224,7 @@ def test_in_mixes_numbers_and_text():
 # --- numbers -------------------------------------------------------------------------------
 
 
-# The formats numbers are read in: tests/conditions/test_numbers.py.
+# The formats numbers are read in: tests/leadrouter/conditions/test_numbers.py.
 
 
 def test_comparisons_explain_with_the_lead_value():
