@@ -1,5 +1,7 @@
 """Intake's reads. Every user-facing read of leads goes through the scoped selectors here."""
 
+from typing import Any
+
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, TextField
 from django.db.models.functions import Cast, Lower
@@ -50,12 +52,17 @@ def _has_one_of(active) -> Q:
     return Q(Exists(active.filter(lead_id=OuterRef("pk"))))
 
 
+def _related_model(relation: str) -> Any:
+    """The model at the other end of one of the lead's relations: a later step's, by name."""
+    return Lead._meta.get_field(relation).related_model
+
+
 def active_assignments_of(user):
     """The active assignments that name the user, a rep of a team they manage, or that
     team's queue (routing's model, by name)."""
     # The teams and their reps are read first: the assignment's indexes (user, rep, queue
     # team) then answer without joining reps or teams.
-    assignment = Lead._meta.get_field("assignments").related_model
+    assignment = _related_model("assignments")
     team_ids = list(
         assignment._meta.get_field("queue_team")
         .related_model.objects.filter(manager=user)
@@ -99,13 +106,13 @@ def lead_for_response(*, lead_id: int) -> Lead:
         raise Lead.DoesNotExist(f"Lead {lead_id} does not exist")
     _attach(lead, "source", row_get(Source, "id", lead.source_id))
     # Later steps' models by relation name: intake never imports those apps.
-    qualification = Lead._meta.get_field("qualification")  # the reverse one-to-one
+    qualification: Any = Lead._meta.get_field("qualification")  # the reverse one-to-one
     qualification.set_cached_value(lead, row_get(qualification.related_model, "lead_id", lead_id))
-    assignment_model = Lead._meta.get_field("assignments").related_model
+    assignment_model = _related_model("assignments")
     active = [a for a in rows_get(assignment_model, "lead_id", lead_id) if a.ended_at is None]
     for assignment in active:
         _attach(assignment, "user", _row_or_none(assignment, "user"))
-    decision_model = Lead._meta.get_field("routing").related_model
+    decision_model = _related_model("routing")
     decisions = rows_get(decision_model, "lead_id", lead_id)
     for decision in decisions:
         _attach(decision, "rule", _row_or_none(decision, "rule"))
@@ -113,7 +120,7 @@ def lead_for_response(*, lead_id: int) -> Lead:
         if rep is not None:
             _attach(rep, "user", _row_or_none(rep, "user"))
         _attach(decision, "rep", rep)
-    lead._prefetched_objects_cache = {
+    lead._prefetched_objects_cache = {  # type: ignore[attr-defined]  # Django sets it on prefetch
         "assignments": _prefetched(assignment_model, active),
         "routing": _prefetched(decision_model, decisions),
     }
@@ -142,8 +149,8 @@ def owner_and_routing_prefetches() -> tuple[Prefetch, Prefetch]:
     """The lead's active assignment with its user, and its routing decisions with their rule
     and rep: two queries (the answer to every API submission reads them)."""
     # Routing's models by relation name: intake never imports that app.
-    assignment = Lead._meta.get_field("assignments").related_model
-    decision = Lead._meta.get_field("routing").related_model
+    assignment = _related_model("assignments")
+    decision = _related_model("routing")
     return (
         Prefetch(
             "assignments",

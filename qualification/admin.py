@@ -25,7 +25,7 @@ from qualification.services.records import lead_values
 from qualification.services.registry import forget_loaded_models
 
 
-class ForgetLoadedOnSave:
+class ForgetLoadedOnSave(admin.ModelAdmin):
     """Edits reach this process's next lead at once (other processes within a minute)."""
 
     def save_model(self, request, obj, form, change):

@@ -135,7 +135,7 @@ def _replay_form(form_class: type[forms.ModelForm], request) -> type[forms.Model
     the admin shows the edited form again, unsaved, for the manager to save or discard.
     """
 
-    class ReplayRuleForm(form_class):
+    class ReplayRuleForm(form_class):  # type: ignore[misc, valid-type]  # the admin's own form
         def is_valid(self) -> bool:
             if not super().is_valid():
                 return False

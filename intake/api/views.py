@@ -159,7 +159,7 @@ class LeadCollectionApi(generics.GenericAPIView):
                 {"errors": {"idempotency_key": ["was already used with a different request body"]}},
                 status=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
-        if claim.state is services.Claim.IN_FLIGHT:
+        if claim.state is services.Claim.IN_FLIGHT or claim.record_id is None:
             return Response(
                 {
                     "errors": {
@@ -188,7 +188,7 @@ class LeadCollectionApi(generics.GenericAPIView):
         result = pipeline.process_submission(submission)
         if result.errors:
             return 400, {"errors": result.errors, "submission": submission.pk}
-        if result.failed:
+        if result.failed or result.lead is None:
             return 202, {
                 "submission": submission.pk,
                 "status": "failed",

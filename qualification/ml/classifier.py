@@ -86,14 +86,6 @@ class ClassPrediction:
     probabilities: dict[str, float]
     evidence: list[Evidence]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "confidence": self.confidence,
-            "probabilities": dict(self.probabilities),
-            "evidence": [e._asdict() for e in self.evidence],
-        }
-
 
 def analyse(text: str) -> list[str]:
     """Word 1-2 grams exactly as scikit-learn's default word analyser produces them."""

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 from django.db.models import Count, Max
 
@@ -59,7 +60,7 @@ _generation = 0
 _lock = threading.Lock()
 
 
-def _fresh(snapshot: Loaded | None) -> bool:
+def _fresh(snapshot: Loaded | None) -> TypeGuard[Loaded]:
     return (
         snapshot is not None
         and snapshot.generation == _generation
@@ -80,9 +81,11 @@ def loaded() -> Loaded:
     snapshot = _loaded
     if _fresh(snapshot):
         return snapshot
-    current = snapshot is not None and snapshot.generation == _generation
-    if not _lock.acquire(blocking=not current):
-        return snapshot
+    if snapshot is not None and snapshot.generation == _generation:
+        if not _lock.acquire(blocking=False):
+            return snapshot
+    else:
+        _lock.acquire()
     try:
         snapshot = _loaded
         if _fresh(snapshot):
@@ -121,7 +124,7 @@ def _load(previous: Loaded | None) -> Loaded:
     if previous is not None and previous.model_ids == model_ids:
         models = previous.models
     else:
-        found = {}
+        found: dict[str, Any] = {}
         for version in ModelVersion.objects.filter(pk__in=model_ids.values()):
             if version.kind == ModelVersion.Kind.CONVERSION:
                 found["conversion"] = (version, ConversionModel.from_json(version.weights))

@@ -35,7 +35,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from intake.models import Source
-from leadrouter.conditions import InvalidCondition, compile_condition
+from leadrouter.conditions import Condition, InvalidCondition, compile_condition
 from routing.models import (
     Rep,
     RoutingConfigVersion,
@@ -182,7 +182,9 @@ def _load() -> RoutingSetup:
     specs = []
     for rule in rules:
         try:
-            condition = compile_condition(rule.condition) if rule.condition else None
+            condition: Condition | bool | None = (
+                compile_condition(rule.condition) if rule.condition else None
+            )
         except InvalidCondition:
             condition = False
         pool = {rep.pk for rep in rule.pool_reps.all()}
