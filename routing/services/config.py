@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as clock_time
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection
@@ -182,7 +182,7 @@ def _load() -> RoutingSetup:
     specs = []
     for rule in rules:
         try:
-            condition: Condition | bool | None = (
+            condition: Condition | Literal[False] | None = (
                 compile_condition(rule.condition) if rule.condition else None
             )
         except InvalidCondition:
