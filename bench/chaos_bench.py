@@ -84,7 +84,6 @@ class Request:
     headers: dict[str, str]
     expect: set[int]
     person: str = ""  # the email of the valid person it concerns, if any
-    idem_key: str = ""
     delivery: str = ""  # a vendor delivery id (Typeform token, form UniqueID)
     chunked: bool = False
 
@@ -292,8 +291,8 @@ def build_plan(count: int, seed: int) -> Plan:
         kind = rng.choices(names, weights)[0]
         if kind == "api repeat" and people:
             who = rng.choice(people)
-            body = lead_body(rng, who, message=f"Calling again ({rng.random():.6f})")
-            add(kind, "api", json.dumps(body).encode(), as_json, {200, 201}, person=who["email"])
+            again = lead_body(rng, who, message=f"Calling again ({rng.random():.6f})")
+            add(kind, "api", json.dumps(again).encode(), as_json, {200, 201}, person=who["email"])
         elif kind == "api idem replay" and idem:
             key, body = rng.choice(idem)
             who = json.loads(body)["email"]
@@ -304,15 +303,14 @@ def build_plan(count: int, seed: int) -> Plan:
                 {**as_json, "Idempotency-Key": key},
                 {200, 201, 409},
                 person=who,
-                idem_key=key,
             )
         elif kind == "api idem other body" and idem:
             key, body = rng.choice(idem)
             other = json.dumps({**json.loads(body), "message": "another body"}).encode()
-            add(kind, "api", other, {**as_json, "Idempotency-Key": key}, {409, 422}, idem_key=key)
+            add(kind, "api", other, {**as_json, "Idempotency-Key": key}, {409, 422})
         elif kind == "form retry" and form_deliveries:
-            delivery, body, who = rng.choice(form_deliveries)
-            add(kind, "form", body, as_json, {200, 201}, person=who, delivery=delivery)
+            delivery, body, email = rng.choice(form_deliveries)
+            add(kind, "form", body, as_json, {200, 201}, person=email, delivery=delivery)
         elif kind == "typeform retry" and typeforms:
             token, body = rng.choice(typeforms)
             who = json.loads(body)["form_response"]["answers"][2]["email"]
@@ -385,7 +383,7 @@ def build_plan(count: int, seed: int) -> Plan:
                 key = f"idem-{len(plan.requests)}-{rng.getrandbits(32):08x}"
                 headers["Idempotency-Key"] = key
                 idem.append((key, body))
-                add(kind, "api", body, headers, expect, person=who["email"], idem_key=key)
+                add(kind, "api", body, headers, expect, person=who["email"])
                 continue
             add(kind, "api", body, headers, expect, person=who["email"])
     return plan
@@ -510,7 +508,6 @@ class Processes:
         )
         self.gunicorn: subprocess.Popen | None = None
         self.cluster: subprocess.Popen | None = None
-        self.cluster_starts = 0
         self.worker_kills = 0
         self.cluster_kills = 0
 
@@ -561,7 +558,6 @@ class Processes:
             stderr=log,
             start_new_session=True,
         )
-        self.cluster_starts += 1
 
     def kill_worker(self, rng: random.Random) -> None:
         workers = children_of(self.gunicorn.pid) if self.gunicorn else []
@@ -792,7 +788,8 @@ def check_invariants(attempts: list[Attempt], rr_reps: int) -> tuple[list[Check]
     # 1. Every 2xx answer names a lead that exists, recorded by its own submission (a replay
     #    by the first request's), with the status the answer implies.
     done = {Submission.Status.PROCESSED, Submission.Status.MERGED, Submission.Status.DUPLICATE}
-    bad_2xx, contradicted = [], []
+    bad_2xx: list[tuple[str, str, int, int | None, object]] = []
+    contradicted = []
     for a in attempts:
         rows = by_marker.get(a.marker, [])
         if 200 <= a.status < 300:
@@ -833,7 +830,9 @@ def check_invariants(attempts: list[Attempt], rr_reps: int) -> tuple[list[Check]
     processed = status_counts[Submission.Status.PROCESSED]
     merged = status_counts[Submission.Status.MERGED]
     origin = Counter(
-        lead for status, lead in stored.values() if status == Submission.Status.PROCESSED
+        lead
+        for status, lead in stored.values()
+        if status == Submission.Status.PROCESSED and lead is not None
     )
     orphan_leads = sorted(lead_ids - set(origin))
     twice = sorted(lead for lead, n in origin.items() if n > 1)
@@ -928,7 +927,7 @@ def check_invariants(attempts: list[Attempt], rr_reps: int) -> tuple[list[Check]
     places = Counter(where.values())
     nowhere = sorted(pk for pk, place in where.items() if place == "nowhere")
     answered = {a.marker: a.status for a in attempts}
-    causes = Counter()
+    causes: Counter[str] = Counter()
     examples = []
     for pk in nowhere:
         cause = stranded_cause(pk, answered)
@@ -1060,7 +1059,7 @@ def print_report(plan, attempts, checks, totals, elapsed, procs, drain) -> None:
             table[status][answer_class(a.status)] += 1
     print()
     print(f"{'submissions by status':36} {'count':>6} " + " ".join(f"{c:>5}" for c in classes))
-    total = Counter()
+    total: Counter[str] = Counter()
     for status, label in Submission.Status.choices:
         row = table.get(status, Counter())
         n = sum(row.values())

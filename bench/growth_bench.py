@@ -423,7 +423,7 @@ def page_users():
         )
     # The manager of the first team: sees its ten reps' leads (a fifth of the history).
     manager, _ = users.objects.get_or_create(username="bench-manager")
-    Team.objects.filter(pk=Team.objects.order_by("id").first().pk).update(manager=manager)
+    Team.objects.filter(pk=Team.objects.earliest("id").pk).update(manager=manager)
     return admin, reviewer, manager
 
 

@@ -92,6 +92,8 @@ def main(argv=None) -> None:
             options={"outcome_column": "Won"},
         )
         lead = pipeline.process_submission(submission).lead
+        if lead is None:
+            raise SystemExit(f"history row made no lead: {row}")
         if i % 4 == 0:
             decided.append(
                 ReviewTask(

@@ -99,13 +99,18 @@ def _querydict_to_dict(query: QueryDict) -> dict[str, Any]:
     return {key: values[0] if len(values) == 1 else values for key, values in query.lists()}
 
 
+def _field_map(submission: Submission) -> dict[str, str]:
+    """The source's renames of incoming field names (none for a submission without a source)."""
+    return (submission.source.field_map if submission.source else None) or {}
+
+
 def parse_api(submission: Submission) -> Parsed:
     if submission.content_type and not _is_json(submission.content_type):
         raise LeadFieldErrors(
             {"content_type": [f"must be application/json, not {submission.content_type[:100]}"]}
         )
     data = decode_json_object(bytes(submission.body))
-    return apply_field_map(data, submission.source.field_map or {})
+    return apply_field_map(data, _field_map(submission))
 
 
 class SpamSubmission(Exception):
@@ -117,7 +122,7 @@ def parse_form(submission: Submission) -> Parsed:
     fields.pop("csrfmiddlewaretoken", None)
     if str(fields.pop(settings.INTAKE_HONEYPOT_FIELD, "") or "").strip():
         raise SpamSubmission()
-    return apply_field_map(fields, submission.source.field_map or {})
+    return apply_field_map(fields, _field_map(submission))
 
 
 def parse_csv_row(submission: Submission) -> Parsed:
@@ -126,7 +131,7 @@ def parse_csv_row(submission: Submission) -> Parsed:
     outcome_column = submission.options.get("outcome_column")
     if outcome_column:
         row.pop(outcome_column, None)
-    column_map = {**(submission.source.field_map or {}), **submission.options.get("column_map", {})}
+    column_map = {**_field_map(submission), **submission.options.get("column_map", {})}
     cells = {key: value for key, value in row.items() if value not in (None, "")}
     return apply_field_map(cells, column_map)
 
@@ -144,7 +149,7 @@ def parse_hook(submission: Submission) -> Parsed:
     hook = get_hook(name)
     if hook is None:
         raise LeadFieldErrors({"adapter": [f"no vendor adapter is named {name[:50]!r}"]})
-    return apply_field_map(hook.parse(submission), submission.source.field_map or {})
+    return apply_field_map(hook.parse(submission), _field_map(submission))
 
 
 ADAPTERS: dict[str, Callable[[Submission], Parsed]] = {

@@ -283,8 +283,8 @@ class LeadEventInline(admin.TabularInline):
     model = LeadEvent
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "message", "actor", "data"]
-    readonly_fields = fields
+    readonly_fields = ("at", "kind", "message", "actor", "data")
+    fields = readonly_fields
     ordering = ["at", "id"]
 
     def has_add_permission(self, request, obj=None):
@@ -308,7 +308,7 @@ class IndexedValuesFilter(admin.AllValuesFieldListFilter):
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
-        self.lookup_choices = selectors.lead_distinct_values(field_path)
+        self.lookup_choices = selectors.lead_distinct_values(field_path)  # type: ignore[assignment]  # a list serves as the queryset did
 
 
 class LeadEntryForm(forms.Form):

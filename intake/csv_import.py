@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from intake import services
 from intake.fields import LEAD_FIELDS
@@ -102,7 +103,7 @@ def import_csv(
             f"column(s) not in the file: {', '.join(missing)} "
             f"(the header has: {', '.join(headers)})"
         )
-    options = {"column_map": column_map}
+    options: dict[str, Any] = {"column_map": column_map}
     if outcome_column:
         options["outcome_column"] = outcome_column
     report = ImportReport()

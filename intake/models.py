@@ -162,7 +162,7 @@ class Door(models.TextChoices):
     HOOK = "hook", "Vendor webhook"
 
 
-class SubmissionQuerySet(models.QuerySet):
+class SubmissionQuerySet(models.QuerySet["Submission"]):
     def failed(self):
         return self.filter(status=Submission.Status.FAILED)
 
@@ -327,13 +327,13 @@ OPEN_STATUSES = (
 )
 
 
-class LeadQuerySet(models.QuerySet):
+class LeadQuerySet(models.QuerySet["Lead"]):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._counted_as = None
 
     def _clone(self):
-        clone = super()._clone()
+        clone = super()._clone()  # type: ignore[misc]  # private QuerySet API, not in the stubs
         clone._counted_as = self._counted_as
         return clone
 
@@ -345,7 +345,7 @@ class LeadQuerySet(models.QuerySet):
         with as many rows that an index counts without reading a lead
         (`leadrouter.api.selectors.lead_visible_to`) counts that instead.
         """
-        clone = self._chain()
+        clone = self._chain()  # type: ignore[attr-defined]  # private QuerySet API, not in the stubs
         clone._counted_as = (other, self._count_shape())
         return clone
 

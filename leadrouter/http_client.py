@@ -141,8 +141,9 @@ def _resolve(host: str, port: int) -> list[tuple[int, str]]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     seen: list[tuple[int, str]] = []
     for family, _type, _proto, _name, sockaddr in infos:
-        if (family, sockaddr[0]) not in seen:
-            seen.append((family, sockaddr[0]))
+        address = str(sockaddr[0])
+        if (family, address) not in seen:
+            seen.append((family, address))
     return seen
 
 

@@ -37,7 +37,7 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
     5. A new lead (not a historical import) is qualified, then routed (`qualify_and_route`);
        one held for review waits there, and a merged lead is neither re-qualified nor re-routed.
     """
-    if not isinstance(submission, Submission):
+    if isinstance(submission, int):
         submission = Submission.objects.select_related("source").get(pk=submission)
     try:
         result = intake_services.submission_ingest(submission=submission, actor=actor)
@@ -55,7 +55,7 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
             submission=submission, error_detail=traceback.format_exc()
         )
         return intake_services.IngestResult(submission=submission, failed=True)
-    if result.created and not result.lead.is_historical:
+    if result.created and result.lead and not result.lead.is_historical:
         qualify_and_route(result.lead, actor=actor)
     return result
 

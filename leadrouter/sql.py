@@ -9,9 +9,12 @@ column names come from the models' meta.
 import json
 from datetime import datetime
 from functools import cache
+from typing import TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
+
+M = TypeVar("M", bound=models.Model)
 
 
 def json_text(value) -> str:
@@ -59,7 +62,7 @@ def _select_statement(model: type[models.Model], column: str, vendor: str, lock:
     for field in fields:
         col = field.get_col(table)
         converters.append(
-            connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+            connection.ops.get_db_converters(col) + field.get_db_converters(connection)  # type: ignore[attr-defined]  # public, not in the stubs
         )
     quote = connection.ops.quote_name
     sql = (
@@ -76,7 +79,7 @@ def _select_statement(model: type[models.Model], column: str, vendor: str, lock:
     )
 
 
-def rows_get(model: type[models.Model], column: str, value) -> list[models.Model]:
+def rows_get(model: type[M], column: str, value) -> list[M]:
     """Every row of `model` whose `column` equals `value`, as instances, in id order."""
     names, converters, cols, sql = _select_statement(model, column, connection.vendor, False)
     with connection.cursor() as cursor:
@@ -87,7 +90,7 @@ def rows_get(model: type[models.Model], column: str, value) -> list[models.Model
     )
 
 
-def row_get(model: type[models.Model], column: str, value, *, lock: bool = False):
+def row_get(model: type[M], column: str, value, *, lock: bool = False) -> M | None:
     """The one row of `model` whose `column` equals `value` as an instance (None if absent),
     locked FOR UPDATE when asked (PostgreSQL; SQLite's IMMEDIATE transactions serialize
     writers). Values pass through the same converters the ORM applies (JSON, datetimes,

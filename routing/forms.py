@@ -1,6 +1,8 @@
 """The forms of the lead page and the manager board. They only parse input: the rules (what a
 status needs, who may take a lead) live in `routing.services.work`."""
 
+from typing import cast
+
 from django import forms
 
 from routing.models import Activity, Rep, Team
@@ -57,10 +59,11 @@ class AssignForm(LeadActionForm):
         super().__init__(*args, **kwargs)
         self.reps = {str(rep.pk): rep for rep in reps}
         self.teams = {str(team.pk): team for team in teams}
-        self.fields["target"].choices = assign_choices(reps, teams)
+        cast(forms.ChoiceField, self.fields["target"]).choices = assign_choices(reps, teams)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind, _, pk = data.get("target", "").partition(":")
         data["rep"] = self.reps.get(pk) if kind == "rep" else None
         data["team"] = self.teams.get(pk) if kind == "team" else None

@@ -50,7 +50,7 @@ def parse_working_hours(hours) -> dict[str, list[tuple[time, time]]]:
     reason for anything else. A day left out is a day off."""
     if not isinstance(hours, dict):
         raise ValueError('give an object of weekday → [["09:00", "17:00"], …]')
-    parsed = {}
+    parsed: dict[str, list[tuple[time, time]]] = {}
     for day, spans in hours.items():
         if day not in WEEKDAYS:
             raise ValueError(f"{day!r} is not a weekday ({', '.join(WEEKDAYS)})")

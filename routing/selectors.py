@@ -325,7 +325,9 @@ def parked_leads() -> QuerySet[Lead]:
     """Open, unassigned leads whose last routing attempt failed, oldest first
     (`routing.tasks.route_parked_leads` retries them)."""
     return (
-        _routable_leads().filter(last_outcome=RoutingDecision.Outcome.ERROR).order_by("received_at")
+        _routable_leads()
+        .filter(last_outcome=RoutingDecision.Outcome.ERROR)  # type: ignore[misc]  # annotated above
+        .order_by("received_at")
     )
 
 

@@ -6,7 +6,7 @@ from intake.hooks.base import HookAdapter, HookRejected
 from intake.models import Adapter
 
 # Adapter name -> module defining ADAPTER (an instance of HookAdapter).
-_MODULES = {
+_MODULES: dict[str, str] = {
     Adapter.API: "intake.hooks.api",
     Adapter.GOOGLE_ADS: "intake.hooks.google_ads",
     Adapter.META: "intake.hooks.meta",

@@ -89,7 +89,7 @@ def secret_matches(secrets: Iterable[str], given: str) -> bool:
 def check_fresh(timestamp: float | str | None, *, now: datetime | None = None) -> None:
     """Reject a signed timestamp (in seconds) older or further ahead than INTAKE_HOOK_MAX_AGE."""
     try:
-        seconds = float(timestamp)
+        seconds = float(timestamp if timestamp is not None else "missing")
     except (TypeError, ValueError):
         raise HookRejected("the signed timestamp is missing or not a number") from None
     now = now or timezone.now()
@@ -155,9 +155,6 @@ class HookAdapter(ABC):
     # False when deliveries are accepted without a secret (authenticated another way, or the
     # secret is optional): then a source without one is not "rejecting everything".
     requires_secret: bool = True
-    # True when a delivery names leads whose data is fetched later (`defer` answers instead
-    # of the pipeline running in the request).
-    deferred: bool = False
 
     @abstractmethod
     def verify(self, request: HttpRequest, body: bytes, source: Source) -> None:
@@ -188,6 +185,19 @@ class HookAdapter(ABC):
 
     def invalid(self, submission: Submission, errors: dict[str, list[str]]) -> HttpResponse:
         return JsonResponse({"errors": errors, "submission": submission.pk}, status=400)
+
+
+class DeferredHook(HookAdapter):
+    """A vendor whose deliveries only name leads: `defer` answers instead of the pipeline
+    running in the request, and each lead's data is fetched from the vendor later."""
+
+    @abstractmethod
+    def defer(self, submission: Submission) -> HttpResponse:
+        """Queue a fetch for each lead the delivery names and answer the vendor."""
+
+    @abstractmethod
+    def fetch_lead(self, source: Source, vendor_lead_id: str) -> bytes:
+        """The vendor's data for one lead, as the raw bytes to store."""
 
 
 def parse_errors(**errors: str) -> LeadFieldErrors:

@@ -51,7 +51,7 @@ def _chat(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _chat_id(data: dict[str, Any]) -> str:
-    chat = data.get("chat") if isinstance(data.get("chat"), dict) else {}
+    chat = chat if isinstance(chat := data.get("chat"), dict) else {}
     for value in (data.get("chatId"), chat.get("id"), data.get("chat_id"), data.get("id")):
         if value not in (None, ""):
             return first_text(value)

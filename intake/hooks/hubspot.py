@@ -114,11 +114,11 @@ def v1_signature(secret: str, body: bytes) -> str:
 
 
 def _digest_matches(expected: Iterable[str], given: str) -> bool:
-    given = given.strip().lower().encode()
+    given_bytes = given.strip().lower().encode()
     # Every candidate is compared so the time taken does not say which secret came close.
     matched = False
     for value in expected:
-        matched |= hmac.compare_digest(value.encode(), given)
+        matched |= hmac.compare_digest(value.encode(), given_bytes)
     return matched
 
 

@@ -100,7 +100,7 @@ class _TextExtractor(HTMLParser):
         elif self._cell_text:
             self._pending_break = True
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, _attrs) -> None:
         if tag in _HIDDEN_TAGS:
             self._hidden += 1
         elif tag in ("td", "th"):
@@ -391,13 +391,11 @@ def _separators(line: str) -> list[tuple[int, int, bool]]:
     if tab >= 0:
         found.append((tab, tab + 1, False))
     for pattern in (_DASH, _EQUALS):
-        match = pattern.search(line)
-        if match:
-            found.append((match.start(), match.end(), False))
-    match = _SPACES.search(line)
-    if match:
+        if separator := pattern.search(line):
+            found.append((separator.start(), separator.end(), False))
+    if padding := _SPACES.search(line):
         # Columns padded with spaces are only trusted after a label vendors are known to use.
-        found.append((match.start(), match.end(), True))
+        found.append((padding.start(), padding.end(), True))
     return sorted(found)
 
 

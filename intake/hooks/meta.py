@@ -20,7 +20,7 @@ from django.http import HttpResponse, JsonResponse
 from intake import services
 from intake.adapters import Parsed
 from intake.hooks.base import (
-    HookAdapter,
+    DeferredHook,
     HookRejected,
     first_text,
     json_for_verification,
@@ -31,7 +31,7 @@ from intake.hooks.base import (
     signature_matches,
     stored_json,
 )
-from intake.models import Channel
+from intake.models import Channel, Source, Submission
 from leadrouter.http_client import HttpError, get_json
 
 GRAPH_FIELDS = (
@@ -70,7 +70,7 @@ def _question_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", without_hints.lower()).strip("_")
 
 
-class MetaHook(HookAdapter):
+class MetaHook(DeferredHook):
     name = "meta"
     label = "Meta Lead Ads"
     channel = Channel.VENDOR
@@ -78,7 +78,6 @@ class MetaHook(HookAdapter):
         "the Meta app secret (signs notifications); also set the verify token and a page "
         "access token with leads_retrieval"
     )
-    deferred = True
 
     def handshake(self, request, source):
         mode = request.GET.get("hub.mode", "")
@@ -103,7 +102,7 @@ class MetaHook(HookAdapter):
         if not signature_matches(secrets, body, header.removeprefix("sha256=")):
             raise HookRejected("X-Hub-Signature-256 does not match the body and app secret")
 
-    def defer(self, submission) -> HttpResponse:
+    def defer(self, submission: Submission) -> HttpResponse:
         data = json_for_verification(bytes(submission.body))
         leads = list(_leadgen_changes(data))
         if not leads:
@@ -120,7 +119,7 @@ class MetaHook(HookAdapter):
         )
         return JsonResponse({"ok": True, "submission": submission.pk, "leads": len(leads)})
 
-    def fetch_lead(self, source, vendor_lead_id: str) -> bytes:
+    def fetch_lead(self, source: Source, vendor_lead_id: str) -> bytes:
         """The Graph API's lead object, as the raw bytes to store."""
         if not source.access_token:
             raise HttpError("this source has no page access token to fetch leads with")
@@ -153,7 +152,7 @@ def _leadgen_changes(data: dict[str, Any]):
         for change in changes if isinstance(changes, list) else []:
             if not isinstance(change, dict) or change.get("field") != "leadgen":
                 continue
-            value = change.get("value") if isinstance(change.get("value"), dict) else {}
+            value = value if isinstance(value := change.get("value"), dict) else {}
             leadgen_id = first_text(value.get("leadgen_id"))
             if leadgen_id:
                 context = json_ids(

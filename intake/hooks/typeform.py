@@ -87,7 +87,7 @@ def _answer_value(answer: dict[str, Any], kind: str) -> Any:
     if kind == "choice" and isinstance(value, dict):
         return value.get("label") or value.get("other")
     if kind == "choices" and isinstance(value, dict):
-        labels = value.get("labels") if isinstance(value.get("labels"), list) else []
+        labels = labels if isinstance(labels := value.get("labels"), list) else []
         return [*labels, value["other"]] if value.get("other") else labels
     return value
 
@@ -152,7 +152,7 @@ class TypeformHook(HookAdapter):
             if not isinstance(answer, dict):
                 raise parse_errors(**{f"form_response.answers[{index}]": "must be an object"})
             kind = first_text(answer.get("type"))
-            field_ref = answer.get("field") if isinstance(answer.get("field"), dict) else {}
+            field_ref = field_ref if isinstance(field_ref := answer.get("field"), dict) else {}
             field_id = first_text(field_ref.get("id"))
             question = by_id.get(field_id, {})
             ref = first_text(question.get("ref") or field_ref.get("ref"))

@@ -19,6 +19,7 @@ from intake import services
 from intake.api.throttling import source_rate_check
 from intake.doors import BodyRefused, close_connection, read_body, store_request
 from intake.hooks import HookRejected, get_hook
+from intake.hooks.base import DeferredHook
 from intake.models import Door, Source
 from leadrouter import pipeline
 
@@ -56,7 +57,7 @@ def hook_receive(request, adapter: str, public_id):
     )
     if earlier is not None:
         return hook.accepted(submission, earlier.lead_id, created=False)
-    if hook.deferred:
+    if isinstance(hook, DeferredHook):
         try:
             return hook.defer(submission)
         except HookRejected as exc:

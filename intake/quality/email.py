@@ -176,7 +176,10 @@ def _check_deliverability(
 
         # email-validator refuses a timeout together with a resolver: the resolver has its own.
         info = validate_email_deliverability(
-            domain, domain_i18n, None if dns_resolver is not None else timeout, dns_resolver
+            domain,
+            domain_i18n,
+            None if dns_resolver is not None else timeout,  # type: ignore[arg-type]  # dnspython takes float seconds; the annotation says int
+            dns_resolver,
         )
     except EmailUndeliverableError as exc:
         message = str(exc)

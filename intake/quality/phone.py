@@ -177,7 +177,9 @@ def _nanp_hint(number: PhoneNumber) -> str:
     return f" (area code {nsn[:3]} or exchange {nsn[3:6]} is not in service)"
 
 
-def _region_of_country_code(country_code: int) -> str | None:
+def _region_of_country_code(country_code: int | None) -> str | None:
+    if country_code is None:
+        return None
     region = phonenumbers.region_code_for_country_code(country_code)
     return None if region == phonenumbers.UNKNOWN_REGION else region
 

@@ -57,10 +57,10 @@ def idempotency_claim(*, source: Source, key: str, body: bytes) -> IdempotencyCl
     for _ in range(3):
         try:
             with transaction.atomic():
-                record = IdempotencyKey.objects.create(
+                created = IdempotencyKey.objects.create(
                     source=source, key=key, request_hash=fingerprint, locked_at=now
                 )
-            return IdempotencyClaim(Claim.NEW, record_id=record.pk)
+            return IdempotencyClaim(Claim.NEW, record_id=created.pk)
         except IntegrityError:
             pass
         record = IdempotencyKey.objects.filter(source=source, key=key).first()

@@ -8,11 +8,11 @@ Dedup is enforced by the database, never by a read-then-write:
 
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Field
 from django.utils import timezone
 
 from intake.adapters import outcome_of, parse_submission
@@ -67,7 +67,7 @@ class IngestResult:
 
 def _identity_keys(lead: Lead) -> list[tuple[str, str]]:
     """Ways to recognise this person, strongest first."""
-    keys = []
+    keys: list[tuple[str, str]] = []
     if lead.external_id:
         keys.append((ContactIdentity.Kind.EXTERNAL, f"{lead.source_id}:{lead.external_id}"))
     if lead.email_normalized:
@@ -148,7 +148,9 @@ def lead_build(*, source: Source, fields: dict[str, Any], gate, received_at) -> 
     )
     for column in GATE_COLUMNS:
         setattr(
-            lead, column, gate.cleaned.get(column, "")[: Lead._meta.get_field(column).max_length]
+            lead,
+            column,
+            gate.cleaned.get(column, "")[: cast(Field, Lead._meta.get_field(column)).max_length],
         )
     for column in CONTEXT_COLUMNS:
         setattr(lead, column, fields.get(column, ""))
@@ -307,6 +309,8 @@ def submission_ingest(*, submission: Submission, actor=None) -> IngestResult:
     fields, scrubbed = validate_lead_fields(parsed)
     gate = _gate(fields, scrubbed)
     outcome = outcome_of(submission)
+    if submission.source is None:  # only a refused request is stored without one
+        raise LeadFieldErrors({"source": ["the submission has no source"]})
     new = lead_build(
         source=submission.source, fields=fields, gate=gate, received_at=submission.received_at
     )
@@ -339,7 +343,7 @@ def submission_ingest(*, submission: Submission, actor=None) -> IngestResult:
                 existing = _existing_lead_for(new)
                 if existing is None:
                     raise
-        if not created:
+        if existing is not None:
             lead = _merge_touch(lead=existing, new=new, submission=submission, actor=actor)
             status = Submission.Status.MERGED
         else:

@@ -128,7 +128,7 @@ def submission_claim_delivery(*, submission: Submission, delivery_id: str) -> Su
         return None
     submission.delivery_id = delivery_id
     earlier = (
-        Submission.objects.filter(source_id=submission.source_id, delivery_id=delivery_id)
+        Submission.objects.filter(source=submission.source, delivery_id=delivery_id)
         .exclude(pk=submission.pk)
         .filter(
             status__in=(

@@ -75,6 +75,7 @@ def vendor_fetch_run(fetch_id: int) -> str:
     """Fetch one lead's data from its vendor, store it raw as a submission and run it through
     the pipeline; on a retryable failure schedule the next attempt, else give up visibly."""
     from intake.hooks import get_hook
+    from intake.hooks.base import DeferredHook
     from leadrouter import pipeline
 
     with transaction.atomic():
@@ -91,6 +92,8 @@ def vendor_fetch_run(fetch_id: int) -> str:
         fetch.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
     source: Source = fetch.source
     hook = get_hook(source.adapter)
+    if not isinstance(hook, DeferredHook):
+        return _failed(fetch, f"adapter {source.adapter!r} does not fetch leads", retryable=False)
     try:
         body = hook.fetch_lead(source, fetch.vendor_lead_id)
     except HttpError as exc:
@@ -116,7 +119,7 @@ def vendor_fetch_run(fetch_id: int) -> str:
         last_error="",
         updated_at=timezone.now(),
     )
-    if result.errors or result.failed:
+    if result.errors or result.failed or result.lead is None:
         return f"fetched; submission {submission.pk} is {submission.status}"
     return f"lead {result.lead.pk} {'created' if result.created else 'merged'}"
 

@@ -85,7 +85,7 @@ def _register_attribute_values(auto_schema) -> dict:
         )
         auto_schema.registry.register_on_missing(component)
         ref = component.ref
-    return ref
+    return component.ref
 
 
 def lead_submit_schema(attribute_value_ref: dict) -> dict:

@@ -29,7 +29,7 @@ from .validation import validate
 def _compile_leaf(spec: Mapping[str, Any]) -> Condition:
     op = spec["op"]
     field = spec.get("field", "flags")
-    value = spec.get("value")
+    value: Any = spec.get("value")  # validated: the type its operator needs
     if op == "contains_any":
         return _ContainsAny(field, value)
     if op == "contains_all":

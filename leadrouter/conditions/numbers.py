@@ -74,8 +74,8 @@ def _parse_text(text: str) -> float | None:
     # Cached: model training reads the same few strings ("0", "Yes", "12") over and over.
     text = " ".join(text.split())  # any run of space, no-break ones included, is one space
     if text.isascii() and text.isdigit():
-        number = float(text)
-        return number if number <= NUMBER_LIMIT else None
+        whole = float(text)
+        return whole if whole <= NUMBER_LIMIT else None
     parts = _peel(text)
     if parts is None:
         return None

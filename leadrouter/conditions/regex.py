@@ -121,8 +121,8 @@ def _regex_problem(pattern: str) -> str | None:
         error = _re2_error(exc)
         operator = error.removeprefix("invalid perl operator: ")
         reference = re.fullmatch(r"invalid escape sequence: (\\[1-9])", error)
-        if reference or (operator == "(?P" and _BACKREFERENCE.search(pattern)):
-            shown = reference[1] if reference else _BACKREFERENCE.search(pattern)[0]
+        named = _BACKREFERENCE.search(pattern) if operator == "(?P" else None
+        if shown := (reference[1] if reference else named[0] if named else ""):
             return f'regex: backreference "{shown}" is not supported ({_NO_BACKTRACKING})'
         if operator in _LOOKAROUND:
             kind = _LOOKAROUND[operator]

@@ -65,7 +65,7 @@ def _check_regex(value: Any, where: str, problems: list[str]) -> None:
 
 def _check_value(op: str, spec: Mapping[str, Any], where: str, problems: list[str]) -> None:
     has_value = "value" in spec
-    value = spec.get("value")
+    value: Any = spec.get("value")
     if op in ("contains_any", "contains_all"):
         _check_words(op, value, where, problems)
     elif op == "regex":

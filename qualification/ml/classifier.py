@@ -86,14 +86,6 @@ class ClassPrediction:
     probabilities: dict[str, float]
     evidence: list[Evidence]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "confidence": self.confidence,
-            "probabilities": dict(self.probabilities),
-            "evidence": [e._asdict() for e in self.evidence],
-        }
-
 
 def analyse(text: str) -> list[str]:
     """Word 1-2 grams exactly as scikit-learn's default word analyser produces them."""
@@ -386,14 +378,6 @@ def _predict_proba(fitted: _Fitted, texts: Sequence[str], rows: Sequence[Mapping
     return fitted.estimator.predict_proba(matrix)
 
 
-def _balanced_log_loss(labels: Sequence[str], classes: Sequence[str], probabilities: Any) -> float:
-    index = {label: j for j, label in enumerate(classes)}
-    per_class: dict[str, list[float]] = {}
-    for label, row in zip(labels, probabilities, strict=True):
-        per_class.setdefault(label, []).append(-math.log(max(float(row[index[label]]), 1e-15)))
-    return math.fsum(math.fsum(v) / len(v) for v in per_class.values()) / len(per_class)
-
-
 def _compile(fitted: _Fitted) -> ClassifierModel:
     classes = [str(c) for c in fitted.estimator.classes_]
     coef = [[float(w) for w in row] for row in fitted.estimator.coef_]
@@ -511,7 +495,7 @@ def train_classifier(
             estimator = _logistic_regression(inner_matrix, inner_labels, candidate)
             probabilities = estimator.predict_proba(valid_matrix)
             estimator_classes = [str(x) for x in estimator.classes_]
-            loss = _balanced_log_loss(valid_labels, estimator_classes, probabilities)
+            loss = m.balanced_log_loss(valid_labels, estimator_classes, probabilities)
             c_scores.append({"C": candidate, "log_loss": loss})
         c = min(c_scores, key=lambda s: (round(s["log_loss"], 12), s["C"]))["C"]
 

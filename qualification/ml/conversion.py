@@ -64,12 +64,6 @@ class ConversionScore:
     probability: float
     contributions: list[Contribution]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "probability": self.probability,
-            "contributions": [c._asdict() for c in self.contributions],
-        }
-
 
 def _sigmoid(logit: float) -> float:
     if logit >= 0:
@@ -117,9 +111,9 @@ class ConversionModel:
             self.features, self.weights, self._level_weights, strict=True
         ):
             value = flat.get(feature.name)
-            if isinstance(feature, CategoricalFeature) and levels is not None:
+            if isinstance(feature, CategoricalFeature):
                 # A level never seen in training and no pooled bucket: the all-zero one-hot.
-                terms.append(levels.get(feature.level_of(value), 0.0))
+                terms.append((levels or {}).get(feature.level_of(value), 0.0))
             else:
                 z, missing, _ = feature.encode(value)
                 term = ws[0] * z

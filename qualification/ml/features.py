@@ -395,9 +395,6 @@ class FeatureSet:
                 features.append(feature)
         return cls(features, dropped)
 
-    def column_names(self) -> list[str]:
-        return [column for feature in self.features for column in feature.columns()]
-
     def encode_rows(
         self, rows: Sequence[Mapping[str, Any]]
     ) -> tuple[list[int], list[int], list[float]]:

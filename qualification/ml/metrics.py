@@ -1,9 +1,11 @@
-"""Evaluation metrics in plain Python.
+"""Evaluation metrics for training: scikit-learn's where it has one.
 
-They are written without numpy or scikit-learn so that the web side can also use them, e.g. to
-monitor live conversion against the probabilities stored at scoring time. All functions return
-built-in ``float``/``int`` values, so their results are JSON-serialisable as they are. The
-tests check them against scikit-learn's implementations.
+This module is loaded with the scoring code (the models import it), which must never load
+scikit-learn (1.3-1.8 s, ~270 MB), so each function imports ``sklearn.metrics`` when called.
+What scikit-learn lacks stays in plain Python: precision in the top tier, equal-width
+calibration bins with their sizes, and the Spearman correlation the feature learner uses to spot
+ID columns. All functions return built-in ``float``/``int`` values, so their results are
+JSON-serialisable as they are.
 """
 
 from __future__ import annotations
@@ -43,14 +45,12 @@ def rank_correlation(xs: Sequence[float], ys: Sequence[float]) -> float:
 
 
 def roc_auc(outcomes: Sequence[bool], scores: Sequence[float]) -> float:
-    """Area under the ROC curve (Mann-Whitney form, ties count half)."""
-    positives = sum(1 for y in outcomes if y)
-    negatives = len(outcomes) - positives
-    if positives == 0 or negatives == 0:
+    """Area under the ROC curve (ties count half)."""
+    if len(set(outcomes)) < 2:
         raise ValueError("ROC AUC needs both outcomes")
-    ranks = average_ranks(scores)
-    rank_sum = math.fsum(r for r, y in zip(ranks, outcomes, strict=True) if y)
-    return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives)
+    from sklearn import metrics
+
+    return float(metrics.roc_auc_score(outcomes, scores))
 
 
 def top_tier_size(n: int, fraction: float) -> int:
@@ -65,18 +65,28 @@ def precision_at_top(outcomes: Sequence[bool], scores: Sequence[float], fraction
 
 
 def brier(outcomes: Sequence[bool], probabilities: Sequence[float]) -> float:
-    return math.fsum(
-        (p - (1.0 if y else 0.0)) ** 2 for y, p in zip(outcomes, probabilities, strict=True)
-    ) / len(probabilities)
+    from sklearn import metrics
+
+    return float(metrics.brier_score_loss(outcomes, probabilities, labels=[False, True]))
 
 
 def log_loss(outcomes: Sequence[bool], probabilities: Sequence[float]) -> float:
-    eps = 1e-15
-    total = math.fsum(
-        -math.log(min(max(p if y else 1.0 - p, eps), 1.0))
-        for y, p in zip(outcomes, probabilities, strict=True)
+    from sklearn import metrics
+
+    return float(metrics.log_loss(outcomes, probabilities, labels=[False, True]))
+
+
+def balanced_log_loss(labels: Sequence[str], classes: Sequence[str], probabilities: Any) -> float:
+    """Mean over the classes present in ``labels`` of each class's mean log loss, so a rare
+    class weighs as much as a common one. ``probabilities`` has one column per ``classes``
+    (sorted, as scikit-learn's estimators give them)."""
+    from sklearn import metrics
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    weights = compute_sample_weight("balanced", list(labels))
+    return float(
+        metrics.log_loss(labels, probabilities, labels=list(classes), sample_weight=weights)
     )
-    return total / len(probabilities)
 
 
 def calibration_bins(
@@ -117,25 +127,29 @@ def expected_calibration_error(
 
 
 def accuracy(truth: Sequence[str], predicted: Sequence[str]) -> float:
-    return sum(1 for t, p in zip(truth, predicted, strict=True) if t == p) / len(truth)
+    from sklearn import metrics
+
+    return float(metrics.accuracy_score(truth, predicted))
 
 
 def per_class_report(
     truth: Sequence[str], predicted: Sequence[str], classes: Sequence[str]
 ) -> dict[str, dict[str, float | int]]:
-    """Precision, recall, F1 and support per class (0.0 where undefined, as scikit-learn)."""
-    report: dict[str, dict[str, float | int]] = {}
-    for label in classes:
-        tp = sum(1 for t, p in zip(truth, predicted, strict=True) if t == label and p == label)
-        predicted_n = sum(1 for p in predicted if p == label)
-        support = sum(1 for t in truth if t == label)
-        precision = tp / predicted_n if predicted_n else 0.0
-        recall = tp / support if support else 0.0
-        f1 = 2 * tp / (predicted_n + support) if predicted_n + support else 0.0
-        report[label] = {"precision": precision, "recall": recall, "f1": f1, "support": support}
-    return report
+    """Precision, recall, F1 and support per class (0.0 where undefined)."""
+    from sklearn import metrics
+
+    columns = metrics.precision_recall_fscore_support(
+        truth, predicted, labels=list(classes), zero_division=0.0
+    )
+    return {
+        label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(n)}
+        for label, p, r, f, n in zip(classes, *columns, strict=True)
+    }
 
 
 def macro_f1(truth: Sequence[str], predicted: Sequence[str], classes: Sequence[str]) -> float:
-    report = per_class_report(truth, predicted, classes)
-    return math.fsum(float(r["f1"]) for r in report.values()) / len(report)
+    from sklearn import metrics
+
+    return float(
+        metrics.f1_score(truth, predicted, labels=list(classes), average="macro", zero_division=0.0)
+    )

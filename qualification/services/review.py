@@ -81,7 +81,7 @@ def review_decide(
                 max(qualification.score, config.tier_b_min_score), config.tier_a_min_score - 1
             ),
             Tier.C: min(qualification.score, config.tier_b_min_score - 1),
-        }[final["tier"]]
+        }[Tier(final["tier"])]
     qualification.confidence = 1.0
     qualification.needs_review = False
     qualification.reasons = [

@@ -23,7 +23,7 @@ from qualification.services.records import lead_record
 from qualification.services.registry import qualification_config_changed
 
 # The held-out metric each kind is compared on (higher is better).
-KEY_METRIC = {
+KEY_METRIC: dict[str, str] = {
     ModelVersion.Kind.CONVERSION: "roc_auc",
     ModelVersion.Kind.REQUEST_TYPE: "macro_f1",
     ModelVersion.Kind.URGENCY: "macro_f1",
@@ -84,13 +84,13 @@ def _active_on_holdout(kind: str, active: ModelVersion, records, labels) -> floa
     """The active model's metric on the new model's held-out rows, so that both are judged on
     the same, newest leads (their own held-out periods differ)."""
     if kind == ModelVersion.Kind.CONVERSION:
-        model = ConversionModel.from_json(active.weights)
-        scores = [model.predict(record, top=0).probability for record in records]
+        conversion = ConversionModel.from_json(active.weights)
+        scores = [conversion.predict(record, top=0).probability for record in records]
         if len(set(labels)) < 2:
             return None
         return ml_metrics.roc_auc(labels, scores)
-    model = ClassifierModel.from_json(active.weights)
-    predicted = [model.predict(record).label for record in records]
+    classifier = ClassifierModel.from_json(active.weights)
+    predicted = [classifier.predict(record).label for record in records]
     return ml_metrics.macro_f1(labels, predicted, sorted(set(labels)))
 
 
@@ -223,12 +223,10 @@ def model_activate(*, version: ModelVersion) -> None:
 def model_rollback(*, kind: str) -> ModelVersion | None:
     """Go back to the version that was active before the current one."""
     current = ModelVersion.objects.filter(kind=kind, is_active=True).first()
-    previous = (
-        ModelVersion.objects.filter(kind=kind, activated_at__isnull=False)
-        .exclude(pk=current.pk if current else None)
-        .order_by("-activated_at", "-id")
-        .first()
-    )
+    earlier = ModelVersion.objects.filter(kind=kind, activated_at__isnull=False)
+    if current is not None:
+        earlier = earlier.exclude(pk=current.pk)
+    previous = earlier.order_by("-activated_at", "-id").first()
     if previous is None:
         return None
     model_activate(version=previous)

@@ -39,6 +39,9 @@ class RepListApi(generics.ListAPIView):
         return selectors.reps_visible_to(self.request.user).order_by("user__username", "pk")
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        loads = selectors.rep_loads(reps=page, now=timezone.now())
+        reps = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(reps)
+        loads = selectors.rep_loads(
+            reps=page if page is not None else list(reps), now=timezone.now()
+        )
         return self.get_paginated_response(RepSerializer(loads, many=True).data)

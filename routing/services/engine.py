@@ -123,10 +123,12 @@ def _exclusions(
         if unavailable is None:
             available.add(rep.pk)
         # Said in the order a manager reads them: who is out, then what this lead needs.
-        if unavailable in ("inactive", "paused") or (unavailable or "").startswith("on time"):
+        if unavailable and (
+            unavailable in ("inactive", "paused") or unavailable.startswith("on time")
+        ):
             reasons[rep.pk] = unavailable
-        elif constraint or unavailable:
-            reasons[rep.pk] = constraint or unavailable
+        elif reason := constraint or unavailable:
+            reasons[rep.pk] = reason
     return reasons, available, open_counts
 
 

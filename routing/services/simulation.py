@@ -183,12 +183,15 @@ def _route_as_new(lead: Lead, now: datetime) -> RoutingDecision:
         with transaction.atomic():
             Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.NEW)
             Assignment.objects.filter(lead_id=lead.pk, ended_at__isnull=True).update(ended_at=now)
-            return route_lead(lead, now=now)
+            decision = route_lead(lead, now=now)
     except IntegrityError:
         raise ValidationError(
             f"Lead #{lead.pk} is closed and its contact has another open lead: routing it again "
             "would give one person two open leads."
         ) from None
+    if decision is None:  # route_lead's answer for a lead that needs no routing
+        raise ValidationError(f"Lead #{lead.pk} needs no routing.")
+    return decision
 
 
 @dataclass(frozen=True)
@@ -287,9 +290,10 @@ def routing_simulate(
     now = now or timezone.now()
     typed = _typed_lead(lead_fields) if lead_fields is not None else None
     with transaction.atomic():
-        notes = []
+        notes: list[str] = []
         if typed is not None:
             lead, notes = _save_typed_lead(typed, now)
+        assert lead is not None  # one of the two is given (checked above)
         if lead.is_test:
             notes.append("a test lead: live routing never routes it")
         if lead.is_historical:
@@ -308,7 +312,8 @@ def routing_simulate(
 def _apply(edit: RuleEdit) -> RoutingRule:
     """Save an edited rule inside the caller's rolled-back transaction."""
     rule = RoutingRule() if edit.rule is None else RoutingRule.objects.get(pk=edit.rule.pk)
-    fields = {f.name: f for f in RoutingRule._meta.get_fields() if getattr(f, "editable", False)}
+    meta = RoutingRule._meta
+    fields = {f.name: f for f in [*meta.concrete_fields, *meta.many_to_many] if f.editable}
     unknown = sorted(name for name in edit.values if name not in fields or name == "id")
     if unknown:
         raise ValidationError(
@@ -417,12 +422,13 @@ def routing_replay(
     for lead in chosen:
         b, a = before[lead.pk], after[lead.pk]
         skipped = b if isinstance(b, str) else a if isinstance(a, str) else ""
+        both = (b, a) if not isinstance(b, str) and not isinstance(a, str) else (None, None)
         rows.append(
             ReplayedLead(
                 lead_id=lead.pk,
                 lead_label=str(lead),
-                before=None if skipped else b,
-                after=None if skipped else a,
+                before=both[0],
+                after=both[1],
                 skipped=skipped,
             )
         )

@@ -74,7 +74,7 @@ def test_csv_upload_in_the_admin_reports_each_row(staff_client, source):
 def test_reprocessing_a_failed_submission_from_the_admin(staff_client, api, monkeypatch):
     from intake.services import leads
 
-    monkeypatch.setattr(leads, "contact_resolve", lambda **kw: 1 / 0)
+    monkeypatch.setattr(leads, "contact_resolve", lambda **_: 1 / 0)
     submission_id = post_lead(api, {"email": "ann@gmail.com"}).json()["submission"]
     monkeypatch.undo()
 

@@ -92,7 +92,7 @@ def test_create_api_token_for_an_unknown_user_fails_clearly():
 def test_reprocess_submissions_turns_failed_ones_into_leads(api, monkeypatch, capsys):
     from intake.services import leads
 
-    monkeypatch.setattr(leads, "contact_resolve", lambda **kw: 1 / 0)
+    monkeypatch.setattr(leads, "contact_resolve", lambda **_: 1 / 0)
     post_lead(api, {"email": "ann@gmail.com"})
     monkeypatch.undo()
 

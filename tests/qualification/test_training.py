@@ -3,7 +3,11 @@ reviews, and the whole path (CSV history → train_models → new leads scored) 
 
 import csv
 import io
+import json
+import os
 import random
+import subprocess
+import sys
 
 import pytest
 from django.core.management import call_command
@@ -199,3 +203,26 @@ def test_caravan_history_imported_then_new_leads_scored_reaches_published_auc(so
     print(f"Caravan held-out ROC AUC through import → train → score: {auc:.3f}")
     assert auc >= 0.70, auc
     assert Lead.objects.filter(is_historical=False).count() == len(truth)
+
+
+@pytest.mark.django_db(False)
+def test_the_web_process_scores_without_loading_scikit_learn():
+    """Training imports scikit-learn (and its metrics) when it runs; the pipeline, the scoring
+    service and every view must not, or each web worker pays 1.3-1.8 s and ~270 MB for it."""
+    script = """
+import json, sys, django
+django.setup()
+import leadrouter.pipeline, qualification.services.qualify
+from django.urls import get_resolver
+get_resolver().url_patterns  # imports every view
+print(json.dumps(sorted(m for m in ("sklearn", "scipy", "numpy") if m in sys.modules)))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=DATASETS.parents[2],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(out.stdout) == []

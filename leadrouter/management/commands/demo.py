@@ -353,9 +353,8 @@ class Command(BaseCommand):
                 },
             }
             received_at = now - timedelta(minutes=rng.randint(5, weeks * 7 * 24 * 60))
-            door = {Adapter.FORM: Door.FORM, Adapter.MANUAL: Door.ADMIN}.get(
-                source.adapter, Door.API
-            )
+            doors: dict[str, Door] = {Adapter.FORM: Door.FORM, Adapter.MANUAL: Door.ADMIN}
+            door = doors.get(source.adapter, Door.API)
             submission = services.submission_store(
                 source=source,
                 door=door,
