@@ -77,3 +77,7 @@ _.QUALIFICATION_LLM_MODEL
 _.QUALIFICATION_LLM_API_KEY
 _.QUALIFICATION_LLM_TIMEOUT
 readline  # a test's stand-in stream: the server reads it
+
+# --- named in settings or read by a framework from a view function --------------------------
+split_by_method  # drf-spectacular's PREPROCESSING_HOOKS (settings), by dotted path
+_.initkwargs  # leadrouter.api.dispatch: read by drf-spectacular from a view function

@@ -114,7 +114,7 @@ class SimulateLeadForm(forms.Form):
         return fields
 
 
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+def _add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """A service's ValidationError on the form: on the field it names when the form has one."""
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)
@@ -209,7 +209,9 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         """
         obj = self.get_object(request, unquote(object_id)) if object_id else None
         if object_id and obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]  # the admin's own
+                request, self.opts, object_id
+            )
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         form_url = (
@@ -235,7 +237,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
                 _add_errors(form, exc)
         admin_form = helpers.AdminForm(
             form,
-            list(fieldsets),
+            list(fieldsets),  # type: ignore[arg-type]  # the stubs type AdminForm's narrower than get_fieldsets()
             self.get_prepopulated_fields(request, obj),
             self.get_readonly_fields(request, obj),
             model_admin=self,

@@ -240,7 +240,7 @@ def lead_permissions(*, user, lead: Lead) -> LeadPermissions:
     return LeadPermissions(
         can_act=works and is_open,
         can_note=works,
-        can_hand_back=works and is_open and row[0],
+        can_hand_back=bool(row and row[0]) and is_open,
         can_assign=works and is_open and is_manager,
         is_manager=is_manager,
     )

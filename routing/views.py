@@ -205,7 +205,10 @@ def board(request):
         raise PermissionDenied("The board is for team managers and staff.")
     now = timezone.now()
     reps, teams = selectors.assign_targets(user=user)
-    leads = lead_list_for_user(user=user).prefetch_related("active_assignments__queue_team")
+    # `active_assignments` is the list lead_list_for_user prefetches (to_attr), not a field.
+    leads = lead_list_for_user(user=user).prefetch_related(
+        "active_assignments__queue_team"  # type: ignore[misc]
+    )
     lead_filter = LeadFilter(request.GET or None, queryset=leads)
     page = Paginator(lead_filter.qs, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     for lead in page:

@@ -6,6 +6,8 @@ serves such a path with one view per method, and `split_by_method`, a drf-specta
 preprocessing hook (settings), documents each method from its own view.
 """
 
+from typing import Any
+
 from rest_framework.views import APIView
 
 
@@ -27,14 +29,16 @@ def by_method(**views: type[APIView]):
         response["Allow"] = allow
         return response
 
+    # Attributes Django and drf-spectacular read from a view function.
+    dispatcher: Any = view
     # Each view checks CSRF itself for session users, as DRF's as_view() leaves it to them.
-    view.csrf_exempt = True
+    dispatcher.csrf_exempt = True
     # drf-spectacular lists only DRF views: it finds the path through the first view's class,
     # then `split_by_method` documents every method from its own view.
-    view.cls = first.cls
-    view.initkwargs = {}
-    view.views_by_method = handlers
-    return view
+    dispatcher.cls = first.cls
+    dispatcher.initkwargs = {}
+    dispatcher.views_by_method = handlers
+    return dispatcher
 
 
 def split_by_method(endpoints):

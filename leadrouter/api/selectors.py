@@ -83,14 +83,15 @@ class LeadSteps:
 
 def lead_steps(lead: Lead) -> LeadSteps:
     """A lead's steps from what `lead_visible_to` read with it (no query)."""
-    active = lead.active_assignments
+    # The lists `lead_visible_to` prefetched (to_attr), not model fields.
+    active = lead.active_assignments  # type: ignore[attr-defined]
     owner = active[0].user if active and active[0].user_id else None
-    decision = latest_decision(lead.decisions)
+    decision = latest_decision(lead.decisions)  # type: ignore[attr-defined]
     return LeadSteps(
         owner=owner.get_username() if owner else None,
         qualification=getattr(lead, "qualification", None),
         decision=decision,
-        rule=decision.rule.name if decision and decision.rule_id else None,
+        rule=decision.rule.name if decision and decision.rule else None,
         rep=str(decision.rep) if decision and decision.rep_id else None,
     )
 
@@ -111,7 +112,9 @@ def lead_answer_read(*, lead_id: int) -> tuple[Lead, LeadSteps]:
     lead = row_get(Lead, "id", lead_id)
     if lead is None:
         raise Lead.DoesNotExist(f"Lead {lead_id} does not exist")
-    lead.source = row_get(Source, "id", lead.source_id)
+    source = row_get(Source, "id", lead.source_id)
+    if source is not None:
+        lead.source = source
     user_model = get_user_model()
     active = [a for a in rows_get(Assignment, "lead_id", lead_id) if a.ended_at is None]
     owner = None
@@ -123,8 +126,11 @@ def lead_answer_read(*, lead_id: int) -> tuple[Lead, LeadSteps]:
         rule = row_get(RoutingRule, "id", decision.rule_id)
     if decision is not None and decision.rep_id:
         rep = row_get(Rep, "id", decision.rep_id)
-        same = owner is not None and owner.pk == rep.user_id
-        rep.user = owner if same else row_get(user_model, "id", rep.user_id)
+    if rep is not None:
+        rep_user = owner if owner is not None and owner.pk == rep.user_id else None
+        rep_user = rep_user or row_get(user_model, "id", rep.user_id)
+        if rep_user is not None:
+            rep.user = rep_user
     return lead, LeadSteps(
         owner=owner.get_username() if owner else None,
         qualification=row_get(Qualification, "lead_id", lead_id),

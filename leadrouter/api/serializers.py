@@ -13,7 +13,7 @@ class LeadEventSerializer(serializers.ModelSerializer):
         fields = ["kind", "at", "actor", "message", "data"]
 
     def get_actor(self, event: LeadEvent) -> str | None:
-        return event.actor.get_username() if event.actor_id else None
+        return event.actor.get_username() if event.actor else None
 
 
 class QualificationSerializer(serializers.Serializer):
@@ -49,7 +49,7 @@ class LeadSerializer(serializers.ModelSerializer):
 
     # The docstring is this component's description in the OpenAPI document.
 
-    source = serializers.CharField(source="source.name")
+    source = serializers.CharField(source="source.name")  # type: ignore[assignment]  # the contract's name
     owner = serializers.SerializerMethodField()
     qualification = serializers.SerializerMethodField()
     routing = serializers.SerializerMethodField()
@@ -158,7 +158,7 @@ class ErrorSerializer(serializers.Serializer):
     """Every 4xx answer of the API: each field (or `detail`, `authorization`, `body`,
     `non_field_errors`) with its reasons."""
 
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]  # the contract's name
     submission = serializers.IntegerField(
         required=False, help_text="The stored submission, when the request body was stored."
     )

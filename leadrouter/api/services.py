@@ -50,15 +50,15 @@ def lead_submit(
         return _refused(
             status.HTTP_422_UNPROCESSABLE_ENTITY, "was already used with a different request body"
         )
-    if claim.state is intake_services.Claim.IN_FLIGHT:
+    if claim.state is intake_services.Claim.IN_FLIGHT or claim.record_id is None:
         return _refused(
             status.HTTP_409_CONFLICT, "a request with this key is still being processed"
         )
     if claim.state is intake_services.Claim.REPLAY:
-        replay_status = claim.response_status
+        replay_status = claim.response_status or status.HTTP_200_OK
         if replay_status == status.HTTP_201_CREATED:
             replay_status = status.HTTP_200_OK  # the lead exists now: nothing new was created
-        return SubmitAnswer(replay_status, claim.response_body, replayed=True)
+        return SubmitAnswer(replay_status, claim.response_body or {}, replayed=True)
     try:
         answer = _store_and_answer(request, source, body)
     except BaseException:
@@ -81,7 +81,7 @@ def _store_and_answer(request: HttpRequest, source: Source, body: bytes) -> Subm
         return SubmitAnswer(
             status.HTTP_400_BAD_REQUEST, {"errors": result.errors, "submission": submission.pk}
         )
-    if result.failed:
+    if result.failed or result.lead is None:
         return SubmitAnswer(
             status.HTTP_202_ACCEPTED,
             {

@@ -12,6 +12,7 @@ never half of one load and half of the next.
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from leadrouter.conditions import InvalidCondition, compile_condition
 from leadrouter.config_version import ConfigCache, config_changed, reload_on_change
@@ -51,7 +52,7 @@ def _load() -> Loaded:
             # Saved around validation (shell, fixture): one bad signal must not stop every
             # lead from being qualified.
             logger.warning("Signal %s has an invalid condition; skipped", signal.pk)
-    found = {}
+    found: dict[str, Any] = {}
     for version in ModelVersion.objects.filter(is_active=True):
         if version.kind == ModelVersion.Kind.CONVERSION:
             found["conversion"] = (version, ConversionModel.from_json(version.weights))

@@ -14,14 +14,14 @@ under its row locks, never from here.
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as clock_time
-from typing import Any
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from intake.models import Source
-from leadrouter.conditions import InvalidCondition, compile_condition
+from leadrouter.conditions import Condition, InvalidCondition, compile_condition
 from leadrouter.config_version import ConfigCache, reload_on_change
 from routing.models import (
     Rep,
@@ -69,7 +69,7 @@ class RepProfile:
 class RuleSpec:
     rule: RoutingRule
     # None: matches every lead; False: saved around validation, never matches (and says so).
-    condition: Any
+    condition: Condition | Literal[False] | None
     pool: tuple[int, ...]  # rep ids, ascending: the lock order
     required_skills: frozenset[str]
 
@@ -139,7 +139,9 @@ def _load() -> RoutingSetup:
     specs = []
     for rule in rules:
         try:
-            condition = compile_condition(rule.condition) if rule.condition else None
+            condition: Condition | Literal[False] | None = (
+                compile_condition(rule.condition) if rule.condition else None
+            )
         except InvalidCondition:
             condition = False
         pool = {rep.pk for rep in rule.pool_reps.all()}
