@@ -6,8 +6,8 @@ running it; on the hot paths (intake, a routing decision) that was most of their
 bare row inserts (README, "Benchmarks"). The statements built here take only parameters (never
 interpolated values): table and column names come from the models' meta (`Table`), values are
 prepared by each field exactly as the ORM prepares them, and values read back pass through the
-same converters the ORM applies, so callers see what the ORM would give them. Each statement's
-text is built once per shape and kept.
+same converters the ORM applies, so callers see what the ORM would give them. A statement's
+text is built once per shape and kept (`select_any` and `distinct_values` build theirs anew).
 
 Filters are keyword arguments named like the ORM's: `field=value` (`field IS NULL` for None),
 `field__in=[...]`, `field__gte`, `field__gt`, `field__lte`, `field__lt`, and `field__ne` (`<>`).
@@ -183,22 +183,27 @@ def exists(model: type[models.Model], **where) -> bool:
     """Whether a row matches (`model.objects.filter(**where).exists()`)."""
     db = _db()
     condition, params = _filters(model, where, db)
-    table = Table(model)
-    return bool(fetch_all(f"SELECT 1 FROM {table} WHERE {condition} LIMIT 1", params, db))  # noqa: S608 - names from meta
+    return bool(fetch_all(_exists(model, condition, db.vendor), params, db))
+
+
+@cache
+def _exists(model, condition, vendor) -> str:
+    return f"SELECT 1 FROM {Table(model)} WHERE {condition} LIMIT 1"  # noqa: S608 - names from meta
 
 
 def count_by(model: type[models.Model], group: str, **where) -> dict:
     """{value of `group`: rows} for the rows matching `where`."""
     db = _db()
     condition, params = _filters(model, where, db)
+    return dict(fetch_all(_count_by(model, group, condition, db.vendor), params, db))
+
+
+@cache
+def _count_by(model, group, condition, vendor) -> str:
     table = Table(model)
-    return dict(
-        fetch_all(
-            f"SELECT {table[group]}, COUNT(*) FROM {table} WHERE {condition} "  # noqa: S608 - names from meta
-            f"GROUP BY {table[group]}",
-            params,
-            db,
-        )
+    return (
+        f"SELECT {table[group]}, COUNT(*) FROM {table} WHERE {condition} "  # noqa: S608 - names from meta
+        f"GROUP BY {table[group]}"
     )
 
 
