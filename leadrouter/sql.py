@@ -12,7 +12,8 @@ text is built once per shape and kept (`select_any` and `distinct_values` build 
 Filters are keyword arguments named like the ORM's: `field=value` (`field IS NULL` for None),
 `field__in=[...]`, `field__gte`, `field__gt`, `field__lte`, `field__lt`, and `field__ne` (`<>`).
 Callers that need a statement these blocks cannot say (a join, a vendor-specific plan) compose
-it from `Table` names and run it with `fetch_all` or `execute`.
+it from `Table` names, keep it per shape (`functools.cache`), and run it with `fetch_all` or
+`execute`.
 """
 
 from collections.abc import Iterable, Sequence
@@ -35,7 +36,8 @@ class Table:
     def __init__(self, model: type[models.Model], alias: str = ""):
         self.model = model
         self.alias = alias
-        self.name = connection.ops.quote_name(model._meta.db_table)
+        self._quote = _db().ops.quote_name
+        self.name = self._quote(model._meta.db_table)
 
     def __str__(self) -> str:
         return f"{self.name} {self.alias}" if self.alias else self.name
@@ -45,7 +47,7 @@ class Table:
         return self.model._meta.get_field(name)
 
     def __getitem__(self, name: str) -> str:
-        column = connection.ops.quote_name(self.field(name).column)
+        column = self._quote(self.field(name).column)
         return f"{self.alias}.{column}" if self.alias else column
 
 

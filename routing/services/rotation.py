@@ -13,6 +13,7 @@ skill, language, territory) keeps their place and loses nothing.
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -46,19 +47,23 @@ class LiveRep:
     max_new_per_day: int | None
 
 
-def lock_reps(ids: tuple[int, ...] | list[int]) -> dict[int, LiveRep]:
-    """Lock the reps' rows in id order (two routers never deadlock) and read them."""
-    if not ids:
-        return {}
+@cache
+def _lock_reps_statement(count: int, vendor: str) -> str:
     r, u = Table(Rep, "r"), Table(get_user_model(), "u")
-    rows = sql.fetch_all(
+    return (
         f"SELECT {r['id']}, {r['user_id']}, {u['first_name']}, {u['last_name']}, "  # noqa: S608 - names from meta
         f"{u['username']}, {r['is_active']}, {u['is_active']}, {r['paused']}, {r['weight']}, "
         f"{r['max_open_leads']}, {r['max_new_per_day']} "
         f"FROM {r} INNER JOIN {u} ON {u['id']} = {r['user_id']} "
-        f"WHERE {r['id']} IN ({placeholders(len(ids))}) ORDER BY {r['id']}" + _for_update(r),
-        list(ids),
+        f"WHERE {r['id']} IN ({placeholders(count)}) ORDER BY {r['id']}" + _for_update(r)
     )
+
+
+def lock_reps(ids: tuple[int, ...] | list[int]) -> dict[int, LiveRep]:
+    """Lock the reps' rows in id order (two routers never deadlock) and read them."""
+    if not ids:
+        return {}
+    rows = sql.fetch_all(_lock_reps_statement(len(ids), connection.vendor), list(ids))
     return {
         row[0]: LiveRep(
             user_id=row[1],
@@ -73,6 +78,23 @@ def lock_reps(ids: tuple[int, ...] | list[int]) -> dict[int, LiveRep]:
     }
 
 
+@cache
+def _open_lead_counts_statement(count: int, vendor: str) -> str:
+    a, lead = Table(Assignment, "a"), Table(Lead, "l")
+    open_in = f"{lead['status']} IN ({placeholders(len(OPEN_STATUSES))})"
+    mine = f"{a['ended_at']} IS NULL AND {a['rep_id']} IN ({placeholders(count)})"
+    if vendor == "postgresql":
+        return (
+            f"SELECT {a['rep_id']}, COUNT(*) FROM {a} "  # noqa: S608 - names from meta
+            f"WHERE {a['lead_id']} = ANY(ARRAY(SELECT {lead['id']} FROM {lead} WHERE {open_in})) "
+            f"AND {mine} GROUP BY {a['rep_id']}"
+        )
+    return (
+        f"SELECT {a['rep_id']}, COUNT(*) FROM {lead} CROSS JOIN {a} "  # noqa: S608 - names from meta
+        f"WHERE {a['lead_id']} = {lead['id']} AND {open_in} AND {mine} GROUP BY {a['rep_id']}"
+    )
+
+
 def open_lead_counts(ids: list[int]) -> dict[int, int]:
     """Open leads each rep owns now."""
     # From the open leads (bounded by the work in hand) to their active assignment, never
@@ -81,20 +103,7 @@ def open_lead_counts(ids: list[int]) -> dict[int, int]:
     # pool of ten (31 ms a lead at 50,000 leads, growing with the history). PostgreSQL's
     # planner hash-joined the pool's 80,000 assignments at 200,000 leads (27 ms); given the
     # open leads' ids as an array it probes the assignments' lead index instead (13 ms).
-    a, lead = Table(Assignment, "a"), Table(Lead, "l")
-    open_in = f"{lead['status']} IN ({placeholders(len(OPEN_STATUSES))})"
-    mine = f"{a['ended_at']} IS NULL AND {a['rep_id']} IN ({placeholders(len(ids))})"
-    if connection.vendor == "postgresql":
-        statement = (
-            f"SELECT {a['rep_id']}, COUNT(*) FROM {a} "  # noqa: S608 - names from meta
-            f"WHERE {a['lead_id']} = ANY(ARRAY(SELECT {lead['id']} FROM {lead} WHERE {open_in})) "
-            f"AND {mine} GROUP BY {a['rep_id']}"
-        )
-    else:
-        statement = (
-            f"SELECT {a['rep_id']}, COUNT(*) FROM {lead} CROSS JOIN {a} "  # noqa: S608 - names from meta
-            f"WHERE {a['lead_id']} = {lead['id']} AND {open_in} AND {mine} GROUP BY {a['rep_id']}"
-        )
+    statement = _open_lead_counts_statement(len(ids), connection.vendor)
     return dict(sql.fetch_all(statement, [*OPEN_STATUSES, *ids]))
 
 
@@ -210,31 +219,35 @@ class Turn:
     def _write_seen(self, seen: list[int], changed: list[int], chosen: int | None, now) -> None:
         """One UPDATE of the rows already there: every changed value is written as the value
         computed under the lock; the chosen rep's (when not new) counts the assignment."""
-        t = Table(RotationState)
-        rep, weight, turn = t["rep_id"], t["current_weight"], t["last_turn"]
         params: list = [self.round]
-        weight_cases = turn_cases = ""
         for rep_id in changed:
-            weight_cases += " WHEN %s THEN %s"
             params += [rep_id, self.states[rep_id].current_weight]
         for rep_id in changed:
-            turn_cases += " WHEN %s THEN %s"
             params += [rep_id, self.states[rep_id].last_turn]
-        sets = f"{t['seen_round']} = %s"
-        if changed:
-            sets += (
-                f", {weight} = CASE {rep}{weight_cases} ELSE {weight} END"
-                f", {turn} = CASE {rep}{turn_cases} ELSE {turn} END"
-            )
         if chosen is not None:
-            last, count = t["last_assigned_at"], t["assigned_count"]
-            sets += (
-                f", {last} = CASE WHEN {rep} = %s THEN %s ELSE {last} END"
-                f", {count} = {count} + CASE WHEN {rep} = %s THEN 1 ELSE 0 END"
-            )
             params += [chosen, sql.prepare(RotationState, "last_assigned_at", now), chosen]
-        sql.execute(
-            f"UPDATE {t} SET {sets} "  # noqa: S608 - names from meta, values are parameters
-            f"WHERE {t['rule_id']} = %s AND {rep} IN ({placeholders(len(seen))})",
-            [*params, self.rule_id, *seen],
+        statement = _seen_statement(len(seen), len(changed), chosen is not None, connection.vendor)
+        sql.execute(statement, [*params, self.rule_id, *seen])
+
+
+@cache
+def _seen_statement(seen: int, changed: int, counts_chosen: bool, vendor: str) -> str:
+    t = Table(RotationState)
+    rep, weight, turn = t["rep_id"], t["current_weight"], t["last_turn"]
+    cases = " WHEN %s THEN %s" * changed
+    sets = f"{t['seen_round']} = %s"
+    if changed:
+        sets += (
+            f", {weight} = CASE {rep}{cases} ELSE {weight} END"
+            f", {turn} = CASE {rep}{cases} ELSE {turn} END"
         )
+    if counts_chosen:
+        last, count = t["last_assigned_at"], t["assigned_count"]
+        sets += (
+            f", {last} = CASE WHEN {rep} = %s THEN %s ELSE {last} END"
+            f", {count} = {count} + CASE WHEN {rep} = %s THEN 1 ELSE 0 END"
+        )
+    return (
+        f"UPDATE {t} SET {sets} "  # noqa: S608 - names from meta, values are parameters
+        f"WHERE {t['rule_id']} = %s AND {rep} IN ({placeholders(seen)})"
+    )
