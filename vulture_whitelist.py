@@ -59,6 +59,7 @@ BearerKeyScheme  # drf-spectacular extension (registered by subclassing)
 LeadSubmitInputScheme  # drf-spectacular extension (registered by subclassing)
 FallbackToFirstRenderer  # settings.REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_CLASS"]
 check_email_deliverability  # queued by name: "intake.tasks.check_email_deliverability"
+purge_idempotency_keys  # scheduled by name in intake migration 0002
 
 # --- read by templates -----------------------------------------------------------------------
 lead_label  # the simulation's and replay's rows

@@ -1266,7 +1266,6 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     doors = build_organisation()
     plan = build_plan(args.leads, args.seed)

@@ -100,7 +100,6 @@ def fresh_database() -> None:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             cursor.execute(f'CREATE DATABASE "{name}"')
     call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
 
 
 def analyze() -> None:

@@ -302,12 +302,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     setup_django(args.database_url)
     fresh_database()
-    from django.core.management import call_command
     from django.db import connection
 
     from intake import services
-
-    call_command("createcachetable", verbosity=0)  # the API's per-source rate limit
 
     build_organisation()
     source, key = services.source_create(name="bench-web")

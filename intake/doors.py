@@ -1,5 +1,9 @@
 """What every HTTP door does the same way: read the body safely and store it first.
 
+`door_accept` is that sequence for the form and hook doors: read the body (413 or 400), count
+the request against the source's rate limit (429), store the raw request. The API door runs the
+same steps through DRF (its parser, its throttle class, then `store_request`).
+
 `read_body` is the one place INTAKE_MAX_BODY_BYTES is enforced, for the API, the hooks and the
 form door alike:
 
@@ -17,6 +21,7 @@ for the next request.
 """
 
 import io
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -24,6 +29,7 @@ from django.http import HttpRequest, HttpResponse
 
 from intake import services
 from intake.models import Source, Submission
+from intake.rate_limit import source_rate_check
 
 READ_CHUNK_BYTES = 64 * 1024
 
@@ -156,3 +162,33 @@ def store_request(
         error_detail=error_detail,
         options=options,
     )
+
+
+def door_accept(
+    request: HttpRequest,
+    *,
+    source: Source,
+    door: str,
+    refuse: Callable[[int, dict], HttpResponse],
+    too_many: str,
+    options: dict | None = None,
+) -> HttpResponse | Submission:
+    """The stored submission, or the answer refusing it, made by `refuse(status, errors)` in
+    the door's own format:
+
+    1. The body is read (`read_body`); refused, the answer is 413 or 400 and closes the
+       connection, and nothing is counted or stored.
+    2. The request counts against the source's rate limit; over it, 429 with Retry-After
+       (the seconds left in the window, rounded up) and `too_many` as the reason.
+    3. The raw request is stored, before anything parses it.
+    """
+    try:
+        body = read_body(request)
+    except BodyRefused as exc:
+        return close_connection(refuse(exc.status, {"body": [str(exc)]}))
+    allowed, wait = source_rate_check(source)
+    if not allowed:
+        response = refuse(429, {"detail": [too_many]})
+        response["Retry-After"] = str(int(wait) + 1)
+        return response
+    return store_request(request, source=source, door=door, body=body, options=options)

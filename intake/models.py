@@ -593,7 +593,7 @@ class IdempotencyKey(models.Model):
 
 class RateWindow(models.Model):
     """Requests a source made in one minute: the rate limit's counter when no Redis is
-    configured, incremented by one atomic upsert per request (see `intake.api.throttling`)."""
+    configured, incremented by one atomic upsert per request (see `intake.rate_limit`)."""
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
     minute = models.BigIntegerField(help_text="Minutes since the Unix epoch.")

@@ -1,14 +1,16 @@
 """django-q2 tasks of intake. Their dotted paths are an API: schedules refer to them by name."""
 
-from intake import services
+from intake import rate_limit, services
 
 
 def purge_idempotency_keys() -> int:
-    """Forget idempotency keys past their retention (INTAKE_IDEMPOTENCY_TTL_HOURS) and the
-    rate limit's counters of windows that ended over an hour ago (the same hourly schedule)."""
-    from intake.api.throttling import rate_windows_purge
+    """Forget idempotency keys past their retention (INTAKE_IDEMPOTENCY_TTL_HOURS)."""
+    return services.idempotency_purge_expired()
 
-    return services.idempotency_purge_expired() + rate_windows_purge()
+
+def rate_windows_purge() -> int:
+    """Forget the rate limit's counters of windows that ended over an hour ago (hourly)."""
+    return rate_limit.rate_windows_purge()
 
 
 def vendor_fetch_run(fetch_id: int) -> str:

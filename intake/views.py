@@ -11,8 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from intake.api.throttling import source_rate_check
-from intake.doors import BodyRefused, close_connection, read_body, store_request
+from intake.doors import door_accept
 from intake.models import Door, Source
 from leadrouter import pipeline
 
@@ -40,17 +39,15 @@ def form_submit(request, public_id):
             {"source": source, "honeypot": settings.INTAKE_HONEYPOT_FIELD},
         )
     wants_json = _wants_json(request)
-    try:
-        body = read_body(request)
-    except BodyRefused as exc:
-        errors = {"body": [str(exc)]}
-        return close_connection(_answer_error(request, wants_json, exc.status, errors))
-    allowed, wait = source_rate_check(source)
-    if not allowed:
-        response = _answer_error(request, wants_json, 429, {"detail": ["Too many submissions."]})
-        response["Retry-After"] = str(int(wait) + 1)
-        return response
-    submission = store_request(request, source=source, door=Door.FORM, body=body)
+    submission = door_accept(
+        request,
+        source=source,
+        door=Door.FORM,
+        refuse=lambda status, errors: _answer_error(request, wants_json, status, errors),
+        too_many="Too many submissions.",
+    )
+    if isinstance(submission, HttpResponse):
+        return submission
     result = pipeline.process_submission(submission)
     if result.errors:
         return _answer_error(request, wants_json, 400, result.errors, submission.pk)

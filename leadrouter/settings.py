@@ -125,14 +125,10 @@ if REDIS_URL:
         }
     }
 else:
-    # The database cache is shared by every web and worker process on one machine, which the
-    # per-source rate limit needs; the table is created by `manage.py createcachetable`.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "leadrouter_cache",
-        }
-    }
+    # Nothing needs a cache shared between processes without Redis: the per-source rate limit
+    # then counts in its own table (`intake.rate_limit`). Each process keeps its own memory
+    # cache, which only django-q2's cluster statistics use.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 Q_CLUSTER = {
     "name": "leadrouter",

@@ -37,17 +37,11 @@ def _fresh_loaded_models():
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache(request):
-    # Rate-limit counters live in the (database) cache: each test with a database starts with
-    # none. Tests without database access have no cache table to clear.
-    uses_db = request.node.get_closest_marker("django_db") or (
-        {"db", "transactional_db"} & set(request.fixturenames)
-    )
-    if uses_db:
-        cache.clear()
+def _clear_cache():
+    # Each test starts with an empty cache (the Redis rate-limit counters in a run with Redis).
+    cache.clear()
     yield
-    if uses_db:
-        cache.clear()
+    cache.clear()
 
 
 @pytest.fixture

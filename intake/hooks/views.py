@@ -11,13 +11,12 @@
    and answer the way the vendor expects.
 """
 
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from intake import services
-from intake.api.throttling import source_rate_check
-from intake.doors import BodyRefused, close_connection, read_body, store_request
+from intake.doors import door_accept
 from intake.hooks import HookRejected, get_hook
 from intake.hooks.base import DeferredHook
 from intake.models import Door, Source
@@ -33,21 +32,18 @@ def hook_receive(request, adapter: str, public_id):
         raise Http404("No active source takes this adapter at this URL.")
     if request.method == "GET":
         return hook.handshake(request, source)
-    try:
-        body = read_body(request)
-    except BodyRefused as exc:
-        return close_connection(JsonResponse({"errors": {"body": [str(exc)]}}, status=exc.status))
-    allowed, wait = source_rate_check(source)
-    if not allowed:
-        response = JsonResponse({"errors": {"detail": ["Too many deliveries."]}}, status=429)
-        response["Retry-After"] = str(int(wait) + 1)
-        return response
-
-    submission = store_request(
-        request, source=source, door=Door.HOOK, body=body, options={"adapter": adapter}
+    submission = door_accept(
+        request,
+        source=source,
+        door=Door.HOOK,
+        refuse=lambda status, errors: JsonResponse({"errors": errors}, status=status),
+        too_many="Too many deliveries.",
+        options={"adapter": adapter},
     )
+    if isinstance(submission, HttpResponse):
+        return submission
     try:
-        hook.verify(request, body, source)
+        hook.verify(request, submission.body, source)
     except HookRejected as exc:
         services.submission_mark_rejected(submission=submission, reason=exc.reason)
         return hook.rejected(exc)

@@ -3,8 +3,8 @@ from django.db import migrations
 
 
 def create_cache_table(apps, schema_editor):
-    # The default cache is the database cache (shared by every process on one machine); with
-    # REDIS_URL set this does nothing. `migrate` alone then leaves a working installation.
+    # Created the database cache's table while that was the default cache. No database cache
+    # is configured any more (the rate limit counts in its own table), so this does nothing.
     call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
 
 

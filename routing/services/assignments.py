@@ -3,14 +3,11 @@ manager or an SLA step moves it."""
 
 from datetime import datetime
 
-from django.db import connection
-
 from intake.models import Lead
-from leadrouter.sql import at, row_insert
+from leadrouter import sql
+from leadrouter.sql import row_insert
 from routing import notifications
 from routing.models import Assignment, Rep, RoutingRule, Team
-
-_ASSIGNMENT = Assignment._meta.db_table
 
 
 def assignment_replace(
@@ -41,11 +38,9 @@ def assignment_replace(
     elif user is not None:
         user_id = user.pk
     if end_active:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {_ASSIGNMENT} SET ended_at = %s WHERE lead_id = %s AND ended_at IS NULL",  # noqa: S608 - table from meta
-                [at(now), lead.pk],
-            )
+        # Through the ORM: the routing engine, the one hot caller, passes end_active=False;
+        # reassignments by managers and SLA steps are not timed in a benchmark.
+        Assignment.objects.filter(lead_id=lead.pk, ended_at__isnull=True).update(ended_at=now)
     assignment = Assignment(
         lead=lead,
         rep_id=rep_id,
@@ -64,9 +59,7 @@ def assignment_replace(
 def lead_has_active_assignment(lead_id: int) -> bool:
     """Whether someone (a rep, a manager, a team's queue) owns the lead now. One indexed
     read (the partial unique index `one_active_assignment_per_lead`)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {_ASSIGNMENT} WHERE lead_id = %s AND ended_at IS NULL",  # noqa: S608 - table from meta
-            [lead_id],
-        )
-        return cursor.fetchone() is not None
+    # Without the ORM's compiler (`leadrouter.sql`): every routing decision asks it first, under
+    # the lead's lock (README, "Benchmarks": a decision is 1.0 ms at p50 on SQLite, compiling
+    # one small ORM statement 0.2 to 0.3 ms).
+    return sql.exists(Assignment, lead_id=lead_id, ended_at=None)

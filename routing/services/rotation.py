@@ -12,38 +12,25 @@ skill, language, territory) keeps their place and loses nothing.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from intake.models import OPEN_STATUSES, Lead
-from leadrouter.sql import at
+from intake.models import OPEN_STATUSES, Lead, LeadStatus
+from leadrouter import sql
+from leadrouter.sql import Table, placeholders
 from routing.models import Assignment, Rep, RotationState
 
-_REP = Rep._meta.db_table
-_USER = get_user_model()._meta.db_table
-_ASSIGNMENT = Assignment._meta.db_table
-_LEAD = Lead._meta.db_table
-_ROTATION = RotationState._meta.db_table
+# Why plain SQL here: a decision takes 1.0 ms at p50 on SQLite (README, "Benchmarks", `bench/run
+# routing`) and the ORM spends 0.2 to 0.3 ms compiling each small statement; these statements run
+# on every decision, under the locks, so each one through the ORM would add a fifth to a third.
 
 
-def _in(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def _for_update(of: str) -> str:
+def _for_update(of: Table) -> str:
     # SQLite has no row locks: its IMMEDIATE transactions already serialize writers.
-    return f" FOR UPDATE OF {of}" if connection.features.has_select_for_update_of else ""
-
-
-def _datetime(value) -> datetime | None:
-    """A timestamp column as an aware datetime (SQLite's driver answers naive UTC text)."""
-    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
-        return value
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC)
+    return f" FOR UPDATE OF {of.alias}" if connection.features.has_select_for_update_of else ""
 
 
 @dataclass(frozen=True)
@@ -60,19 +47,23 @@ class LiveRep:
     max_new_per_day: int | None
 
 
+@cache
+def _lock_reps_statement(count: int, vendor: str) -> str:
+    r, u = Table(Rep, "r"), Table(get_user_model(), "u")
+    return (
+        f"SELECT {r['id']}, {r['user_id']}, {u['first_name']}, {u['last_name']}, "  # noqa: S608 - names from meta
+        f"{u['username']}, {r['is_active']}, {u['is_active']}, {r['paused']}, {r['weight']}, "
+        f"{r['max_open_leads']}, {r['max_new_per_day']} "
+        f"FROM {r} INNER JOIN {u} ON {u['id']} = {r['user_id']} "
+        f"WHERE {r['id']} IN ({placeholders(count)}) ORDER BY {r['id']}" + _for_update(r)
+    )
+
+
 def lock_reps(ids: tuple[int, ...] | list[int]) -> dict[int, LiveRep]:
     """Lock the reps' rows in id order (two routers never deadlock) and read them."""
     if not ids:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT r.id, r.user_id, u.first_name, u.last_name, u.username, "  # noqa: S608 - names from meta
-            "r.is_active, u.is_active, r.paused, r.weight, r.max_open_leads, r.max_new_per_day "
-            f"FROM {_REP} r INNER JOIN {_USER} u ON u.id = r.user_id "
-            f"WHERE r.id IN ({_in(ids)}) ORDER BY r.id" + _for_update("r"),
-            list(ids),
-        )
-        rows = cursor.fetchall()
+    rows = sql.fetch_all(_lock_reps_statement(len(ids), connection.vendor), list(ids))
     return {
         row[0]: LiveRep(
             user_id=row[1],
@@ -87,6 +78,23 @@ def lock_reps(ids: tuple[int, ...] | list[int]) -> dict[int, LiveRep]:
     }
 
 
+@cache
+def _open_lead_counts_statement(count: int, vendor: str) -> str:
+    a, lead = Table(Assignment, "a"), Table(Lead, "l")
+    open_in = f"{lead['status']} IN ({placeholders(len(OPEN_STATUSES))})"
+    mine = f"{a['ended_at']} IS NULL AND {a['rep_id']} IN ({placeholders(count)})"
+    if vendor == "postgresql":
+        return (
+            f"SELECT {a['rep_id']}, COUNT(*) FROM {a} "  # noqa: S608 - names from meta
+            f"WHERE {a['lead_id']} = ANY(ARRAY(SELECT {lead['id']} FROM {lead} WHERE {open_in})) "
+            f"AND {mine} GROUP BY {a['rep_id']}"
+        )
+    return (
+        f"SELECT {a['rep_id']}, COUNT(*) FROM {lead} CROSS JOIN {a} "  # noqa: S608 - names from meta
+        f"WHERE {a['lead_id']} = {lead['id']} AND {open_in} AND {mine} GROUP BY {a['rep_id']}"
+    )
+
+
 def open_lead_counts(ids: list[int]) -> dict[int, int]:
     """Open leads each rep owns now."""
     # From the open leads (bounded by the work in hand) to their active assignment, never
@@ -95,44 +103,24 @@ def open_lead_counts(ids: list[int]) -> dict[int, int]:
     # pool of ten (31 ms a lead at 50,000 leads, growing with the history). PostgreSQL's
     # planner hash-joined the pool's 80,000 assignments at 200,000 leads (27 ms); given the
     # open leads' ids as an array it probes the assignments' lead index instead (13 ms).
-    if connection.vendor == "postgresql":
-        sql = (
-            f"SELECT a.rep_id, COUNT(*) FROM {_ASSIGNMENT} a "  # noqa: S608 - names from meta
-            f"WHERE a.lead_id = ANY(ARRAY(SELECT l.id FROM {_LEAD} l "
-            f"WHERE l.status IN ({_in(OPEN_STATUSES)}))) "
-            f"AND a.ended_at IS NULL AND a.rep_id IN ({_in(ids)}) GROUP BY a.rep_id"
-        )
-    else:
-        sql = (
-            f"SELECT a.rep_id, COUNT(*) FROM {_LEAD} l "  # noqa: S608 - names from meta
-            f"CROSS JOIN {_ASSIGNMENT} a "
-            f"WHERE a.lead_id = l.id AND l.status IN ({_in(OPEN_STATUSES)}) "
-            f"AND a.ended_at IS NULL AND a.rep_id IN ({_in(ids)}) GROUP BY a.rep_id"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*OPEN_STATUSES, *ids])
-        return dict(cursor.fetchall())
+    statement = _open_lead_counts_statement(len(ids), connection.vendor)
+    return dict(sql.fetch_all(statement, [*OPEN_STATUSES, *ids]))
 
 
 def assigned_since(ids: list[int], since: datetime) -> dict[int, int]:
     """Leads routed to each of these reps since `since` (manual assignments do not count
     towards a daily cap)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT rep_id, COUNT(*) FROM {_ASSIGNMENT} "  # noqa: S608 - names from meta
-            f"WHERE rep_id IN ({_in(ids)}) AND assigned_at >= %s AND reason <> %s "
-            "GROUP BY rep_id",
-            [*ids, at(since), Assignment.Reason.MANUAL],
-        )
-        return dict(cursor.fetchall())
+    return sql.count_by(
+        Assignment,
+        "rep_id",
+        rep_id__in=ids,
+        assigned_at__gte=since,
+        reason__ne=Assignment.Reason.MANUAL,
+    )
 
 
 def lead_mark_assigned(lead_id: int, now: datetime) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_LEAD} SET status = 'assigned', updated_at = %s WHERE id = %s",  # noqa: S608
-            [at(now), lead_id],
-        )
+    sql.update_where(Lead, {"status": LeadStatus.ASSIGNED, "updated_at": now}, id=lead_id)
 
 
 @dataclass
@@ -158,15 +146,15 @@ class Turn:
 
     @classmethod
     def take(cls, rule_id: int, eligible: list[int], available: set[int]) -> "Turn":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT rep_id, current_weight, last_turn, seen_round, last_assigned_at "  # noqa: S608 - names from meta
-                f"FROM {_ROTATION} WHERE rule_id = %s ORDER BY rep_id" + _for_update(_ROTATION),
-                [rule_id],
-            )
-            rows = cursor.fetchall()
+        rows = sql.select_rows(
+            RotationState,
+            ("rep_id", "current_weight", "last_turn", "seen_round", "last_assigned_at"),
+            order_by=("rep_id",),
+            lock=True,
+            rule_id=rule_id,
+        )
         states = {
-            rep_id: Position(weight, turn, seen, _datetime(last), (weight, turn))
+            rep_id: Position(weight, turn, seen, last, (weight, turn))
             for rep_id, weight, turn, seen, last in rows
         }
         this_round = max((p.seen_round for p in states.values()), default=0) + 1
@@ -199,53 +187,67 @@ class Turn:
             and position.stored != (position.current_weight, position.last_turn)
         ]
         seen = sorted(set(self.available) - set(new))
-        with connection.cursor() as cursor:
-            if new:
-                cursor.executemany(
-                    f"INSERT INTO {_ROTATION} (rule_id, rep_id, current_weight, last_turn, "  # noqa: S608
-                    "seen_round, assigned_count, last_assigned_at) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        (
-                            self.rule_id,
-                            rep_id,
-                            self.states[rep_id].current_weight,
-                            self.states[rep_id].last_turn,
-                            self.round,
-                            1 if rep_id == chosen else 0,
-                            at(now) if rep_id == chosen else None,
-                        )
-                        for rep_id in new
-                    ],
-                )
-            if seen:
-                # The chosen rep has a row here unless they were new (inserted above); every
-                # changed value is written as the value computed under the lock.
-                params: list = [self.round]
-                weight_cases = turn_cases = ""
-                for rep_id in changed:
-                    weight_cases += " WHEN %s THEN %s"
-                    params += [rep_id, self.states[rep_id].current_weight]
-                for rep_id in changed:
-                    turn_cases += " WHEN %s THEN %s"
-                    params += [rep_id, self.states[rep_id].last_turn]
-                sets = "seen_round = %s"
-                if changed:
-                    sets += (
-                        f", current_weight = CASE rep_id{weight_cases} ELSE current_weight END"
-                        f", last_turn = CASE rep_id{turn_cases} ELSE last_turn END"
+        if new:
+            sql.rows_insert(
+                RotationState,
+                (
+                    "rule_id",
+                    "rep_id",
+                    "current_weight",
+                    "last_turn",
+                    "seen_round",
+                    "assigned_count",
+                    "last_assigned_at",
+                ),
+                [
+                    (
+                        self.rule_id,
+                        rep_id,
+                        self.states[rep_id].current_weight,
+                        self.states[rep_id].last_turn,
+                        self.round,
+                        1 if rep_id == chosen else 0,
+                        now if rep_id == chosen else None,
                     )
-                if chosen not in new:
-                    sets += (
-                        ", last_assigned_at = CASE WHEN rep_id = %s THEN %s "
-                        "ELSE last_assigned_at END"
-                        ", assigned_count = assigned_count + CASE WHEN rep_id = %s THEN 1 "
-                        "ELSE 0 END"
-                    )
-                    params += [chosen, at(now), chosen]
-                cursor.execute(
-                    f"UPDATE {_ROTATION} SET {sets} "  # noqa: S608 - names from meta, values are parameters
-                    f"WHERE rule_id = %s AND rep_id IN ({_in(seen)})",
-                    [*params, self.rule_id, *seen],
-                )
+                    for rep_id in new
+                ],
+            )
+        if seen:
+            self._write_seen(seen, changed, chosen if chosen not in new else None, now)
         chosen_position.last_assigned_at = now
+
+    def _write_seen(self, seen: list[int], changed: list[int], chosen: int | None, now) -> None:
+        """One UPDATE of the rows already there: every changed value is written as the value
+        computed under the lock; the chosen rep's (when not new) counts the assignment."""
+        params: list = [self.round]
+        for rep_id in changed:
+            params += [rep_id, self.states[rep_id].current_weight]
+        for rep_id in changed:
+            params += [rep_id, self.states[rep_id].last_turn]
+        if chosen is not None:
+            params += [chosen, sql.prepare(RotationState, "last_assigned_at", now), chosen]
+        statement = _seen_statement(len(seen), len(changed), chosen is not None, connection.vendor)
+        sql.execute(statement, [*params, self.rule_id, *seen])
+
+
+@cache
+def _seen_statement(seen: int, changed: int, counts_chosen: bool, vendor: str) -> str:
+    t = Table(RotationState)
+    rep, weight, turn = t["rep_id"], t["current_weight"], t["last_turn"]
+    cases = " WHEN %s THEN %s" * changed
+    sets = f"{t['seen_round']} = %s"
+    if changed:
+        sets += (
+            f", {weight} = CASE {rep}{cases} ELSE {weight} END"
+            f", {turn} = CASE {rep}{cases} ELSE {turn} END"
+        )
+    if counts_chosen:
+        last, count = t["last_assigned_at"], t["assigned_count"]
+        sets += (
+            f", {last} = CASE WHEN {rep} = %s THEN %s ELSE {last} END"
+            f", {count} = {count} + CASE WHEN {rep} = %s THEN 1 ELSE 0 END"
+        )
+    return (
+        f"UPDATE {t} SET {sets} "  # noqa: S608 - names from meta, values are parameters
+        f"WHERE {t['rule_id']} = %s AND {rep} IN ({placeholders(seen)})"
+    )

@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import caches
 from django.test import override_settings
 
-from intake.api.throttling import source_rate_check
+from intake.rate_limit import source_rate_check
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -48,14 +48,14 @@ def settings_under(env: dict) -> dict:
     return json.loads(result.stdout)
 
 
-def test_the_default_is_sqlite_in_wal_mode_with_the_orm_broker(tmp_path):
+def test_the_default_is_sqlite_in_wal_mode_with_the_orm_broker_and_no_shared_cache(tmp_path):
     found = settings_under({"SQLITE_PATH": str(tmp_path / "x.sqlite3")})
 
     assert found["engine"] == "django.db.backends.sqlite3"
     assert "journal_mode=WAL" in found["options"]["init_command"]
     assert found["options"]["transaction_mode"] == "IMMEDIATE"
     assert found["broker"] == "default"
-    assert found["cache"] == "django.core.cache.backends.db.DatabaseCache"
+    assert found["cache"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
 @pytest.mark.parametrize(

@@ -208,8 +208,8 @@ def test_the_rate_limit_counts_every_concurrent_request_once(transactional_db, m
 
     from django.db import connection
 
-    from intake.api.throttling import source_rate_check
     from intake.models import RateWindow
+    from intake.rate_limit import source_rate_check
 
     source = make_source(name="Busy vendor")
 
@@ -225,14 +225,18 @@ def test_the_rate_limit_counts_every_concurrent_request_once(transactional_db, m
     assert sum(RateWindow.objects.filter(source=source).values_list("count", flat=True)) == 40
 
 
-def test_old_rate_counters_are_purged_by_the_hourly_task(source):
+def test_old_rate_counters_are_purged_by_their_own_hourly_schedule(source):
+    from django_q.models import Schedule
+
     from intake.models import RateWindow
-    from intake.tasks import purge_idempotency_keys
+    from intake.tasks import rate_windows_purge
 
     now_minute = int(timezone.now().timestamp() // 60)
     RateWindow.objects.create(source=source, minute=now_minute - 120, count=5)
     RateWindow.objects.create(source=source, minute=now_minute, count=1)
 
-    purge_idempotency_keys()
+    rate_windows_purge()
 
     assert list(RateWindow.objects.values_list("minute", flat=True)) == [now_minute]
+    schedule = Schedule.objects.get(name="intake: purge old rate limit windows")
+    assert (schedule.func, schedule.schedule_type) == ("intake.tasks.rate_windows_purge", "H")
