@@ -30,8 +30,11 @@ last_touch_at  # Lead: the API's lead shape
 FLAGGED  # LeadEvent.Kind: a choice of the stored column (removing it needs a migration)
 activated_at  # ModelVersion: ordered on by the rollback
 pool_team  # RoutingRule: read as pool_team_id
-sla_deadline  # Assignment: set by the SLA policy (its own issue)
 changed_at  # RoutingConfigVersion: when the token last changed (auto_now)
+sla_policy  # Assignment: written as sla_policy_id by the SLA clock, shown in the admin
+sla_paused_at  # Assignment: when the clock was paused (admin, the lead's timeline)
+due_at  # SlaStepRecord: when the step was due (admin; the lead's SLA ladder)
+done_at  # SlaStepRecord: when the sweep acted (admin; the lead's SLA ladder)
 # Activity.Kind and Activity.Outcome choices: posted by the lead page's activity form
 CALL
 MEETING

@@ -550,6 +550,14 @@ class LeadEvent(models.Model):
         HANDED_BACK = "handed_back", "Handed back"
         NOTIFIED = "notified", "Owner notified"
         RECOVERED = "recovered", "Recovered by the sweep"
+        SLA_STARTED = "sla_started", "SLA clock started"
+        SLA_REMINDER = "sla_reminder", "SLA reminder"
+        SLA_BREACHED = "sla_breached", "SLA breached"
+        SLA_REASSIGNED = "sla_reassigned", "Reassigned by the SLA"
+        SLA_ESCALATED = "sla_escalated", "Escalated by the SLA"
+        SLA_PAUSED = "sla_paused", "SLA clock paused"
+        SLA_RESUMED = "sla_resumed", "SLA clock resumed"
+        SLA_MET = "sla_met", "SLA met"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

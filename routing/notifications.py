@@ -24,11 +24,12 @@ from django.utils import timezone
 
 from intake.models import Lead, LeadEvent
 from leadrouter import http_client
-from routing.models import Assignment, RoutingDecision
+from routing.models import Assignment, RoutingDecision, SlaState, SlaStep, SlaStepRecord
 
 logger = logging.getLogger(__name__)
 
 TASK = "routing.tasks.notify_assignment"
+SLA_TASK = "routing.tasks.notify_sla_step"
 
 EMAIL = "email"
 SLACK_REP = "slack:rep"
@@ -217,19 +218,64 @@ def _complete(assignment_id: int) -> None:
     )
 
 
-def _record(assignment: Assignment, channel: Channel, error: str = "") -> None:
-    data = {"assignment": assignment.pk, "channel": channel.name}
+def _record(lead_id: int, key: dict, channel: Channel, error: str = "", what: str = "") -> None:
+    data = {**key, "channel": channel.name}
     if error:
         data["error"] = error
         message = f"Notifying {channel.to} failed for good: {error}"
     else:
-        message = f"Told {channel.to} about the assignment"
+        message = f"Told {channel.to} about {what}"
     LeadEvent.objects.create(
-        lead_id=assignment.lead_id,
+        lead_id=lead_id,
         kind=LeadEvent.Kind.NOTIFIED,
         message=message[:500],
         data=data,
     )
+
+
+@dataclass
+class Sending:
+    """What one run of a notification task did, channel by channel."""
+
+    sent: list[str]
+    failed: list[str]
+    retry: list[str]
+
+    def summary(self) -> str:
+        summary = f"sent {', '.join(self.sent) or 'nothing'}"
+        return summary + (f"; failed {', '.join(self.failed)}" if self.failed else "")
+
+
+def _unsent(lead_id: int, key: dict, channels: list[Channel]) -> list[Channel]:
+    """The channels no previous run recorded for this `key` (at-least-once delivery: a task
+    may run twice)."""
+    ((name, value),) = key.items()
+    done = set(
+        LeadEvent.objects.filter(
+            lead_id=lead_id, kind=LeadEvent.Kind.NOTIFIED, **{f"data__{name}": value}
+        ).values_list("data__channel", flat=True)
+    )
+    return [channel for channel in channels if channel.name not in done]
+
+
+def _send(lead_id: int, key: dict, channels: list[Channel], message: Message, what: str) -> Sending:
+    """Send on each channel; record a success, or a failure a retry cannot fix (a failure a
+    retry may fix is only listed: the caller raises so django-q2 runs the task again)."""
+    sending = Sending([], [], [])
+    for channel in channels:
+        try:
+            channel.transport.send(message)
+        except TransportError as exc:
+            if exc.retryable:
+                logger.warning("%s: %s failed, will retry: %s", key, channel.name, exc)
+                sending.retry.append(f"{channel.name}: {exc}")
+                continue
+            _record(lead_id, key, channel, error=str(exc))
+            sending.failed.append(channel.name)
+            continue
+        _record(lead_id, key, channel, what=what)
+        sending.sent.append(channel.name)
+    return sending
 
 
 def assignment_notify(assignment_id: int) -> str:
@@ -260,38 +306,113 @@ def assignment_notify(assignment_id: int) -> str:
     if assignment.lead.is_test:
         _complete(assignment_id)
         return "test lead"
-    done = set(
-        LeadEvent.objects.filter(
-            lead_id=assignment.lead_id,
-            kind=LeadEvent.Kind.NOTIFIED,
-            data__assignment=assignment.pk,
-        ).values_list("data__channel", flat=True)
-    )
-    channels = [channel for channel in assignment_channels(assignment) if channel.name not in done]
+    key = {"assignment": assignment.pk}
+    channels = _unsent(assignment.lead_id, key, assignment_channels(assignment))
     if not channels:
         _complete(assignment_id)
         return "nothing to send"
-    message = assignment_message(assignment)
-    sent, failed, retry = [], [], []
-    for channel in channels:
-        try:
-            channel.transport.send(message)
-        except TransportError as exc:
-            if exc.retryable:
-                logger.warning(
-                    "Assignment %s: %s failed, will retry: %s", assignment_id, channel.name, exc
-                )
-                retry.append(f"{channel.name}: {exc}")
-                continue
-            _record(assignment, channel, error=str(exc))
-            failed.append(channel.name)
-            continue
-        _record(assignment, channel)
-        sent.append(channel.name)
-    if retry:
+    sending = _send(
+        assignment.lead_id, key, channels, assignment_message(assignment), "the assignment"
+    )
+    if sending.retry:
         # The cluster runs the task again (Q_CLUSTER max_attempts): the sweep waits for it.
         Assignment.objects.filter(pk=assignment_id).update(notify_queued_at=timezone.now())
-        raise TransportError("; ".join(retry), retryable=True)
+        raise TransportError("; ".join(sending.retry), retryable=True)
     _complete(assignment_id)
-    summary = f"sent {', '.join(sent) or 'nothing'}"
-    return summary + (f"; failed {', '.join(failed)}" if failed else "")
+    return sending.summary()
+
+
+# --- SLA steps ------------------------------------------------------------------------------
+
+
+def sla_step_notify_on_commit(record: SlaStepRecord, lead: Lead) -> None:
+    """Queue the message of a reminder or a manager notification the SLA sweep performed,
+    once its transaction commits (a rolled-back step tells nobody). Test leads: none."""
+    if lead.is_test:
+        return
+    record_id = record.pk
+
+    def enqueue() -> None:
+        from django_q.tasks import async_task
+
+        async_task(SLA_TASK, record_id, task_name=f"notify-sla-step-{record_id}")
+
+    transaction.on_commit(enqueue)
+
+
+def sla_step_channels(record: SlaStepRecord) -> list[Channel]:
+    """A reminder goes to the owner (a queue's: its manager) and the rep's webhook; a
+    manager notification to the team's manager and the team's webhook."""
+    assignment = record.assignment
+    team = assignment.queue_team or (assignment.rep.team if assignment.rep else None)
+    channels = []
+    if record.kind == SlaStep.Kind.REMIND:
+        person = assignment.user or (
+            assignment.queue_team.manager if assignment.queue_team else None
+        )
+        if assignment.rep and assignment.rep.notify_webhook_url:
+            channels.append(
+                Channel(
+                    SLACK_REP,
+                    SlackTransport(assignment.rep.notify_webhook_url),
+                    f"{assignment.rep}'s Slack",
+                )
+            )
+    else:
+        person = team.manager if team else None
+        if team is not None and team.notify_webhook_url:
+            channels.append(
+                Channel(SLACK_TEAM, SlackTransport(team.notify_webhook_url), f"{team}'s Slack")
+            )
+    if person is not None and person.is_active and person.email:
+        channels.insert(0, Channel(EMAIL, EmailTransport(person.email), person.email))
+    return channels
+
+
+def sla_step_message(record: SlaStepRecord) -> Message:
+    """The lead, its owner, its deadline, and a link (no contact data: it goes to Slack)."""
+    assignment = record.assignment
+    who = _lead_name(assignment.lead)
+    owner = (
+        str(assignment.rep)
+        if assignment.rep
+        else (f"the {assignment.queue_team} queue" if assignment.queue_team else "")
+    ) or (assignment.user.get_username() if assignment.user else "nobody")
+    due = assignment.sla_due_at
+    due_text = f"{due:%Y-%m-%d %H:%M} UTC" if due else "now"
+    if record.kind == SlaStep.Kind.REMIND:
+        subject = f"Reminder: {who} is waiting for first contact"
+    else:
+        subject = f"Not yet worked: {who} ({owner})"
+    text = "\n".join(
+        [subject, f"Owner: {owner}", f"First contact due: {due_text}", lead_url(assignment.lead_id)]
+    )
+    return Message(subject=" ".join(subject.split())[:200], text=text)
+
+
+def sla_step_notify(record_id: int) -> str:
+    """Send an SLA step's message on every channel not yet recorded; raise when a retry can
+    help (as `assignment_notify`). Nothing once the clock was met or stopped meanwhile: the
+    message would be news of something already done."""
+    record = (
+        SlaStepRecord.objects.select_related(
+            "assignment__lead",
+            "assignment__rep__user",
+            "assignment__rep__team__manager",
+            "assignment__queue_team__manager",
+            "assignment__user",
+        )
+        .filter(pk=record_id)
+        .first()
+    )
+    if record is None:
+        return "no such step"
+    assignment = record.assignment
+    if assignment.ended_at is not None or assignment.sla_state in (SlaState.MET, SlaState.STOPPED):
+        return "the clock moved on before it was sent"
+    key = {"sla_step": record.pk}
+    channels = _unsent(assignment.lead_id, key, sla_step_channels(record))
+    sending = _send(assignment.lead_id, key, channels, sla_step_message(record), "the SLA step")
+    if sending.retry:
+        raise TransportError("; ".join(sending.retry), retryable=True)
+    return sending.summary()

@@ -51,3 +51,15 @@ def notify_owed_assignments() -> str:
             notifications.assignment_notify_enqueue(assignment.pk)
             queued += 1
     return f"queued {queued} owed notification(s)"
+
+
+def sweep_sla() -> str:
+    """Perform every due step of every SLA clock, each exactly once (every minute, by the
+    schedule "routing: SLA sweep" made in a migration; two clusters may run it at once)."""
+    return f"acted on {services.sla_sweep(timezone.now())} SLA point(s)"
+
+
+def notify_sla_step(record_id: int) -> str:
+    """Send an SLA reminder or manager notification (queued after the sweep's commit by
+    `routing.notifications.sla_step_notify_on_commit`). Raises when a retry can help."""
+    return notifications.sla_step_notify(record_id)

@@ -19,6 +19,7 @@ from routing.services.simulation import (
     routing_replay,
     routing_simulate,
 )
+from routing.services.sla import sla_record_activity, sla_stop, sla_sweep
 from routing.services.work import (
     activity_log,
     lead_assign_manually,
@@ -44,6 +45,9 @@ __all__ = [
     "routing_park",
     "routing_replay",
     "routing_simulate",
+    "sla_record_activity",
+    "sla_stop",
+    "sla_sweep",
     "stranded_lead_claim",
     "stranded_lead_record",
 ]

@@ -3,11 +3,15 @@ manager or an SLA step moves it."""
 
 from datetime import datetime
 
+from django.db.models import Case, F, Value, When
+
 from intake.models import Lead
 from leadrouter import sql
 from leadrouter.sql import row_insert
 from routing import notifications
-from routing.models import Assignment, Rep, RoutingRule, Team
+from routing.models import Assignment, Rep, RoutingRule, SlaState, Team
+from routing.services.config import RoutingSetup
+from routing.services.sla_clock import sla_start
 
 
 def assignment_replace(
@@ -23,6 +27,7 @@ def assignment_replace(
     rep_id: int | None = None,
     user_id: int | None = None,
     end_active: bool = True,
+    setup: RoutingSetup | None = None,
 ) -> Assignment:
     """End the lead's active assignment (if any) and start a new one. A rep (or its id with
     its user's id) owns it, or a user (a manager), or a team's unassigned queue.
@@ -31,7 +36,9 @@ def assignment_replace(
     `one_active_assignment_per_lead` is what guarantees a single owner if two callers race.
     `end_active=False` skips ending the active one for a caller that has just seen, under that
     lock, that there is none (the routing engine). The new owner is told once the transaction
-    commits (`routing.notifications`).
+    commits (`routing.notifications`). The new owner's SLA clock starts
+    (`routing.services.sla_clock.sla_start`, from `setup` or the configuration in memory);
+    the old owner's stops, a breached one staying breached.
     """
     if rep is not None:
         rep_id, user_id = rep.pk, rep.user_id
@@ -40,7 +47,18 @@ def assignment_replace(
     if end_active:
         # Through the ORM: the routing engine, the one hot caller, passes end_active=False;
         # reassignments by managers and SLA steps are not timed in a benchmark.
-        Assignment.objects.filter(lead_id=lead.pk, ended_at__isnull=True).update(ended_at=now)
+        Assignment.objects.filter(lead_id=lead.pk, ended_at__isnull=True).update(
+            ended_at=now,
+            sla_next_step_at=None,
+            sla_next_step=None,
+            sla_state=Case(
+                When(
+                    sla_state__in=(SlaState.RUNNING, SlaState.PAUSED),
+                    then=Value(SlaState.STOPPED),
+                ),
+                default=F("sla_state"),
+            ),
+        )
     assignment = Assignment(
         lead=lead,
         rep_id=rep_id,
@@ -51,6 +69,7 @@ def assignment_replace(
         note=note[:300],
         assigned_at=now,
     )
+    sla_start(assignment=assignment, lead=lead, now=now, setup=setup)
     row_insert(assignment)
     notifications.assignment_notify_on_commit(assignment)
     return assignment

@@ -32,11 +32,12 @@ from routing.models import (
     TimeOff,
     parse_working_hours,
 )
+from routing.services.sla_setup import SLA_CONFIGURED_BY, SlaSetup, load_sla_setup
 
 ROUTING_CONFIG = "routing"
 # What `_load` reads: a save or delete of any of these, or a change of one of these links,
 # gives the configuration a new token.
-CONFIGURED_BY = (Rep, RoutingRule, Skill, Team, Territory, TimeOff, Source)
+CONFIGURED_BY = (Rep, RoutingRule, Skill, Team, Territory, TimeOff, Source, *SLA_CONFIGURED_BY)
 CONFIGURED_BY_LINKS = (
     RoutingRule.pool_reps.through,
     RoutingRule.required_skills.through,
@@ -79,6 +80,10 @@ class RoutingSetup:
     rules: tuple[RuleSpec, ...]
     reps: dict[int, RepProfile]
     source_names: dict[int, str]  # what rule conditions read of a lead's source
+    sla: SlaSetup  # the SLA policies and calendars a new assignment's clock reads
+
+    def rule(self, rule_id: int | None) -> RuleSpec | None:
+        return next((spec for spec in self.rules if spec.rule.pk == rule_id), None)
 
 
 def reload_routing_setup_on_change() -> None:
@@ -159,4 +164,5 @@ def _load() -> RoutingSetup:
         rules=tuple(specs),
         reps=profiles,
         source_names=dict(Source.objects.values_list("id", "name")),
+        sla=load_sla_setup(),
     )

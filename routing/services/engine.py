@@ -223,6 +223,20 @@ def _pool(spec: RuleSpec, reps: dict[int, RepProfile]) -> list[Candidate]:
     return [Candidate(reps[pk], live[pk]) for pk in spec.pool if pk in live and pk in reps]
 
 
+def rule_next_rep(
+    *, lead: Lead, spec: RuleSpec, setup: RoutingSetup, exclude: set[int], now: datetime
+) -> Choice | None:
+    """The rep a rule's method picks for a lead already routed, among its pool's eligible
+    reps less `exclude` (an SLA reassignment: whoever already missed the lead), its rotation
+    turn taken; None when nobody is left. Call with the lead row locked."""
+    pool = _pool(spec, setup.reps)
+    excluded, available, open_counts = _exclusions(spec, pool, lead, now)
+    eligible = [rep for rep in pool if rep.pk not in excluded and rep.pk not in exclude]
+    if not eligible:
+        return None
+    return _choose(spec.rule, eligible, available, lead, now, open_counts)
+
+
 def _lead_locked(lead_id: int, setup: RoutingSetup) -> Lead:
     """The lead, its row locked, with its qualification and its source's name attached (what
     the rule conditions read)."""
@@ -289,6 +303,7 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | 
                     rep_id=choice.rep.pk,
                     user_id=choice.rep.live.user_id,
                     end_active=False,  # seen above, under the lock: there is none
+                    setup=setup,
                 )
                 tried.append({"rule": rule.name, "result": f"matched: {choice.rep} chosen"})
                 decision = RoutingDecision(
@@ -309,7 +324,7 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | 
             )
             if rule.fallback == RoutingRule.Fallback.NEXT_RULE:
                 continue
-            decision = _fallback(lead, rule, candidates, now, why)
+            decision = _fallback(lead, rule, candidates, now, why, setup)
             break
         if decision is None:
             review_hold(lead=lead, reason="no routing rule could take this lead")
@@ -340,7 +355,7 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | 
 
 
 def _fallback(
-    lead: Lead, rule: RoutingRule, candidates, now: datetime, why: str
+    lead: Lead, rule: RoutingRule, candidates, now: datetime, why: str, setup: RoutingSetup
 ) -> RoutingDecision:
     because = f"Rule “{rule.name}” matched but {why}"
     if rule.fallback == RoutingRule.Fallback.TEAM_QUEUE:
@@ -352,6 +367,7 @@ def _fallback(
             team=rule.fallback_team,
             note=because,
             end_active=False,
+            setup=setup,
         )
         outcome, where = (
             RoutingDecision.Outcome.TEAM_QUEUE,
@@ -366,6 +382,7 @@ def _fallback(
             user=rule.fallback_user,
             note=because,
             end_active=False,
+            setup=setup,
         )
         lead.status = LeadStatus.ASSIGNED
         outcome, where = RoutingDecision.Outcome.MANAGER, f"manager {rule.fallback_user}"

@@ -22,6 +22,7 @@ from routing.selectors import (
     user_manages_leads,
 )
 from routing.services.assignments import assignment_replace
+from routing.services.sla import callback_validate, sla_record_activity, sla_stop
 
 # The statuses a person may set by hand, and those among them that close the lead.
 SETTABLE_STATUSES = (
@@ -62,15 +63,26 @@ def _set_status(*, lead: Lead, user, status: str, now: datetime, message: str = 
 
 
 def activity_log(
-    *, lead: Lead, user, kind: str, outcome: str, note: str = "", now: datetime | None = None
+    *,
+    lead: Lead,
+    user,
+    kind: str,
+    outcome: str,
+    note: str = "",
+    callback_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> Activity:
     """Record a contact attempt on a lead.
 
     1. Lock the lead (404 unless the user may act on it); refuse a merged lead.
-    2. Validate kind and outcome, store the Activity and an ACTIVITY event.
+    2. Validate kind and outcome (and a callback in the future), store the Activity and an
+       ACTIVITY event.
     3. The first attempt on an assigned lead moves it to contacted (with its STATUS event).
+    4. The SLA clock: a callback pauses it until then, an attempt that counts meets it
+       (`routing.services.sla.sla_record_activity`).
     """
     now = now or timezone.now()
+    callback_validate(callback_at, now)
     errors = {}
     if kind not in Activity.Kind.values:
         errors["kind"] = f"Choose one of: {', '.join(Activity.Kind.values)}."
@@ -110,6 +122,7 @@ def activity_log(
                 message="Assigned → Contacted (first contact attempt)",
                 activity=activity.pk,
             )
+        sla_record_activity(lead=lead, activity=activity, callback_at=callback_at, now=now)
     return activity
 
 
@@ -179,6 +192,7 @@ def lead_status_change(
                 data["value"] = str(lead.outcome_value)
             if reason:
                 data["reason"] = reason
+            sla_stop(lead=lead)
         _set_status(lead=lead, user=user, status=status, now=now, **data)
     return lead
 
