@@ -250,7 +250,7 @@ PROPERTY_CALENDARS = [
     every_day("America/New_York", ((time(0), time(6)), (time(9), time(17)))),
     CalendarSpec(
         time_zone="America/Los_Angeles",
-        hours={0: ((time(8), time(12)), (time(13), time(0))), 5: ((time(1, 30), time(2, 30)),)},
+        hours={0: ((time(8), time(12)), (time(13), time(0))), 6: ((time(1, 30), time(2, 30)),)},
         holiday_country="US",
         holiday_subdivision="CA",
         closures=(Closure(date(2026, 3, 9), time(10), time(11)),),
