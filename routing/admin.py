@@ -25,6 +25,10 @@ from routing.models import (
     RoutingDecision,
     RoutingRule,
     Skill,
+    SlaPolicy,
+    SlaStep,
+    SlaStepRecord,
+    SlaTarget,
     Team,
     Territory,
     TimeOff,
@@ -415,6 +419,18 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
+class SlaStepRecordInline(admin.TabularInline):
+    """What the SLA sweep did on this assignment's clock (written by the sweep only)."""
+
+    model = SlaStepRecord
+    fields = readonly_fields = ("order", "kind", "due_at", "done_at", "outcome", "detail")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
     list_display = [
@@ -426,10 +442,13 @@ class AssignmentAdmin(admin.ModelAdmin):
         "rule",
         "assigned_at",
         "ended_at",
+        "sla_state",
+        "sla_due_at",
     ]
-    list_filter = ["reason", "rule", "queue_team"]
+    list_filter = ["reason", "sla_state", "rule", "queue_team"]
     list_select_related = ["lead", "rep__user", "user", "queue_team", "rule"]
     readonly_fields = [field.name for field in Assignment._meta.fields]
+    inlines = [SlaStepRecordInline]
 
     def has_add_permission(self, request):
         return False
@@ -444,3 +463,34 @@ class RoutingDecisionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class SlaTargetInline(admin.TabularInline):
+    model = SlaTarget
+    extra = 1
+
+
+class SlaStepInline(admin.TabularInline):
+    """The ladder, in order; each step at a share of the target or a fixed offset
+    (`SlaStep.clean`)."""
+
+    model = SlaStep
+    extra = 1
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_default", "rule", "team", "source", "channel", "calendar"]
+    list_filter = ["is_default", "worked_by"]
+    list_select_related = ["rule", "team", "source", "calendar"]
+    search_fields = ["name"]
+    autocomplete_fields = ["calendar"]
+    inlines = [SlaTargetInline, SlaStepInline]
+    fieldsets = [
+        (None, {"fields": ["name", "calendar", "worked_by"]}),
+        (
+            "Which leads (the most specific policy wins: rule, team, source, channel, default)",
+            {"fields": ["is_default", "rule", "team", "source", "channel"]},
+        ),
+        ("Escalation", {"fields": ["escalate_after_reassignments", "escalate_to"]}),
+    ]

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from intake.models import Channel
 from leadrouter.http_client import validate_outbound_url
 from qualification.models import Tier, Urgency
 
@@ -733,6 +734,14 @@ class SlaPolicy(models.Model):
     is_default = models.BooleanField(
         default=False, help_text="Applies to every lead no other policy names (one at most)."
     )
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Counts business time by this calendar instead of the owner's team's.",
+    )
     rule = models.ForeignKey(
         RoutingRule, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -742,9 +751,7 @@ class SlaPolicy(models.Model):
     source = models.ForeignKey(
         "intake.Source", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    channel = models.CharField(
-        max_length=10, blank=True, help_text="A lead channel (web, email, chat, sms, api …)."
-    )
+    channel = models.CharField(max_length=10, blank=True, choices=Channel.choices)
     worked_by = models.CharField(
         max_length=12, choices=WorkedBy.choices, default=WorkedBy.ANY_ATTEMPT
     )
@@ -796,10 +803,6 @@ class SlaPolicy(models.Model):
         return [name for name, value in values.items() if value]
 
     def clean(self) -> None:
-        from intake.models import Channel
-
-        if self.channel and self.channel not in Channel.values:
-            raise ValidationError({"channel": f"Choose one of: {', '.join(Channel.values)}."})
         scopes = self.scopes()
         if self.is_default and scopes:
             raise ValidationError("The default policy applies to every lead: name no scope.")

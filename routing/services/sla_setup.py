@@ -5,7 +5,16 @@ step or calendar from the database."""
 from dataclasses import dataclass
 
 from routing.business_time import CalendarSpec
-from routing.models import SlaPolicy, SlaStep, SlaTarget, Team
+from routing.models import (
+    BusinessCalendar,
+    CalendarClosure,
+    OpeningHours,
+    SlaPolicy,
+    SlaStep,
+    SlaTarget,
+    Team,
+)
+from routing.selectors import calendar_spec
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ class SlaSetup:
     by_source: dict[int, PolicySpec]
     by_channel: dict[str, PolicySpec]
     default: PolicySpec | None
-    # Every team's calendar (a team without one: always open, in the team's zone).
+    # Every team's calendar (a team without one: always open).
     team_calendars: dict[int, CalendarSpec]
 
     def policy_for(
@@ -87,8 +96,9 @@ class SlaSetup:
 
 ALWAYS_OPEN = CalendarSpec(time_zone="UTC", always_open=True)
 
-# What `load_sla_setup` reads (the routing configuration reloads when one of them changes).
-SLA_CONFIGURED_BY = (SlaPolicy, SlaStep, SlaTarget)
+# What `load_sla_setup` reads (the routing configuration reloads when one of them changes):
+# the calendars too, whose specs it keeps per team and per policy.
+SLA_CONFIGURED_BY = (SlaPolicy, SlaStep, SlaTarget, BusinessCalendar, OpeningHours, CalendarClosure)
 
 
 def load_sla_setup() -> SlaSetup:
@@ -107,6 +117,7 @@ def load_sla_setup() -> SlaSetup:
                 StepSpec(s.pk, s.order, s.kind, s.percent, s.offset_minutes)
                 for s in sorted(policy.steps.all(), key=lambda s: (s.order, s.pk))
             ),
+            calendar=calendar_spec(policy.calendar_id) if policy.calendar_id else None,
         )
         policies[policy.pk] = spec
         if policy.is_default:
@@ -120,8 +131,12 @@ def load_sla_setup() -> SlaSetup:
             if key:
                 scoped[name][key] = spec
     team_calendars = {
-        team_id: CalendarSpec(time_zone=zone, always_open=True)
-        for team_id, zone in Team.objects.values_list("id", "time_zone")
+        team_id: (
+            calendar_spec(calendar_id)
+            if calendar_id
+            else CalendarSpec(time_zone=zone, always_open=True)
+        )
+        for team_id, zone, calendar_id in Team.objects.values_list("id", "time_zone", "calendar_id")
     }
     return SlaSetup(
         policies=policies,

@@ -1,7 +1,7 @@
 """SLA clocks, one step at a time: a frozen clock, the sweep called directly, on-commit work
 run explicitly."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -12,6 +12,8 @@ from intake.models import LeadEvent, LeadStatus
 from qualification.models import Qualification
 from routing.models import (
     Assignment,
+    BusinessCalendar,
+    OpeningHours,
     RoutingRule,
     SlaPolicy,
     SlaState,
@@ -135,8 +137,6 @@ def test_a_policy_names_exactly_one_scope_unless_it_is_the_default(team):
         SlaPolicy(name="x", is_default=True, team=team).clean()
     with pytest.raises(ValidationError):
         SlaPolicy(name="x", team=team, channel="web").clean()
-    with pytest.raises(ValidationError):
-        SlaPolicy(name="x", channel="carrier pigeon").clean()
     SlaPolicy(name="x", team=team).clean()
     SlaPolicy(name="x", is_default=True).clean()
 
@@ -211,6 +211,67 @@ def test_a_lead_in_a_team_queue_has_a_clock_too(make_policy, make_rule, make_lea
 
     assert assignment.queue_team == team
     assert assignment.sla_state == SlaState.RUNNING
+
+
+# --- business time ---------------------------------------------------------------------------
+
+FRIDAY_16_58 = datetime(2026, 12, 4, 22, 58, tzinfo=UTC)  # Chicago, CST (UTC-6)
+
+
+def office_hours(name="Austin hours", **fields) -> BusinessCalendar:
+    """Monday to Friday, 09:00-17:00 in Chicago."""
+    calendar = BusinessCalendar.objects.create(name=name, time_zone="America/Chicago", **fields)
+    for weekday in range(5):
+        OpeningHours.objects.create(
+            calendar=calendar, weekday=weekday, opens=time(9), closes=time(17)
+        )
+    return calendar
+
+
+def test_a_friday_16_58_lead_with_a_30_minute_target_is_due_monday_09_28(
+    three_reps, make_policy, make_leads, team
+):
+    team.calendar = office_hours()
+    team.save(update_fields=["calendar"])
+    make_policy(steps=((REMIND, 50, None),))
+
+    assignment = clock(routed(make_leads, now=FRIDAY_16_58))
+
+    # Two minutes on Friday, 28 on Monday; the reminder at 15 minutes falls on Monday 09:13.
+    assert assignment.sla_started_at == FRIDAY_16_58
+    assert assignment.sla_due_at == datetime(2026, 12, 7, 15, 28, tzinfo=UTC)
+    assert assignment.sla_next_step_at == datetime(2026, 12, 7, 15, 13, tzinfo=UTC)
+    # The weekend's sweeps do nothing.
+    assert sla_sweep(datetime(2026, 12, 6, 12, 0, tzinfo=UTC)) == 0
+
+
+def test_a_lead_after_hours_starts_its_clock_at_the_next_opening(
+    three_reps, make_policy, make_leads, team
+):
+    team.calendar = office_hours()
+    team.save(update_fields=["calendar"])
+    make_policy()
+
+    assignment = clock(routed(make_leads, now=datetime(2026, 12, 5, 3, 0, tzinfo=UTC)))
+
+    assert assignment.sla_started_at == datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+    assert assignment.sla_due_at == datetime(2026, 12, 7, 15, 30, tzinfo=UTC)
+
+
+def test_a_policy_calendar_overrides_the_teams_and_counts_holidays(
+    three_reps, make_policy, make_leads, team
+):
+    team.calendar = BusinessCalendar.objects.create(
+        name="24/7", time_zone="America/Chicago", always_open=True
+    )
+    team.save(update_fields=["calendar"])
+    make_policy(calendar=office_hours("US office", holiday_country="US"))
+
+    # Thursday 24 December 2026, 16:50 in Chicago; Friday 25 is Christmas Day.
+    assignment = clock(routed(make_leads, now=datetime(2026, 12, 24, 22, 50, tzinfo=UTC)))
+
+    # Ten minutes on Thursday, twenty on Monday 28.
+    assert assignment.sla_due_at == datetime(2026, 12, 28, 15, 20, tzinfo=UTC)
 
 
 # --- the ladder -----------------------------------------------------------------------------
@@ -455,3 +516,53 @@ def test_the_task_reports_what_it_did(three_reps, make_policy, make_leads):
 
     with time_machine.travel(MONDAY_10 + 15 * MINUTE, tick=False):
         assert sweep_sla() == "acted on 1 SLA point(s)"
+
+
+# --- the admin ------------------------------------------------------------------------------
+
+
+def policy_form(steps) -> dict:
+    data = {
+        "name": "Urgent first",
+        "worked_by": "any_attempt",
+        "is_default": "on",
+        "channel": "",
+        "escalate_after_reassignments": 2,
+        "escalate_to": "manager",
+        "targets-TOTAL_FORMS": 1,
+        "targets-INITIAL_FORMS": 0,
+        "targets-0-urgency": "urgent",
+        "targets-0-tier": "",
+        "targets-0-minutes": 5,
+        "steps-TOTAL_FORMS": len(steps),
+        "steps-INITIAL_FORMS": 0,
+    }
+    for i, (kind, percent, offset) in enumerate(steps):
+        data |= {
+            f"steps-{i}-order": i + 1,
+            f"steps-{i}-kind": kind,
+            f"steps-{i}-percent": percent or "",
+            f"steps-{i}-offset_minutes": offset or "",
+        }
+    return data
+
+
+def test_the_admin_saves_a_policy_with_its_targets_and_ladder(admin_client):
+    response = admin_client.post(
+        "/admin/routing/slapolicy/add/", policy_form([(REMIND, 50, None), (REASSIGN, 100, None)])
+    )
+
+    assert response.status_code == 302
+    policy = SlaPolicy.objects.get()
+    assert list(policy.steps.values_list("kind", "percent")) == [(REMIND, 50), (REASSIGN, 100)]
+    assert list(policy.targets.values_list("urgency", "minutes")) == [("urgent", 5)]
+    page = admin_client.get(f"/admin/routing/slapolicy/{policy.pk}/change/")
+    assert page.status_code == 200
+
+
+def test_the_admin_refuses_a_step_with_both_a_share_and_an_offset(admin_client):
+    response = admin_client.post("/admin/routing/slapolicy/add/", policy_form([(REMIND, 50, 10)]))
+
+    assert response.status_code == 200
+    assert "either a share of the target or a fixed offset" in response.content.decode()
+    assert not SlaPolicy.objects.exists()

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('intake', '0011_leadevent_sla_kinds'),
-        ('routing', '0007_delete_routingconfigversion'),
+        ('routing', '0008_business_calendars'),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -109,7 +109,8 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, unique=True)),
                 ('is_default', models.BooleanField(default=False, help_text='Applies to every lead no other policy names (one at most).')),
-                ('channel', models.CharField(blank=True, help_text='A lead channel (web, email, chat, sms, api …).', max_length=10)),
+                ('calendar', models.ForeignKey(blank=True, help_text="Counts business time by this calendar instead of the owner's team's.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='routing.businesscalendar')),
+                ('channel', models.CharField(blank=True, choices=[('web', 'Web'), ('email', 'Email'), ('chat', 'Chat'), ('sms', 'SMS'), ('api', 'API'), ('vendor', 'Lead vendor'), ('manual', 'Manual entry')], max_length=10)),
                 ('worked_by', models.CharField(choices=[('any_attempt', 'Any logged contact attempt'), ('connected', 'Only a connected contact (reached)')], default='any_attempt', max_length=12)),
                 ('escalate_after_reassignments', models.PositiveSmallIntegerField(default=2, help_text='A reassign step escalates instead once the lead was reassigned this often.')),
                 ('escalate_to', models.CharField(choices=[('manager', "The team's manager"), ('team_queue', "The team's unassigned queue")], default='manager', max_length=12)),
