@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Case, F, Value, When
 
-from intake.models import Lead
+from intake.models import Lead, LeadEvent
 from leadrouter import sql
 from leadrouter.sql import row_insert
 from routing import notifications
@@ -28,6 +28,7 @@ def assignment_replace(
     user_id: int | None = None,
     end_active: bool = True,
     setup: RoutingSetup | None = None,
+    events: list[LeadEvent] | None = None,
 ) -> Assignment:
     """End the lead's active assignment (if any) and start a new one. A rep (or its id with
     its user's id) owns it, or a user (a manager), or a team's unassigned queue.
@@ -38,7 +39,8 @@ def assignment_replace(
     lock, that there is none (the routing engine). The new owner is told once the transaction
     commits (`routing.notifications`). The new owner's SLA clock starts
     (`routing.services.sla_clock.sla_start`, from `setup` or the configuration in memory);
-    the old owner's stops, a breached one staying breached.
+    the old owner's stops, a breached one staying breached. With `events`, the clock's
+    timeline event is appended there for the caller to insert, not inserted.
     """
     if rep is not None:
         rep_id, user_id = rep.pk, rep.user_id
@@ -69,7 +71,7 @@ def assignment_replace(
         note=note[:300],
         assigned_at=now,
     )
-    sla_start(assignment=assignment, lead=lead, now=now, setup=setup)
+    sla_start(assignment=assignment, lead=lead, now=now, setup=setup, events=events)
     row_insert(assignment)
     notifications.assignment_notify_on_commit(assignment)
     return assignment

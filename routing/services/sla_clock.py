@@ -120,7 +120,12 @@ def clock_restart(
 
 
 def sla_start(
-    *, assignment: Assignment, lead: Lead, now: datetime, setup: RoutingSetup | None = None
+    *,
+    assignment: Assignment,
+    lead: Lead,
+    now: datetime,
+    setup: RoutingSetup | None = None,
+    events: list[LeadEvent] | None = None,
 ) -> bool:
     """Start the clock of a new assignment (not yet saved; its insert carries the clock).
 
@@ -131,7 +136,8 @@ def sla_start(
        team's) for a lead that came after hours; first contact is due `target` business
        minutes later.
     3. The first point of the ladder is the timer the sweep reads; an `sla_started` event
-       with the policy, the deadline and that step goes on the timeline.
+       with the policy, the deadline and that step goes on the timeline (appended to
+       `events` when the caller inserts its events together, as the routing engine does).
     """
     setup = setup or routing_setup()
     team_id = owner_team_id(assignment, setup)
@@ -158,6 +164,7 @@ def sla_start(
         assignment=assignment,
         policy=policy,
         message=f"SLA “{policy.name}”: first contact due in {target} business minute(s)",
+        into=events,
     )
     return True
 
@@ -171,25 +178,29 @@ def sla_event(
     policy: PolicySpec | None,
     message: str,
     step: StepSpec | None = None,
+    into: list[LeadEvent] | None = None,
     **data,
 ) -> None:
-    """A timeline event of the clock, with its policy, step and deadline."""
+    """A timeline event of the clock, with its policy, step and deadline (inserted, or
+    appended to `into`)."""
     next_step = step or (policy.step(assignment.sla_next_step_id) if policy else None)
-    row_insert(
-        LeadEvent(
-            lead_id=lead_id,
-            kind=kind,
-            at=at,
-            message=message[:500],
-            data={
-                "policy": policy.id if policy else None,
-                "step": (
-                    {"id": next_step.id, "kind": next_step.kind, "order": next_step.order}
-                    if next_step
-                    else None
-                ),
-                "due_at": assignment.sla_due_at.isoformat() if assignment.sla_due_at else None,
-                **data,
-            },
-        )
+    event = LeadEvent(
+        lead_id=lead_id,
+        kind=kind,
+        at=at,
+        message=message[:500],
+        data={
+            "policy": policy.id if policy else None,
+            "step": (
+                {"id": next_step.id, "kind": next_step.kind, "order": next_step.order}
+                if next_step
+                else None
+            ),
+            "due_at": assignment.sla_due_at.isoformat() if assignment.sla_due_at else None,
+            **data,
+        },
     )
+    if into is not None:
+        into.append(event)
+    else:
+        row_insert(event)
