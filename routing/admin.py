@@ -154,7 +154,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
         ("Public holidays", {"fields": ["holiday_country", "holiday_subdivision"]}),
     ]
 
-    @admin.display(description="Open now?")
+    @admin.display(description="Open now")
     def open_now(self, calendar: BusinessCalendar) -> str:
         """Whether the saved calendar is open now, and if not when it opens next."""
         if calendar.pk is None:

@@ -108,6 +108,13 @@ def _instant(day: date, wall: time, zone: ZoneInfo, *, closing: bool) -> datetim
     return first.astimezone(UTC)
 
 
+def _utc(instant: datetime) -> datetime:
+    if instant.utcoffset() is None:
+        # A naive datetime would silently be read in the server's zone.
+        raise ValueError(f"Give an aware datetime (with a time zone), not {instant.isoformat()}.")
+    return instant.astimezone(UTC)
+
+
 def _subtract(intervals: list[Interval], cut: Interval) -> list[Interval]:
     cut_start, cut_end = cut
     kept: list[Interval] = []
@@ -159,7 +166,7 @@ def open_intervals(
     clipped to start at `after` (intervals may touch: 24:00 then 00:00). Stops before an
     interval that would start at or after `until`; without `until`, raises ValueError when
     MAX_CLOSED_DAYS days in a row have no open minute."""
-    after = after.astimezone(UTC)
+    after = _utc(after)
     day = after.astimezone(spec.zone).date() - timedelta(days=1)
     closed_days = 0
     while until is None or _instant(day, time(0), spec.zone, closing=False) < until:
@@ -182,6 +189,7 @@ def open_intervals(
 
 def is_open(spec: CalendarSpec, at: datetime) -> bool:
     """Whether the calendar is open at the instant `at`."""
+    at = _utc(at)
     local_day = at.astimezone(spec.zone).date()
     return any(
         start <= at < end
@@ -212,9 +220,9 @@ def add_business_minutes(spec: CalendarSpec, start: datetime, minutes: float) ->
 def business_minutes_between(spec: CalendarSpec, start: datetime, end: datetime) -> float:
     """The business minutes that elapse from `start` to `end` (negative when `end` is before
     `start`)."""
+    start, end = _utc(start), _utc(end)
     if end < start:
         return -business_minutes_between(spec, end, start)
-    end = end.astimezone(UTC)
     elapsed = timedelta(0)
     for opens, closes in open_intervals(spec, start, until=end):
         elapsed += min(closes, end) - opens

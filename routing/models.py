@@ -247,9 +247,10 @@ class CalendarClosure(models.Model):
 
     class Meta:
         ordering = ["calendar", "date", "starts"]
+        verbose_name = "dated closure"
 
     def __str__(self) -> str:
-        return f"{self.calendar}: closed {self.date:%Y-%m-%d} {self.reason}".rstrip()
+        return f"Closed {self.date:%Y-%m-%d} {self.reason}".rstrip()
 
     def clean(self) -> None:
         if (

@@ -43,5 +43,5 @@ def test_a_manager_adds_a_calendar_with_two_intervals_and_sees_it_listed(
     ]
 
     page.click("#result_list >> text=Austin office hours")
-    page.wait_for_selector("text=Open now?")
+    page.wait_for_selector("text=Open now")
     assert page.locator("#id_opening_hours-1-opens").input_value() == "13:00"

@@ -240,6 +240,16 @@ def test_a_calendar_that_never_opens_says_so_instead_of_looping():
     assert business_minutes_between(never, start, start + timedelta(days=800)) == 0
 
 
+def test_a_naive_datetime_is_refused_rather_than_read_in_the_servers_zone():
+    naive = datetime(2026, 12, 1, 10, 0)
+    with pytest.raises(ValueError, match="Give an aware datetime"):
+        add_business_minutes(US_CHICAGO, naive, 5)
+    with pytest.raises(ValueError, match="Give an aware datetime"):
+        is_open(US_CHICAGO, naive)
+    with pytest.raises(ValueError, match="Give an aware datetime"):
+        business_minutes_between(US_CHICAGO, at(CHICAGO, 2026, 12, 1, 9, 0), naive)
+
+
 def test_negative_minutes_are_refused():
     with pytest.raises(ValueError, match="must not be negative"):
         add_business_minutes(US_CHICAGO, at(CHICAGO, 2026, 12, 1, 10, 0), -1)
