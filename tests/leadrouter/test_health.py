@@ -1,0 +1,256 @@
+"""`GET /health/`: 200 while the database, the broker and every sweep are fine; 503 naming the
+failing check in plain words otherwise — never a 500."""
+
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django_q.models import Schedule
+
+from leadrouter import health
+from leadrouter.heartbeat import SWEEPS, record_sweep
+from leadrouter.models import SweepHeartbeat
+
+pytestmark = pytest.mark.django_db
+
+NOON = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+HOURLY = "intake: purge expired idempotency keys"
+
+
+@pytest.fixture
+def fresh_install(time_machine):
+    """The clock at noon, every sweep's schedule first due at noon (as `migrate` leaves them)."""
+    time_machine.move_to(NOON, tick=False)
+    Schedule.objects.filter(name__in=SWEEPS).update(next_run=NOON)
+    return time_machine
+
+
+@pytest.fixture
+def all_swept(fresh_install):
+    """Every sweep has just run."""
+    for name in SWEEPS:
+        with record_sweep(name) as beat:
+            beat.rows_acted = 3
+    return fresh_install
+
+
+def failures(response) -> list[str]:
+    return response.json().get("failures", [])
+
+
+def test_every_check_passes_right_after_the_sweeps_ran(client, all_swept):
+    all_swept.move_to(NOON + timedelta(seconds=30), tick=False)
+
+    response = client.get("/health/")
+
+    assert response.status_code == 200, failures(response)
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["broker"] == {
+        "ok": True,
+        "ms": pytest.approx(0, abs=50),
+        "broker": "database",
+    }
+    assert set(body["checks"]["sweeps"]) == set(SWEEPS)
+    assert body["checks"]["sweeps"]["routing: retry parked leads"] == {
+        "last_finished_at": "2026-11-30T12:00:00+00:00",
+        "age_seconds": 30,
+        "duration_ms": 0,
+        "rows_acted": 3,
+        "last_error": "",
+        "ok": True,
+    }
+    assert "no-cache" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+
+
+def test_a_fresh_install_is_healthy_until_its_sweeps_are_overdue_without_a_cluster(
+    client, fresh_install
+):
+    sweeps = client.get("/health/").json()["checks"]["sweeps"]
+    assert sweeps["routing: retry parked leads"]["reason"] == "not run yet"
+    assert sweeps["routing: retry parked leads"]["age_seconds"] is None
+
+    fresh_install.move_to(NOON + timedelta(minutes=3), tick=False)
+    assert client.get("/health/").status_code == 200
+
+    fresh_install.move_to(NOON + timedelta(minutes=3, seconds=1), tick=False)
+    response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "fail"
+    assert (
+        "sweep 'routing: retry parked leads': it has never run, though due for 3 min "
+        "(is the cluster running?)"
+    ) in failures(response)
+    # The hourly sweeps are not due yet.
+    assert not any(HOURLY in failure for failure in failures(response))
+
+
+def test_an_every_minute_sweep_is_late_3_minutes_after_its_last_run(client, all_swept):
+    all_swept.move_to(NOON + timedelta(minutes=1), tick=False)
+    for name in SWEEPS:
+        if name != "routing: recover stranded leads":
+            with record_sweep(name):
+                pass
+    all_swept.move_to(NOON + timedelta(minutes=3), tick=False)
+    assert client.get("/health/").status_code == 200
+
+    all_swept.move_to(NOON + timedelta(minutes=3, seconds=1), tick=False)
+    response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert failures(response) == [
+        "sweep 'routing: recover stranded leads': its last run ended 3 min ago; late after 3 min"
+    ]
+    sweep = response.json()["checks"]["sweeps"]["routing: recover stranded leads"]
+    assert (sweep["ok"], sweep["age_seconds"]) == (False, 181)
+
+
+def test_an_hourly_sweep_is_late_after_two_intervals_and_a_minute(client, all_swept):
+    every_minute = [name for name in SWEEPS if name.startswith("routing:")]
+    all_swept.move_to(NOON + timedelta(hours=2, minutes=1), tick=False)
+    for name in every_minute:
+        with record_sweep(name):
+            pass
+    assert client.get("/health/").status_code == 200
+
+    all_swept.move_to(NOON + timedelta(hours=2, minutes=1, seconds=1), tick=False)
+    for name in every_minute:
+        with record_sweep(name):
+            pass
+    response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert f"sweep {HOURLY!r}: its last run ended 2 h 1 min ago; late after 2 h 1 min" in (
+        failures(response)
+    )
+
+
+def test_a_sweep_failing_for_over_3_minutes_is_late_though_it_runs(client, all_swept):
+    for minute in range(1, 5):
+        all_swept.move_to(NOON + timedelta(minutes=minute), tick=False)
+        for name in SWEEPS:
+            if name != "routing: retry parked leads":
+                with record_sweep(name):
+                    pass
+                continue
+            with pytest.raises(RuntimeError), record_sweep(name):
+                raise RuntimeError("rotation table unavailable")
+    assert client.get("/health/").status_code == 200  # failing for 3 minutes: not yet
+
+    all_swept.move_to(NOON + timedelta(minutes=4, seconds=1), tick=False)
+    response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert failures(response) == [
+        "sweep 'routing: retry parked leads': its runs have failed for 3 min "
+        "(RuntimeError: rotation table unavailable); late after 3 min"
+    ]
+    sweep = response.json()["checks"]["sweeps"]["routing: retry parked leads"]
+    assert (sweep["age_seconds"], sweep["last_error"]) == (
+        1,
+        "RuntimeError: rotation table unavailable",
+    )
+
+
+def test_a_retimed_schedule_retimes_its_judgement(client, all_swept):
+    Schedule.objects.filter(name="routing: retry parked leads").update(minutes=10)
+    all_swept.move_to(NOON + timedelta(minutes=20), tick=False)
+    for name in SWEEPS:
+        if name != "routing: retry parked leads":
+            with record_sweep(name):
+                pass
+
+    assert client.get("/health/").status_code == 200
+
+
+def test_a_sweep_without_its_schedule_fails_with_a_reason(client, all_swept):
+    Schedule.objects.filter(name="routing: send owed notifications").delete()
+
+    response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert failures(response) == [
+        "sweep 'routing: send owed notifications': it has no schedule of that name (run migrate)"
+    ]
+
+
+def test_the_database_not_answering_is_a_503_naming_it(client, all_swept, monkeypatch):
+    def unreachable():
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(health, "database_probe", unreachable)
+
+    response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == {
+        "ok": False,
+        "reason": "the database does not answer: OSError: connection refused",
+    }
+    assert failures(response) == [
+        "database: the database does not answer: OSError: connection refused"
+    ]
+
+
+def test_the_broker_not_answering_is_a_503_naming_it(client, all_swept, monkeypatch):
+    def down():
+        raise RuntimeError("no such table: django_q_ormq")
+
+    monkeypatch.setattr(health, "broker_probe", down)
+
+    response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert failures(response) == [
+        "broker: the task broker does not answer: RuntimeError: no such table: django_q_ormq"
+    ]
+
+
+def _closed_port() -> int:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        return listener.getsockname()[1]
+
+
+def test_a_redis_broker_that_refuses_connections_is_a_503(client, all_swept, settings):
+    settings.REDIS_URL = f"redis://127.0.0.1:{_closed_port()}/0"
+    health._redis_client.cache_clear()
+    try:
+        response = client.get("/health/")
+    finally:
+        health._redis_client.cache_clear()
+
+    assert response.status_code == 503
+    [failure] = failures(response)
+    assert failure.startswith("broker: the task broker does not answer: ConnectionError")
+
+
+def test_a_check_that_breaks_unexpectedly_is_a_503_never_a_500(client, all_swept, monkeypatch):
+    from leadrouter import heartbeat
+
+    def broken(now):
+        raise KeyError("schedule_type")
+
+    monkeypatch.setattr(heartbeat, "sweep_states", broken)
+
+    response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert failures(response) == ["sweeps: cannot read their heartbeats: KeyError: 'schedule_type'"]
+    assert response.json()["checks"]["sweeps"] == {}
+
+
+def test_health_answers_plain_http_under_production_settings(client, all_swept, settings):
+    # A load balancer probes over plain HTTP: the TLS redirect must leave this path alone.
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert client.get("/health/").status_code == 200
+    assert client.get("/accounts/login/").status_code == 301
+
+
+def test_health_takes_no_writes(client, all_swept):
+    assert client.post("/health/").status_code == 405
+    assert client.head("/health/").status_code == 200
+    assert SweepHeartbeat.objects.count() == len(SWEEPS)
