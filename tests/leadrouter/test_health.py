@@ -254,3 +254,11 @@ def test_health_takes_no_writes(client, all_swept):
     assert client.post("/health/").status_code == 405
     assert client.head("/health/").status_code == 200
     assert SweepHeartbeat.objects.count() == len(SWEEPS)
+
+
+def test_health_reads_four_statements_whatever_the_number_of_sweeps(
+    client, all_swept, django_assert_num_queries
+):
+    # The database, the broker's table, the schedules, the heartbeats.
+    with django_assert_num_queries(4):
+        assert client.get("/health/").status_code == 200
