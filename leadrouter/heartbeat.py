@@ -160,6 +160,11 @@ def _judge(
         return SweepState(
             name, heartbeat, None, False, "it has no schedule of that name (run migrate)"
         )
+    if schedule.next_run is None:
+        # The scheduler only runs schedules whose next run has passed: this one never runs.
+        return SweepState(
+            name, heartbeat, None, False, "its schedule has no next run time, so it never runs"
+        )
     interval = _interval(schedule)
     if interval is None:
         return SweepState(
@@ -205,5 +210,9 @@ def _interval(schedule: Schedule) -> timedelta | None:
 
 
 def _minutes(span: timedelta) -> str:
-    minutes = int(span.total_seconds() // 60)
+    # Seconds while they matter: "3 min 24 s" late, against a limit of 3 min.
+    seconds = int(span.total_seconds())
+    minutes = seconds // 60
+    if minutes < 10 and seconds % 60:
+        return f"{minutes} min {seconds % 60} s"
     return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"

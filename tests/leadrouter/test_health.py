@@ -80,7 +80,7 @@ def test_a_fresh_install_is_healthy_until_its_sweeps_are_overdue_without_a_clust
     assert response.status_code == 503
     assert response.json()["status"] == "fail"
     assert (
-        "sweep 'routing: retry parked leads': it has never run, though due for 3 min "
+        "sweep 'routing: retry parked leads': it has never run, though due for 3 min 1 s "
         "(is the cluster running?)"
     ) in failures(response)
     # The hourly sweeps are not due yet.
@@ -101,7 +101,8 @@ def test_an_every_minute_sweep_is_late_3_minutes_after_its_last_run(client, all_
 
     assert response.status_code == 503
     assert failures(response) == [
-        "sweep 'routing: recover stranded leads': its last run ended 3 min ago; late after 3 min"
+        "sweep 'routing: recover stranded leads': its last run ended 3 min 1 s ago; "
+        "late after 3 min"
     ]
     sweep = response.json()["checks"]["sweeps"]["routing: recover stranded leads"]
     assert (sweep["ok"], sweep["age_seconds"]) == (False, 181)
@@ -144,7 +145,7 @@ def test_a_sweep_failing_for_over_3_minutes_is_late_though_it_runs(client, all_s
 
     assert response.status_code == 503
     assert failures(response) == [
-        "sweep 'routing: retry parked leads': its runs have failed for 3 min "
+        "sweep 'routing: retry parked leads': its runs have failed for 3 min 1 s "
         "(RuntimeError: rotation table unavailable); late after 3 min"
     ]
     sweep = response.json()["checks"]["sweeps"]["routing: retry parked leads"]
@@ -174,6 +175,28 @@ def test_a_sweep_without_its_schedule_fails_with_a_reason(client, all_swept):
     assert failures(response) == [
         "sweep 'routing: send owed notifications': it has no schedule of that name (run migrate)"
     ]
+
+
+def test_a_schedule_without_a_next_run_never_runs_and_fails_with_a_reason(client, all_swept):
+    Schedule.objects.filter(name=HOURLY).update(next_run=None)
+
+    response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert failures(response) == [
+        f"sweep {HOURLY!r}: its schedule has no next run time, so it never runs"
+    ]
+
+
+def test_a_cron_schedule_cannot_be_judged_and_says_so(client, all_swept):
+    Schedule.objects.filter(name=HOURLY).update(schedule_type=Schedule.CRON, cron="0 * * * *")
+
+    [failure] = failures(client.get("/health/"))
+
+    assert failure == (
+        f"sweep {HOURLY!r}: its schedule has no fixed interval to judge it by (make it repeat "
+        "every N minutes, hourly or daily)"
+    )
 
 
 def test_the_database_not_answering_is_a_503_naming_it(client, all_swept, monkeypatch):
