@@ -34,6 +34,23 @@ def all_swept(fresh_install):
     return fresh_install
 
 
+def run_sweeps(names) -> None:
+    """A successful run of each sweep named, now."""
+    for name in names:
+        with record_sweep(name):
+            pass
+
+
+def all_but(name: str) -> list[str]:
+    return [other for other in SWEEPS if other != name]
+
+
+def health_at(clock, client, when: datetime):
+    """`GET /health/` with the clock at `when`."""
+    clock.move_to(when, tick=False)
+    return client.get("/health/")
+
+
 def failures(response) -> list[str]:
     return response.json().get("failures", [])
 
@@ -71,11 +88,9 @@ def test_a_fresh_install_is_healthy_until_its_sweeps_are_overdue_without_a_clust
     assert sweeps["routing: retry parked leads"]["reason"] == "not run yet"
     assert sweeps["routing: retry parked leads"]["age_seconds"] is None
 
-    fresh_install.move_to(NOON + timedelta(minutes=3), tick=False)
-    assert client.get("/health/").status_code == 200
+    assert health_at(fresh_install, client, NOON + timedelta(minutes=3)).status_code == 200
 
-    fresh_install.move_to(NOON + timedelta(minutes=3, seconds=1), tick=False)
-    response = client.get("/health/")
+    response = health_at(fresh_install, client, NOON + timedelta(minutes=3, seconds=1))
 
     assert response.status_code == 503
     assert response.json()["status"] == "fail"
@@ -89,15 +104,10 @@ def test_a_fresh_install_is_healthy_until_its_sweeps_are_overdue_without_a_clust
 
 def test_an_every_minute_sweep_is_late_3_minutes_after_its_last_run(client, all_swept):
     all_swept.move_to(NOON + timedelta(minutes=1), tick=False)
-    for name in SWEEPS:
-        if name != "routing: recover stranded leads":
-            with record_sweep(name):
-                pass
-    all_swept.move_to(NOON + timedelta(minutes=3), tick=False)
-    assert client.get("/health/").status_code == 200
+    run_sweeps(all_but("routing: recover stranded leads"))
+    assert health_at(all_swept, client, NOON + timedelta(minutes=3)).status_code == 200
 
-    all_swept.move_to(NOON + timedelta(minutes=3, seconds=1), tick=False)
-    response = client.get("/health/")
+    response = health_at(all_swept, client, NOON + timedelta(minutes=3, seconds=1))
 
     assert response.status_code == 503
     assert failures(response) == [
@@ -111,16 +121,13 @@ def test_an_every_minute_sweep_is_late_3_minutes_after_its_last_run(client, all_
 def test_an_hourly_sweep_is_late_after_two_intervals_and_a_minute(client, all_swept):
     every_minute = [name for name in SWEEPS if name.startswith("routing:")]
     all_swept.move_to(NOON + timedelta(hours=2, minutes=1), tick=False)
-    for name in every_minute:
-        with record_sweep(name):
-            pass
+    run_sweeps(every_minute)
     assert client.get("/health/").status_code == 200
 
-    all_swept.move_to(NOON + timedelta(hours=2, minutes=1, seconds=1), tick=False)
-    for name in every_minute:
-        with record_sweep(name):
-            pass
-    response = client.get("/health/")
+    late = NOON + timedelta(hours=2, minutes=1, seconds=1)
+    all_swept.move_to(late, tick=False)
+    run_sweeps(every_minute)
+    response = health_at(all_swept, client, late)
 
     assert response.status_code == 503
     assert f"sweep {HOURLY!r}: its last run ended 2 h 1 min ago; late after 2 h 1 min" in (
@@ -131,17 +138,12 @@ def test_an_hourly_sweep_is_late_after_two_intervals_and_a_minute(client, all_sw
 def test_a_sweep_failing_for_over_3_minutes_is_late_though_it_runs(client, all_swept):
     for minute in range(1, 5):
         all_swept.move_to(NOON + timedelta(minutes=minute), tick=False)
-        for name in SWEEPS:
-            if name != "routing: retry parked leads":
-                with record_sweep(name):
-                    pass
-                continue
-            with pytest.raises(RuntimeError), record_sweep(name):
-                raise RuntimeError("rotation table unavailable")
+        run_sweeps(all_but("routing: retry parked leads"))
+        with pytest.raises(RuntimeError), record_sweep("routing: retry parked leads"):
+            raise RuntimeError("rotation table unavailable")
     assert client.get("/health/").status_code == 200  # failing for 3 minutes: not yet
 
-    all_swept.move_to(NOON + timedelta(minutes=4, seconds=1), tick=False)
-    response = client.get("/health/")
+    response = health_at(all_swept, client, NOON + timedelta(minutes=4, seconds=1))
 
     assert response.status_code == 503
     assert failures(response) == [
@@ -158,10 +160,7 @@ def test_a_sweep_failing_for_over_3_minutes_is_late_though_it_runs(client, all_s
 def test_a_retimed_schedule_retimes_its_judgement(client, all_swept):
     Schedule.objects.filter(name="routing: retry parked leads").update(minutes=10)
     all_swept.move_to(NOON + timedelta(minutes=20), tick=False)
-    for name in SWEEPS:
-        if name != "routing: retry parked leads":
-            with record_sweep(name):
-                pass
+    run_sweeps(all_but("routing: retry parked leads"))
 
     assert client.get("/health/").status_code == 200
 
@@ -199,36 +198,36 @@ def test_a_cron_schedule_cannot_be_judged_and_says_so(client, all_swept):
     )
 
 
-def test_the_database_not_answering_is_a_503_naming_it(client, all_swept, monkeypatch):
-    def unreachable():
-        raise OSError("connection refused")
+@pytest.mark.parametrize(
+    ("check", "probe", "error", "reason"),
+    [
+        (
+            "database",
+            "database_probe",
+            OSError("connection refused"),
+            "the database does not answer: OSError: connection refused",
+        ),
+        (
+            "broker",
+            "broker_probe",
+            RuntimeError("no such table: django_q_ormq"),
+            "the task broker does not answer: RuntimeError: no such table: django_q_ormq",
+        ),
+    ],
+)
+def test_a_probe_that_fails_is_a_503_naming_its_check(
+    client, all_swept, monkeypatch, check, probe, error, reason
+):
+    def failing():
+        raise error
 
-    monkeypatch.setattr(health, "database_probe", unreachable)
+    monkeypatch.setattr(health, probe, failing)
 
     response = client.get("/health/")
 
     assert response.status_code == 503
-    assert response.json()["checks"]["database"] == {
-        "ok": False,
-        "reason": "the database does not answer: OSError: connection refused",
-    }
-    assert failures(response) == [
-        "database: the database does not answer: OSError: connection refused"
-    ]
-
-
-def test_the_broker_not_answering_is_a_503_naming_it(client, all_swept, monkeypatch):
-    def down():
-        raise RuntimeError("no such table: django_q_ormq")
-
-    monkeypatch.setattr(health, "broker_probe", down)
-
-    response = client.get("/health/")
-
-    assert response.status_code == 503
-    assert failures(response) == [
-        "broker: the task broker does not answer: RuntimeError: no such table: django_q_ormq"
-    ]
+    assert response.json()["checks"][check] == {"ok": False, "reason": reason}
+    assert failures(response) == [f"{check}: {reason}"]
 
 
 def _closed_port() -> int:
