@@ -10,6 +10,7 @@ from django_q.models import Schedule
 from leadrouter import health
 from leadrouter.heartbeat import SWEEPS, record_sweep
 from leadrouter.models import SweepHeartbeat
+from tests.leadrouter.test_settings import REDIS_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -236,13 +237,31 @@ def _closed_port() -> int:
         return listener.getsockname()[1]
 
 
-def test_a_redis_broker_that_refuses_connections_is_a_503(client, all_swept, settings):
-    settings.REDIS_URL = f"redis://127.0.0.1:{_closed_port()}/0"
-    health._redis_client.cache_clear()
-    try:
-        response = client.get("/health/")
-    finally:
+@pytest.fixture
+def redis_broker(settings):
+    """Set `REDIS_URL` (the Redis broker) for one test, with a new client for it."""
+
+    def use(url: str) -> None:
+        settings.REDIS_URL = url
         health._redis_client.cache_clear()
+
+    yield use
+    health._redis_client.cache_clear()
+
+
+def test_a_redis_broker_is_pinged(client, all_swept, redis_broker):
+    redis_broker(REDIS_URL)
+
+    response = client.get("/health/")
+
+    assert response.status_code == 200, failures(response)
+    assert response.json()["checks"]["broker"]["broker"] == "redis"
+
+
+def test_a_redis_broker_that_refuses_connections_is_a_503(client, all_swept, redis_broker):
+    redis_broker(f"redis://127.0.0.1:{_closed_port()}/0")
+
+    response = client.get("/health/")
 
     assert response.status_code == 503
     [failure] = failures(response)
