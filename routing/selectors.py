@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Exists,
@@ -310,6 +311,18 @@ def board_reps(*, user) -> list[Rep]:
 
 def lead_activities(*, lead: Lead) -> list[Activity]:
     return list(Activity.objects.filter(lead=lead).select_related("user"))
+
+
+def user_time_zone(user) -> ZoneInfo:
+    """The zone a user's pages show and read times in: their rep profile's, else that of the
+    first team they manage, else the server's `TIME_ZONE`."""
+    rep_zone = Rep.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    if rep_zone is None:
+        managed = (
+            user.managed_teams.order_by("pk") if user.is_authenticated else Team.objects.none()
+        )
+        rep_zone = managed.values_list("time_zone", flat=True).first()
+    return ZoneInfo(rep_zone) if rep_zone else ZoneInfo(settings.TIME_ZONE)
 
 
 def _routable_leads() -> QuerySet[Lead]:
