@@ -80,17 +80,22 @@ def test_an_unknown_kind_or_outcome_is_refused_naming_the_field(lead, personas):
     assert not Activity.objects.exists()
 
 
-def test_an_agreed_call_back_time_is_stored_and_named_on_the_timeline(lead, personas):
-    callback = MONDAY_NOON.astimezone(ZoneInfo("America/Chicago")) + timedelta(days=1)
-
-    activity = activity_log(
+def schedule_call_back(lead, personas, callback_at):
+    """Ann logs, on Monday noon, a call that ended with a call-back agreed for `callback_at`."""
+    return activity_log(
         lead=lead,
         user=personas.ann.user,
         kind="call",
         outcome="scheduled",
         now=MONDAY_NOON,
-        callback_at=callback,
+        callback_at=callback_at,
     )
+
+
+def test_an_agreed_call_back_time_is_stored_and_named_on_the_timeline(lead, personas):
+    callback = MONDAY_NOON.astimezone(ZoneInfo("America/Chicago")) + timedelta(days=1)
+
+    activity = schedule_call_back(lead, personas, callback)
 
     activity.refresh_from_db()
     assert activity.callback_at == datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
@@ -111,28 +116,14 @@ def test_a_call_back_now_in_the_past_or_over_a_year_ahead_is_refused(
     lead, personas, callback, reason
 ):
     with pytest.raises(ValidationError) as caught:
-        activity_log(
-            lead=lead,
-            user=personas.ann.user,
-            kind="call",
-            outcome="scheduled",
-            now=MONDAY_NOON,
-            callback_at=callback,
-        )
+        schedule_call_back(lead, personas, callback)
 
     assert reason in caught.value.message_dict["callback_at"][0]
     assert not Activity.objects.exists()
 
 
 def test_a_call_back_a_year_ahead_is_still_accepted(lead, personas):
-    activity = activity_log(
-        lead=lead,
-        user=personas.ann.user,
-        kind="call",
-        outcome="scheduled",
-        now=MONDAY_NOON,
-        callback_at=MONDAY_NOON + timedelta(days=365),
-    )
+    activity = schedule_call_back(lead, personas, MONDAY_NOON + timedelta(days=365))
 
     assert activity.callback_at == MONDAY_NOON + timedelta(days=365)
 
