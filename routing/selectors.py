@@ -316,13 +316,13 @@ def lead_activities(*, lead: Lead) -> list[Activity]:
 def user_time_zone(user) -> ZoneInfo:
     """The zone a user's pages show and read times in: their rep profile's, else that of the
     first team they manage, else the server's `TIME_ZONE`."""
-    rep_zone = Rep.objects.filter(user=user).values_list("time_zone", flat=True).first()
-    if rep_zone is None:
-        managed = (
-            user.managed_teams.order_by("pk") if user.is_authenticated else Team.objects.none()
-        )
-        rep_zone = managed.values_list("time_zone", flat=True).first()
-    return ZoneInfo(rep_zone) if rep_zone else ZoneInfo(settings.TIME_ZONE)
+    zone = None
+    if user.is_authenticated:
+        zone = Rep.objects.filter(user=user).values_list("time_zone", flat=True).first()
+        if zone is None:
+            teams = user.managed_teams.order_by("pk")
+            zone = teams.values_list("time_zone", flat=True).first()
+    return ZoneInfo(zone or settings.TIME_ZONE)
 
 
 def _routable_leads() -> QuerySet[Lead]:
