@@ -18,7 +18,6 @@ instead of acting twice. Messages leave after commit.
 import logging
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -452,8 +451,3 @@ def _escalate(
         to="manager" if to_manager else "team_queue",
     )
     return f"escalated to {where}: {why}"
-
-
-def callback_validate(callback_at: datetime | None, now: datetime) -> None:
-    if callback_at is not None and callback_at <= now:
-        raise ValidationError({"callback_at": "A callback is a time in the future."})
