@@ -24,7 +24,14 @@ from django.utils import timezone
 
 from intake.models import Lead, LeadEvent
 from leadrouter import http_client
-from routing.models import Assignment, RoutingDecision, SlaState, SlaStep, SlaStepRecord
+from routing.models import (
+    Assignment,
+    RoutingDecision,
+    SlaState,
+    SlaStep,
+    SlaStepRecord,
+    Team,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -108,30 +115,46 @@ class Channel:
     to: str  # who, for the timeline ("ann@example.com", "the Austin office channel")
 
 
+def _owner(assignment: Assignment):
+    """Who answers for the assignment: the rep's user, the manager a fallback names, or a
+    team queue's manager."""
+    if assignment.user is None and assignment.queue_team is not None:
+        return assignment.queue_team.manager
+    return assignment.user
+
+
+def _team(assignment: Assignment) -> Team | None:
+    return assignment.queue_team or (assignment.rep.team if assignment.rep else None)
+
+
+def _email(person) -> list[Channel]:
+    if person is not None and person.is_active and person.email:
+        return [Channel(EMAIL, EmailTransport(person.email), person.email)]
+    return []
+
+
+def _rep_slack(assignment: Assignment) -> list[Channel]:
+    rep = assignment.rep
+    if rep is not None and rep.notify_webhook_url:
+        return [Channel(SLACK_REP, SlackTransport(rep.notify_webhook_url), f"{rep}'s Slack")]
+    return []
+
+
+def _team_slack(team: Team | None) -> list[Channel]:
+    if team is not None and team.notify_webhook_url:
+        return [Channel(SLACK_TEAM, SlackTransport(team.notify_webhook_url), f"{team}'s Slack")]
+    return []
+
+
 def assignment_channels(assignment: Assignment) -> list[Channel]:
     """Where an assignment is told: the owner's email (the rep's user, the manager a fallback
     names, or a team queue's manager), the rep's webhook, and the team's webhook for a rep of
     the team or the team's queue."""
-    channels = []
-    owner = assignment.user
-    team = assignment.queue_team or (assignment.rep.team if assignment.rep else None)
-    if owner is None and assignment.queue_team is not None:
-        owner = assignment.queue_team.manager
-    if owner is not None and owner.is_active and owner.email:
-        channels.append(Channel(EMAIL, EmailTransport(owner.email), owner.email))
-    if assignment.rep and assignment.rep.notify_webhook_url:
-        channels.append(
-            Channel(
-                SLACK_REP,
-                SlackTransport(assignment.rep.notify_webhook_url),
-                f"{assignment.rep}'s Slack",
-            )
-        )
-    if team is not None and team.notify_webhook_url:
-        channels.append(
-            Channel(SLACK_TEAM, SlackTransport(team.notify_webhook_url), f"{team}'s Slack")
-        )
-    return channels
+    return [
+        *_email(_owner(assignment)),
+        *_rep_slack(assignment),
+        *_team_slack(_team(assignment)),
+    ]
 
 
 def lead_url(lead_id: int) -> str:
@@ -344,29 +367,10 @@ def sla_step_channels(record: SlaStepRecord) -> list[Channel]:
     """A reminder goes to the owner (a queue's: its manager) and the rep's webhook; a
     manager notification to the team's manager and the team's webhook."""
     assignment = record.assignment
-    team = assignment.queue_team or (assignment.rep.team if assignment.rep else None)
-    channels = []
     if record.kind == SlaStep.Kind.REMIND:
-        person = assignment.user or (
-            assignment.queue_team.manager if assignment.queue_team else None
-        )
-        if assignment.rep and assignment.rep.notify_webhook_url:
-            channels.append(
-                Channel(
-                    SLACK_REP,
-                    SlackTransport(assignment.rep.notify_webhook_url),
-                    f"{assignment.rep}'s Slack",
-                )
-            )
-    else:
-        person = team.manager if team else None
-        if team is not None and team.notify_webhook_url:
-            channels.append(
-                Channel(SLACK_TEAM, SlackTransport(team.notify_webhook_url), f"{team}'s Slack")
-            )
-    if person is not None and person.is_active and person.email:
-        channels.insert(0, Channel(EMAIL, EmailTransport(person.email), person.email))
-    return channels
+        return [*_email(_owner(assignment)), *_rep_slack(assignment)]
+    team = _team(assignment)
+    return [*_email(team.manager if team else None), *_team_slack(team)]
 
 
 def sla_step_message(record: SlaStepRecord) -> Message:

@@ -75,6 +75,29 @@ def _clock_save(assignment: Assignment) -> None:
     )
 
 
+def _transition(
+    lead: Lead,
+    assignment: Assignment,
+    policy: PolicySpec | None,
+    *,
+    kind: str,
+    at: datetime,
+    message: str,
+    **data,
+) -> None:
+    """Save the clock and put its change on the lead's timeline."""
+    _clock_save(assignment)
+    sla_event(
+        lead_id=lead.pk,
+        kind=kind,
+        at=at,
+        assignment=assignment,
+        policy=policy,
+        message=message,
+        **data,
+    )
+
+
 def _done_steps(assignment: Assignment) -> set[int]:
     return set(
         SlaStepRecord.objects.filter(assignment=assignment, step__isnull=False).values_list(
@@ -105,13 +128,12 @@ def sla_record_activity(
         assignment.sla_due_at = callback_at
         assignment.sla_next_step_at = callback_at
         assignment.sla_next_step = None
-        _clock_save(assignment)
-        sla_event(
-            lead_id=lead.pk,
+        _transition(
+            lead,
+            assignment,
+            policy,
             kind=LeadEvent.Kind.SLA_PAUSED,
             at=now,
-            assignment=assignment,
-            policy=policy,
             message=f"SLA clock paused until the callback at {callback_at:%Y-%m-%d %H:%M} UTC",
             activity=activity.pk,
         )
@@ -132,17 +154,18 @@ def sla_record_activity(
     assignment.sla_state = SlaState.MET if met else SlaState.BREACHED
     assignment.sla_next_step_at = None
     assignment.sla_next_step = None
-    _clock_save(assignment)
-    if met:
-        sla_event(
-            lead_id=lead.pk,
-            kind=LeadEvent.Kind.SLA_MET,
-            at=now,
-            assignment=assignment,
-            policy=policy,
-            message="SLA met: first contact logged in time",
-            activity=activity.pk,
-        )
+    _transition(
+        lead,
+        assignment,
+        policy,
+        # Logged after the deadline, before the sweep marked it: breached all the same.
+        kind=LeadEvent.Kind.SLA_MET if met else LeadEvent.Kind.SLA_BREACHED,
+        at=now,
+        message="SLA met: first contact logged in time"
+        if met
+        else "SLA breached: first contact logged after the deadline",
+        activity=activity.pk,
+    )
     return assignment.sla_state
 
 
@@ -264,31 +287,18 @@ def _perform(
     now: datetime,
 ) -> None:
     step = point.step
-    if step is None and assignment.sla_state == SlaState.PAUSED:
-        clock_restart(assignment, policy, calendar, point.at)
-        clock_set_next(assignment, policy, calendar, done)
-        _clock_save(assignment)
-        sla_event(
-            lead_id=lead.pk,
-            kind=LeadEvent.Kind.SLA_RESUMED,
-            at=now,
-            assignment=assignment,
-            policy=policy,
-            message="SLA clock resumed at the callback time",
-        )
-        return
     if step is None:
-        assignment.sla_state = SlaState.BREACHED
+        if assignment.sla_state == SlaState.PAUSED:
+            clock_restart(assignment, policy, calendar, point.at)
+            kind, message = LeadEvent.Kind.SLA_RESUMED, "SLA clock resumed at the callback time"
+        else:
+            assignment.sla_state = SlaState.BREACHED
+            kind, message = (
+                LeadEvent.Kind.SLA_BREACHED,
+                "SLA breached: no first contact by the deadline",
+            )
         clock_set_next(assignment, policy, calendar, done)
-        _clock_save(assignment)
-        sla_event(
-            lead_id=lead.pk,
-            kind=LeadEvent.Kind.SLA_BREACHED,
-            at=now,
-            assignment=assignment,
-            policy=policy,
-            message="SLA breached: no first contact by the deadline",
-        )
+        _transition(lead, assignment, policy, kind=kind, at=now, message=message)
         return
     record = SlaStepRecord(
         assignment=assignment,

@@ -1,40 +1,27 @@
 """Two sweeps at once (each thread its own connection, as two clusters would be), on SQLite
 and PostgreSQL: every due point of every clock is performed exactly once, in order."""
 
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 
 from intake.models import LeadEvent
 from routing.models import Assignment, SlaPolicy, SlaStep, SlaStepRecord, SlaTarget
 from routing.services import route_lead, sla_sweep
+from tests.routing.test_concurrency_redelivery import together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SWEEPS = 2
 LEADS = 40
 MONDAY_10 = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 
 
 def sweep_together(now) -> list[int]:
-    """SWEEPS sweeps released at the same moment; what each acted on."""
-    barrier = threading.Barrier(SWEEPS)
-
-    def run(_):
-        try:
-            barrier.wait(timeout=30)
-            return sla_sweep(now)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=SWEEPS) as pool:
-        return list(pool.map(run, range(SWEEPS)))
+    """Two sweeps released at the same moment; what each acted on."""
+    return together(lambda: sla_sweep(now))
 
 
 @pytest.fixture
