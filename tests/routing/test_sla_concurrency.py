@@ -1,10 +1,17 @@
 """Two sweeps at once (each thread its own connection, as two clusters would be), on SQLite
-and PostgreSQL: every due point of every clock is performed exactly once, in order."""
+and PostgreSQL: every due point of every clock is performed exactly once, in order. And on
+PostgreSQL a sweep process killed with SIGKILL in the middle of a step: the next sweep
+finishes what it left, nothing doubled."""
 
+import multiprocessing
+import os
+import signal
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection, connections
 from django.db.models import Count
 
 from intake.models import LeadEvent
@@ -88,3 +95,43 @@ def test_two_sweeps_after_three_hours_of_downtime_perform_each_overdue_point_onc
     # Every lead has one owner, the one its reassignment named.
     assert Assignment.objects.filter(ended_at__isnull=True).count() == LEADS
     assert Assignment.objects.filter(ended_at__isnull=True, reason="sla").count() == LEADS
+
+
+def _sweep_then_hang_in_the_fifth_step(now, inside) -> None:
+    """A sweep whose fifth reminder never finishes: it signals, then waits to be killed with
+    its transaction open (the step's record inserted, not committed)."""
+    from routing import notifications
+
+    performed = []
+
+    def hang_on_the_fifth(record, lead):
+        performed.append(record.pk)
+        if len(performed) == 5:
+            inside.set()
+            time.sleep(600)
+
+    notifications.sla_step_notify_on_commit = hang_on_the_fifth
+    sla_sweep(now)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a real server notices the dead connection"
+)
+def test_a_sweep_killed_with_sigkill_mid_step_is_finished_by_the_next_one_nothing_doubled(
+    routed_leads,
+):
+    now = MONDAY_10 + 15 * MINUTE
+    context = multiprocessing.get_context("fork")
+    inside = context.Event()
+    connections.close_all()  # the child opens its own connection
+    child = context.Process(target=_sweep_then_hang_in_the_fifth_step, args=(now, inside))
+    child.start()
+    assert inside.wait(timeout=60)
+    os.kill(child.pid, signal.SIGKILL)
+    child.join()
+
+    # Four reminders committed; the fifth died with its transaction (rolled back by the server).
+    assert SlaStepRecord.objects.count() == 4
+    assert sla_sweep(now) == LEADS - 4
+    assert SlaStepRecord.objects.filter(kind="remind", outcome="done").count() == LEADS
+    assert_each_step_once()
