@@ -197,7 +197,8 @@ def sla_due(now: datetime, limit: int) -> list[tuple[int, int, datetime | None]]
 def sla_sweep(now: datetime | None = None, *, limit: int = SWEEP_LIMIT) -> int:
     """Perform every point of every clock due by `now`, each exactly once and in order.
 
-    1. List the due timers (the partial index), oldest first.
+    1. Move the leads of reps on time off now (`sla_away_moves`); list the due timers (the
+       partial index), oldest first.
     2. Each in its own transaction (`sla_point_perform`): claimed, performed, recorded, and
        the clock's next point set; that next point, when already due (a sweep after
        downtime), is listed by the next pass.
@@ -205,7 +206,7 @@ def sla_sweep(now: datetime | None = None, *, limit: int = SWEEP_LIMIT) -> int:
     Returns how many points it acted on.
     """
     now = now or timezone.now()
-    acted = 0
+    acted = sla_away_moves(now)
     while acted < limit:
         due = sla_due(now, limit - acted)
         if not due:
@@ -224,6 +225,59 @@ def sla_sweep(now: datetime | None = None, *, limit: int = SWEEP_LIMIT) -> int:
         if not acted_in_pass:
             break
     return acted
+
+
+def sla_away_moves(now: datetime) -> int:
+    """Move at once, instead of at the breach, every lead with a running or paused clock
+    whose rep is on time off now: to the next eligible rep by the lead's rule (the engine
+    already leaves out reps on time off), else escalated. Each is claimed like a due point
+    (the lead locked, skipped if held; the assignment still open and the rep's)."""
+    away = list(
+        Assignment.objects.filter(
+            ended_at__isnull=True,
+            sla_state__in=(SlaState.RUNNING, SlaState.PAUSED),
+            rep__time_off__starts_at__lte=now,
+            rep__time_off__ends_at__gt=now,
+        )
+        .values_list("id", "lead_id", "rep_id")
+        .distinct()
+    )
+    moved = 0
+    for assignment_id, lead_id, rep_id in away:
+        with transaction.atomic():
+            lead = (
+                Lead.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=lead_id)
+                .first()
+            )
+            assignment = (
+                Assignment.objects.filter(
+                    pk=assignment_id,
+                    rep_id=rep_id,
+                    ended_at__isnull=True,
+                    sla_state__in=(SlaState.RUNNING, SlaState.PAUSED),
+                )
+                .select_related("rep")
+                .first()
+            )
+            if lead is None or assignment is None or not lead.is_open():
+                continue  # held by another sweep or a rep now, or it moved on meanwhile
+            setup = routing_setup()
+            policy = setup.sla.policies.get(assignment.sla_policy_id or 0)
+            if policy is None:
+                continue
+            _reassign(
+                lead,
+                assignment,
+                policy,
+                None,
+                setup,
+                now,
+                exclude={rep_id},
+                note=f"{assignment.rep} is on time off",
+            )
+            moved += 1
+    return moved
 
 
 def sla_point_perform(
@@ -364,48 +418,72 @@ def _move(
 ) -> str:
     """Reassign the lead to the next eligible rep by its rule (its method and constraints,
     never to someone who missed it), or escalate it; the new owner's clock starts."""
-    if step.kind == SlaStep.Kind.REASSIGN:
-        reassigned = Assignment.objects.filter(
-            lead_id=lead.pk, reason=Assignment.Reason.SLA
-        ).count()
-        spec = setup.rule(assignment.rule_id)
-        if reassigned >= policy.escalate_after_reassignments:
-            why = f"reassigned {reassigned} time(s) already"
-        elif spec is None:
-            why = "no routing rule to pick the next rep"
-        else:
-            missed = _missed_by(lead)
-            choice = rule_next_rep(lead=lead, spec=spec, setup=setup, exclude=missed, now=now)
-            if choice is not None:
-                note = f"SLA reassignment: {assignment_owner(assignment)} missed the deadline"
-                new = assignment_replace(
-                    lead=lead,
-                    now=now,
-                    reason=Assignment.Reason.SLA,
-                    rule=spec.rule,
-                    rep_id=choice.rep.pk,
-                    user_id=choice.rep.live.user_id,
-                    note=note,
-                    setup=setup,
-                )
-                if lead.status == LeadStatus.NEW:
-                    lead.status = LeadStatus.ASSIGNED
-                    lead.save(update_fields=["status", "updated_at"])
-                sla_event(
-                    lead_id=lead.pk,
-                    kind=LeadEvent.Kind.SLA_REASSIGNED,
-                    at=now,
-                    assignment=new,
-                    policy=policy,
-                    step=step,
-                    message=f"{note}; now {choice.rep} ({choice.explanation})",
-                    rep=choice.rep.pk,
-                    reassignments=reassigned + 1,
-                )
-                return f"reassigned to {choice.rep}"
-            why = "no eligible rep left"
+    if step.kind != SlaStep.Kind.REASSIGN:
+        return _escalate(lead, assignment, policy, step, setup, now, "the ladder escalates")
+    reassigned = Assignment.objects.filter(lead_id=lead.pk, reason=Assignment.Reason.SLA).count()
+    if reassigned >= policy.escalate_after_reassignments:
+        why = f"reassigned {reassigned} time(s) already"
         return _escalate(lead, assignment, policy, step, setup, now, why)
-    return _escalate(lead, assignment, policy, step, setup, now, "the ladder escalates")
+    return _reassign(
+        lead,
+        assignment,
+        policy,
+        step,
+        setup,
+        now,
+        exclude=_missed_by(lead),
+        note=f"SLA reassignment: {assignment_owner(assignment)} missed the deadline",
+        reassignments=reassigned + 1,
+    )
+
+
+def _reassign(
+    lead: Lead,
+    assignment: Assignment,
+    policy: PolicySpec,
+    step: StepSpec | None,
+    setup: RoutingSetup,
+    now: datetime,
+    *,
+    exclude: set[int],
+    note: str,
+    **data,
+) -> str:
+    """Give the lead to the rep its rule's method picks among the eligible reps less
+    `exclude`; nobody left (or no rule): escalate."""
+    spec = setup.rule(assignment.rule_id)
+    if spec is None:
+        return _escalate(
+            lead, assignment, policy, step, setup, now, "no routing rule to pick the next rep"
+        )
+    choice = rule_next_rep(lead=lead, spec=spec, setup=setup, exclude=exclude, now=now)
+    if choice is None:
+        return _escalate(lead, assignment, policy, step, setup, now, "no eligible rep left")
+    new = assignment_replace(
+        lead=lead,
+        now=now,
+        reason=Assignment.Reason.SLA,
+        rule=spec.rule,
+        rep_id=choice.rep.pk,
+        user_id=choice.rep.live.user_id,
+        note=note,
+        setup=setup,
+    )
+    if lead.status == LeadStatus.NEW:
+        lead.status = LeadStatus.ASSIGNED
+        lead.save(update_fields=["status", "updated_at"])
+    sla_event(
+        lead_id=lead.pk,
+        kind=LeadEvent.Kind.SLA_REASSIGNED,
+        at=now,
+        assignment=new,
+        policy=policy,
+        step=step,
+        message=f"{note}; now {choice.rep} ({choice.explanation})",
+        rep=choice.rep.pk,
+        **data,
+    )
+    return f"reassigned to {choice.rep}"
 
 
 def assignment_owner(assignment: Assignment) -> str:
@@ -420,7 +498,7 @@ def _escalate(
     lead: Lead,
     assignment: Assignment,
     policy: PolicySpec,
-    step: StepSpec,
+    step: StepSpec | None,
     setup: RoutingSetup,
     now: datetime,
     why: str,

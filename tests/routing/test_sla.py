@@ -20,6 +20,7 @@ from routing.models import (
     SlaStep,
     SlaStepRecord,
     SlaTarget,
+    TimeOff,
 )
 from routing.services import (
     activity_log,
@@ -508,6 +509,27 @@ def test_a_hand_back_moves_the_lead_at_once_with_the_queue_managers_clock(
     queued = clock(lead)
     assert queued.queue_team == team and queued.sla_state == SlaState.RUNNING
     assert queued.sla_started_at == MONDAY_10 + 2 * MINUTE
+
+
+def test_time_off_moves_the_reps_running_leads_at_once_to_the_next_rep(
+    three_reps, make_policy, make_leads
+):
+    (ann, bob, _), _ = three_reps
+    make_policy()
+    lead = routed(make_leads)
+    TimeOff.objects.create(
+        rep=ann, starts_at=MONDAY_10 + 5 * MINUTE, ends_at=MONDAY_10 + 600 * MINUTE
+    )
+
+    assert sla_sweep(MONDAY_10 + 4 * MINUTE) == 0
+    assert sla_sweep(MONDAY_10 + 5 * MINUTE) == 1
+    assert sla_sweep(MONDAY_10 + 5 * MINUTE) == 0
+
+    moved = clock(lead)
+    assert moved.rep == bob and moved.reason == Assignment.Reason.SLA
+    assert moved.sla_started_at == MONDAY_10 + 5 * MINUTE
+    event = LeadEvent.objects.get(lead=lead, kind=LeadEvent.Kind.SLA_REASSIGNED)
+    assert event.message.startswith("Ann is on time off")
 
 
 def test_the_task_reports_what_it_did(three_reps, make_policy, make_leads):
