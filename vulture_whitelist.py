@@ -61,6 +61,8 @@ FallbackToFirstRenderer  # settings.REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_
 check_email_deliverability  # queued by name: "intake.tasks.check_email_deliverability"
 purge_idempotency_keys  # scheduled by name in intake migration 0002
 
+_.clean_holiday_subdivision  # BusinessCalendarForm: Django's form validation calls it by name
+
 # --- read by templates -----------------------------------------------------------------------
 lead_label  # the simulation's and replay's rows
 _.delta  # the replay's table

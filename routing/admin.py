@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
@@ -7,12 +9,18 @@ from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.timesince import timeuntil
 
 from intake.models import Channel, Lead, Source
 from leadrouter.forms import JsonObjectField
-from routing import services
+from routing import selectors, services
+from routing.business_time import is_open, next_opening
 from routing.models import (
     Assignment,
+    BusinessCalendar,
+    CalendarClosure,
+    OpeningHours,
     Rep,
     RoutingDecision,
     RoutingRule,
@@ -20,7 +28,13 @@ from routing.models import (
     Team,
     Territory,
     TimeOff,
+    holiday_countries,
+    holiday_subdivisions,
+    validate_opening_hours,
 )
+
+# Webhook addresses typed without a scheme are read as https.
+HTTPS_URLS: dict[type[models.Field], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Skill)
@@ -30,7 +44,129 @@ class SkillAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "manager", "time_zone"]
+    list_display = ["name", "manager", "time_zone", "calendar"]
+    list_select_related = ["manager", "calendar"]
+    formfield_overrides = HTTPS_URLS
+
+
+# Opening and closing times as the browser's own time picker, in hours and minutes.
+TIME_PICKER = {"widget": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+
+class OpeningHoursFormSet(forms.BaseInlineFormSet):
+    """The calendar's week as a whole: no overlapping intervals on a weekday, and at least one
+    interval unless it is open 24/7 (the calendar form has already set `always_open`)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return  # a row's own error first; the week is checked once every row is valid
+        intervals = [
+            (form.cleaned_data["weekday"], form.cleaned_data["opens"], form.cleaned_data["closes"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        validate_opening_hours(always_open=self.instance.always_open, intervals=intervals)
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    formset = OpeningHoursFormSet
+    formfield_overrides = {models.TimeField: TIME_PICKER}
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 0 if obj else 1  # a new calendar starts with one row to fill in
+
+
+class CalendarClosureInline(admin.TabularInline):
+    model = CalendarClosure
+    extra = 0
+    formfield_overrides = {models.TimeField: TIME_PICKER}
+
+
+def subdivision_choices() -> list:
+    """Every country's states or regions with holidays of their own, grouped by country; a
+    choice's value is "US-TX" (ISO 3166-2) so that the same code in two countries stays apart."""
+    groups: list = [("", "(none: the country's holidays only)")]
+    for country, name in holiday_countries().items():
+        subdivisions = holiday_subdivisions(country)
+        if subdivisions:
+            groups.append(
+                (
+                    f"{name} ({country})",
+                    [
+                        (f"{country}-{code}", f"{label} ({code})")
+                        for code, label in subdivisions.items()
+                    ],
+                )
+            )
+    return groups
+
+
+class BusinessCalendarForm(forms.ModelForm):
+    holiday_subdivision = forms.ChoiceField(
+        label="State or region",
+        required=False,
+        choices=subdivision_choices,
+        help_text=BusinessCalendar._meta.get_field("holiday_subdivision").help_text,
+    )
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ["name", "time_zone", "always_open", "holiday_country", "holiday_subdivision"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.holiday_subdivision:
+            self.initial["holiday_subdivision"] = (
+                f"{self.instance.holiday_country}-{self.instance.holiday_subdivision}"
+            )
+
+    def clean_holiday_subdivision(self) -> str:
+        """ "US-TX" → "TX", once it is sure to be the chosen country's."""
+        chosen = self.cleaned_data["holiday_subdivision"]
+        if not chosen:
+            return ""
+        country, _, code = chosen.partition("-")
+        if country != self.cleaned_data.get("holiday_country"):
+            name = holiday_countries().get(country, country)
+            raise ValidationError(
+                f"{holiday_subdivisions(country).get(code, code)} is in {name}: choose the "
+                "same country above, or a state or region of the country chosen."
+            )
+        return code
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    form = BusinessCalendarForm
+    list_display = ["name", "time_zone", "always_open", "holiday_country", "holiday_subdivision"]
+    search_fields = ["name"]
+    inlines = [OpeningHoursInline, CalendarClosureInline]
+    readonly_fields = ["open_now"]
+    fieldsets = [
+        (None, {"fields": ["name", "time_zone", "open_now"]}),
+        ("Opening", {"fields": ["always_open"]}),
+        ("Public holidays", {"fields": ["holiday_country", "holiday_subdivision"]}),
+    ]
+
+    @admin.display(description="Open now")
+    def open_now(self, calendar: BusinessCalendar) -> str:
+        """Whether the saved calendar is open now, and if not when it opens next."""
+        if calendar.pk is None:
+            return "Shown once the calendar is saved."
+        spec = selectors.calendar_spec(calendar)
+        now = timezone.now()
+        if is_open(spec, now):
+            return "Yes, open now."
+        try:
+            opening = next_opening(spec, now).astimezone(spec.zone)
+        except ValueError:
+            return "No, and it does not open in the next year: give it opening hours."
+        return (
+            f"No. Next opening: {opening:%a %d %b %Y %H:%M} {opening.tzname()} "
+            f"({calendar.time_zone}), in {timeuntil(opening, now)}."
+        )
 
 
 @admin.register(Territory)
@@ -61,7 +197,7 @@ class RepAdmin(admin.ModelAdmin):
     filter_horizontal = ["skills", "territories"]
     inlines = [TimeOffInline]
     list_select_related = ["user", "team"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = HTTPS_URLS
 
 
 class SimulateLeadForm(forms.Form):

@@ -7,6 +7,8 @@ class RoutingConfig(AppConfig):
     verbose_name = "Routing"
 
     def ready(self) -> None:
+        from routing.selectors import reload_calendars_on_change
         from routing.services.config import reload_routing_setup_on_change
 
         reload_routing_setup_on_change()
+        reload_calendars_on_change()

@@ -3,8 +3,11 @@ with their licences, capacity, hours and time off, and the ordered routing rules
 
 import re
 from datetime import time
+from functools import cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 import us
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -71,6 +74,194 @@ def parse_working_hours(hours) -> dict[str, list[tuple[time, time]]]:
     return parsed
 
 
+@cache
+def holiday_countries() -> dict[str, str]:
+    """Countries whose public holidays the `holidays` package knows: code → "United States"."""
+    names = {entry[1]: entry[0] for entry in holidays.registry.COUNTRIES.values()}
+    codes = [code for code in holidays.list_supported_countries() if len(code) == 2]
+    return {
+        code: re.sub(r"(?<=[a-z])(?=[A-Z])", " ", names.get(code, code))
+        for code in sorted(codes, key=lambda code: names.get(code, code))
+    }
+
+
+def holiday_country_choices() -> list[tuple[str, str]]:
+    # A callable, so a new release of `holidays` adding a country needs no migration.
+    return [(code, f"{name} ({code})") for code, name in holiday_countries().items()]
+
+
+@cache
+def holiday_subdivisions(country: str) -> dict[str, str]:
+    """A country's subdivisions with holidays of their own: code → name ("TX" → "Texas")."""
+    codes = holidays.list_supported_countries().get(country, [])
+    if not codes:
+        return {}
+    aliases = holidays.country_holidays(country).get_subdivision_aliases()
+    return {code: ", ".join(aliases.get(code, [])) or code for code in codes}
+
+
+def validate_opening_hours(*, always_open: bool, intervals: list[tuple[int, time, time]]) -> None:
+    """A calendar's weekly hours as a whole, (weekday, opens, closes) each: no two intervals of
+    a weekday overlap, and a calendar that is not 24/7 has at least one."""
+    if always_open:
+        if intervals:
+            raise ValidationError(
+                "A 24/7 calendar is open all the time: remove its opening hours or untick "
+                "“Open 24/7”."
+            )
+        return
+    if not intervals:
+        raise ValidationError(
+            "Give at least one opening interval, or tick “Open 24/7” if the team never closes."
+        )
+    problems = []
+    for weekday in range(7):
+        spans = sorted(
+            (opens, time.max if closes == time(0) else closes)
+            for day, opens, closes in intervals
+            if day == weekday
+        )
+        for (opens, closes), (next_opens, next_closes) in pairwise(spans):
+            if next_opens < closes:
+                problems.append(
+                    f"{WEEKDAY_CHOICES[weekday][1]}: {_hhmm(opens)}-{_hhmm(closes)} overlaps "
+                    f"{_hhmm(next_opens)}-{_hhmm(next_closes)}."
+                )
+    if problems:
+        raise ValidationError(problems)
+
+
+def _hhmm(t: time) -> str:
+    return "24:00" if t == time.max else f"{t:%H:%M}"
+
+
+# Weekday numbers as Python's `date.weekday()` counts them.
+WEEKDAY_CHOICES = list(
+    enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
+)
+
+
+class BusinessCalendar(models.Model):
+    """When a team works, for SLA clocks: a time zone, weekly opening hours (or 24/7), a
+    country's (and state's) public holidays, and dated closures. `routing.business_time` does
+    the arithmetic on it; `routing.selectors.calendar_spec` reads it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="America/Chicago",
+        help_text="Opening hours and closures are in this zone, e.g. America/Chicago.",
+    )
+    always_open = models.BooleanField(
+        "Open 24/7",
+        default=False,
+        help_text="Every minute counts (emergency trades); holidays and closures still close it.",
+    )
+    holiday_country = models.CharField(
+        max_length=2,
+        blank=True,
+        choices=holiday_country_choices,
+        help_text="Closed on this country's public holidays (empty: no public holidays).",
+    )
+    holiday_subdivision = models.CharField(
+        "State or region",
+        max_length=10,
+        blank=True,
+        help_text="Also closed on this state's or region's own holidays, e.g. Texas.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        validate_time_zone(self.time_zone)
+        if self.holiday_subdivision and not self.holiday_country:
+            raise ValidationError(
+                {
+                    "holiday_subdivision": "Choose the country first: a state or region belongs "
+                    "to one country."
+                }
+            )
+        if self.holiday_subdivision:
+            known = holiday_subdivisions(self.holiday_country)
+            if self.holiday_subdivision not in known:
+                country = holiday_countries().get(self.holiday_country, self.holiday_country)
+                raise ValidationError(
+                    {
+                        "holiday_subdivision": f"{self.holiday_subdivision!r} is not a state or "
+                        f"region of {country} with holidays of its own"
+                        + (f" ({', '.join(known)})." if known else " (it has none).")
+                    }
+                )
+
+
+class OpeningHours(models.Model):
+    """One opening interval of a calendar on a weekday; a weekday may have several (a split
+    shift), none (closed). Closing at 00:00 means midnight at the end of the day (24:00)."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="opening_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAY_CHOICES)
+    opens = models.TimeField()
+    closes = models.TimeField(help_text="00:00 means midnight at the end of the day.")
+
+    class Meta:
+        ordering = ["calendar", "weekday", "opens"]
+        verbose_name = "opening interval"
+        verbose_name_plural = "opening hours"
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {_hhmm(self.opens)}-{_hhmm(self.closes_as_end)}"
+
+    @property
+    def closes_as_end(self) -> time:
+        return time.max if self.closes == time(0) else self.closes
+
+    def clean(self) -> None:
+        if self.opens is not None and self.closes is not None and self.closes_as_end <= self.opens:
+            raise ValidationError(
+                {"closes": f"Must be after the opening time {self.opens:%H:%M} (00:00: midnight)."}
+            )
+
+
+class CalendarClosure(models.Model):
+    """A dated closure: the whole day, or part of it (a training afternoon, an early close)."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="closures"
+    )
+    date = models.DateField()
+    starts = models.TimeField(
+        "From", null=True, blank=True, help_text="Empty: from the start of the day."
+    )
+    ends = models.TimeField(
+        "Until", null=True, blank=True, help_text="Empty or 00:00: until the end of the day."
+    )
+    reason = models.CharField(max_length=100, blank=True, help_text="e.g. Company offsite")
+
+    class Meta:
+        ordering = ["calendar", "date", "starts"]
+        verbose_name = "dated closure"
+
+    def __str__(self) -> str:
+        return f"Closed {self.date:%Y-%m-%d} {self.reason}".rstrip()
+
+    def clean(self) -> None:
+        if (
+            self.starts is not None
+            and self.ends is not None
+            and self.ends != time(0)
+            and self.ends <= self.starts
+        ):
+            raise ValidationError(
+                {"ends": f"Must be after {self.starts:%H:%M} (00:00: the end of the day)."}
+            )
+
+
 class Skill(models.Model):
     name = models.CharField(max_length=50, unique=True)
 
@@ -95,6 +286,15 @@ class Team(models.Model):
         blank=True,
         help_text="Slack-compatible incoming webhook: told of every lead assigned to the team's "
         "reps or queue.",
+    )
+    # PROTECT: deleting a calendar a team works by would silently change its SLA clocks.
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="teams",
+        help_text="When this team works: used by SLA clocks; a policy may override it",
     )
 
     class Meta:

@@ -21,11 +21,16 @@ from django.db.models import (
 from django.http import Http404
 
 from intake.models import OPEN_STATUSES, Lead, LeadStatus
+from leadrouter.config_version import ConfigCache, reload_on_change
 from qualification.models import ReviewTask, Urgency
 from routing.availability import local_day_start, unavailable_reason
+from routing.business_time import CalendarSpec, Closure
 from routing.models import (
     Activity,
     Assignment,
+    BusinessCalendar,
+    CalendarClosure,
+    OpeningHours,
     Rep,
     RoutingDecision,
     Team,
@@ -368,3 +373,48 @@ def assignments_owing_notification(*, now: datetime) -> QuerySet[Assignment]:
         )
         .order_by("assigned_at", "id")
     )
+
+
+# Business calendars, for SLA clocks: every calendar's spec kept in memory per process and
+# reloaded when a calendar, its hours or its closures change (they are few and read per lead).
+CALENDARS_CONFIG = "calendars"
+
+
+def _load_calendar_specs() -> dict[int, CalendarSpec]:
+    specs = {}
+    for calendar in BusinessCalendar.objects.prefetch_related("opening_hours", "closures"):
+        hours: dict[int, list[tuple]] = {}
+        for interval in calendar.opening_hours.all():
+            hours.setdefault(interval.weekday, []).append((interval.opens, interval.closes))
+        specs[calendar.pk] = CalendarSpec(
+            time_zone=calendar.time_zone,
+            always_open=calendar.always_open,
+            hours={weekday: tuple(sorted(spans)) for weekday, spans in hours.items()},
+            holiday_country=calendar.holiday_country,
+            holiday_subdivision=calendar.holiday_subdivision,
+            closures=tuple(
+                Closure(date=c.date, start=c.starts, end=c.ends, reason=c.reason)
+                for c in calendar.closures.all()
+            ),
+        )
+    return specs
+
+
+_calendar_specs: ConfigCache[dict[int, CalendarSpec]] = ConfigCache(
+    CALENDARS_CONFIG, _load_calendar_specs
+)
+
+
+def reload_calendars_on_change() -> None:
+    """Connect the calendar models' signals (from `RoutingConfig.ready()`)."""
+    reload_on_change(CALENDARS_CONFIG, models=(BusinessCalendar, OpeningHours, CalendarClosure))
+
+
+def calendar_spec(calendar: BusinessCalendar | int) -> CalendarSpec:
+    """A calendar (a row or its id) as `routing.business_time` reads it, as of its last save;
+    one primary-key statement when nothing changed."""
+    calendar_id = calendar if isinstance(calendar, int) else calendar.pk
+    try:
+        return _calendar_specs.current()[calendar_id]
+    except KeyError:
+        raise BusinessCalendar.DoesNotExist(f"No business calendar has id {calendar_id}.") from None
