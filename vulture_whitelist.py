@@ -79,6 +79,7 @@ _.QUALIFICATION_LLM_URL  # settings overridden by tests, read with getattr
 _.QUALIFICATION_LLM_MODEL
 _.QUALIFICATION_LLM_API_KEY
 _.QUALIFICATION_LLM_TIMEOUT
+_.SECURE_SSL_REDIRECT  # a setting a test turns on, read by Django's SecurityMiddleware
 readline  # a test's stand-in stream: the server reads it
 
 # --- named in settings or read by a framework from a view function --------------------------

@@ -2,16 +2,21 @@
 
 from intake import rate_limit, services
 from leadrouter import pipeline
+from leadrouter.heartbeat import record_sweep
 
 
 def purge_idempotency_keys() -> int:
     """Forget idempotency keys past their retention (INTAKE_IDEMPOTENCY_TTL_HOURS)."""
-    return services.idempotency_purge_expired()
+    with record_sweep("intake: purge expired idempotency keys") as beat:
+        beat.rows_acted = services.idempotency_purge_expired()
+    return beat.rows_acted
 
 
 def rate_windows_purge() -> int:
     """Forget the rate limit's counters of windows that ended over an hour ago (hourly)."""
-    return rate_limit.rate_windows_purge()
+    with record_sweep("intake: purge old rate limit windows") as beat:
+        beat.rows_acted = rate_limit.rate_windows_purge()
+    return beat.rows_acted
 
 
 def vendor_fetch_run(fetch_id: int) -> str:

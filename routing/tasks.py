@@ -5,6 +5,7 @@ from collections import Counter
 from django.utils import timezone
 
 from leadrouter import pipeline
+from leadrouter.heartbeat import record_sweep
 from routing import notifications, selectors, services
 
 
@@ -12,12 +13,13 @@ def route_parked_leads() -> str:
     """Retry leads whose routing failed (every minute, by a schedule made in a migration).
     Each lead is claimed first: another cluster, or this run delivered twice, may be retrying
     the same leads right now."""
-    retried = 0
-    for lead in selectors.parked_leads()[:200]:
-        if services.parked_lead_claim(lead=lead):
-            pipeline.routing_step(lead)
-            retried += 1
-    return f"retried {retried} parked lead(s)"
+    with record_sweep("routing: retry parked leads") as beat:
+        beat.rows_acted = 0
+        for lead in selectors.parked_leads()[:200]:
+            if services.parked_lead_claim(lead=lead):
+                pipeline.routing_step(lead)
+                beat.rows_acted += 1
+    return f"retried {beat.rows_acted} parked lead(s)"
 
 
 def notify_assignment(assignment_id: int) -> str:
@@ -30,11 +32,13 @@ def recover_stranded_leads() -> str:
     """Run the remaining steps of leads a killed process left between two steps (every
     minute, by a schedule made in a migration): `leadrouter.pipeline.recover_stranded_lead`
     claims each first, so two clusters never both repair one lead."""
-    outcomes = Counter(
-        pipeline.recover_stranded_lead(lead)
-        for lead in selectors.stranded_leads(now=timezone.now())[:200]
-    )
-    outcomes.pop("claimed elsewhere", None)
+    with record_sweep("routing: recover stranded leads") as beat:
+        outcomes = Counter(
+            pipeline.recover_stranded_lead(lead)
+            for lead in selectors.stranded_leads(now=timezone.now())[:200]
+        )
+        outcomes.pop("claimed elsewhere", None)
+        beat.rows_acted = outcomes.total()
     return f"recovered {outcomes.total()} stranded lead(s)" + "".join(
         f"; {outcome}: {count}" for outcome, count in sorted(outcomes.items())
     )
@@ -44,10 +48,11 @@ def notify_owed_assignments() -> str:
     """Queue again the notifications of assignments whose queueing was lost (a worker killed
     between the routing commit and its on-commit enqueue), every minute, by a schedule made
     in a migration. Each is claimed first; the notify task skips channels already told."""
-    now = timezone.now()
-    queued = 0
-    for assignment in selectors.assignments_owing_notification(now=now)[:200]:
-        if services.owed_notification_claim(assignment=assignment, now=now):
-            notifications.assignment_notify_enqueue(assignment.pk)
-            queued += 1
-    return f"queued {queued} owed notification(s)"
+    with record_sweep("routing: send owed notifications") as beat:
+        now = timezone.now()
+        beat.rows_acted = 0
+        for assignment in selectors.assignments_owing_notification(now=now)[:200]:
+            if services.owed_notification_claim(assignment=assignment, now=now):
+                notifications.assignment_notify_enqueue(assignment.pk)
+                beat.rows_acted += 1
+    return f"queued {beat.rows_acted} owed notification(s)"
