@@ -52,6 +52,9 @@ availability  # RepSerializer
 _.get_skills  # SerializerMethodField "skills"
 _.get_territories  # SerializerMethodField "territories"
 received_after  # LeadFilter
+_.get_user  # SerializerMethodField "user" (ActivitySerializer)
+lead_status  # ActivitySerializer: the lead's status once the attempt is logged
+default_error_messages  # DRF fields' messages, read by Field.fail (OffsetDateTimeField)
 received_before  # LeadFilter
 
 # --- registered by subclassing, or named in settings and task strings ------------------------

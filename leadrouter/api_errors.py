@@ -1,9 +1,23 @@
-"""One place where domain and framework errors become API answers: {"errors": {field: [...]}}."""
+"""One place where domain and framework errors become API answers: {"errors": {field: [...]}}.
 
+The services raise Django's exceptions: a ValidationError is a 400 naming each field, or a 409
+when its code is "conflict" (the request is valid but the lead's state refuses it, e.g. a
+closed lead); PermissionDenied is a 403 with the service's reason; Http404 is a 404.
+"""
+
+from django.core import exceptions as django_exceptions
 from django.http import Http404, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+# The code a service gives a ValidationError that refuses an action because of the state of
+# what it acts on, not because of the input (a closed lead): the API answers 409.
+CONFLICT_CODE = "conflict"
+
+
+class Conflict(exceptions.ValidationError):
+    status_code = status.HTTP_409_CONFLICT
 
 
 def _as_list(value) -> list[str]:
@@ -12,7 +26,23 @@ def _as_list(value) -> list[str]:
     return [str(value)]
 
 
+def _from_django(exc: Exception) -> Exception:
+    """A service's Django exception as the DRF exception with the same meaning."""
+    if isinstance(exc, django_exceptions.ValidationError):
+        if hasattr(exc, "error_dict"):
+            detail = exc.message_dict
+            codes = {error.code for errors in exc.error_dict.values() for error in errors}
+        else:
+            detail = {"non_field_errors": exc.messages}
+            codes = {error.code for error in exc.error_list}
+        return Conflict(detail) if CONFLICT_CODE in codes else exceptions.ValidationError(detail)
+    if isinstance(exc, django_exceptions.PermissionDenied) and exc.args:
+        return exceptions.PermissionDenied(str(exc))
+    return exc
+
+
 def exception_handler(exc, context):
+    exc = _from_django(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

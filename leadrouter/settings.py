@@ -235,6 +235,14 @@ SPECTACULAR_SETTINGS = {
     # A path served by one view per method (`leadrouter.api.dispatch.by_method`) is documented
     # method by method from those views.
     "PREPROCESSING_HOOKS": ["leadrouter.api.dispatch.split_by_method"],
+    # Choice sets shown under more than one field name, or under one name with two meanings
+    # (a lead event's kind, an activity's kind), named once each.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "intake.models.LeadStatus",
+        "KindEnum": "intake.models.LeadEvent.Kind",
+        "ActivityKindEnum": "routing.models.Activity.Kind",
+        "ActivityOutcomeEnum": "routing.models.Activity.Outcome",
+    },
 }
 
 # --- intake ---------------------------------------------------------------------------------

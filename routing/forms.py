@@ -2,8 +2,10 @@
 status needs, who may take a lead) live in `routing.services.work`."""
 
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils import timezone
 
 from routing.models import Activity, Rep, Team
 from routing.services.work import SETTABLE_STATUSES
@@ -20,11 +22,42 @@ class LeadActionForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class ZonedDateTimeField(forms.DateTimeField):
+    """A date and time typed in the viewer's zone (`zone`), whatever zone the server runs in.
+
+    Django refuses a time that does not exist or happens twice there (a DST change)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, *, zone: ZoneInfo | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.zone = zone or timezone.get_default_timezone()
+
+    def to_python(self, value):
+        with timezone.override(self.zone):
+            return super().to_python(value)
+
+    def prepare_value(self, value):
+        with timezone.override(self.zone):
+            return super().prepare_value(value)
+
+
 class ActivityForm(LeadActionForm):
     id_prefix = "activity"
     kind = forms.ChoiceField(choices=Activity.Kind.choices)
     outcome = forms.ChoiceField(choices=Activity.Outcome.choices)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    callback_at = ZonedDateTimeField(
+        required=False,
+        help_text="Optional: the time the customer agreed to; the SLA clock waits until then.",
+    )
+
+    def __init__(self, *args, zone: ZoneInfo, **kwargs):
+        super().__init__(*args, **kwargs)
+        callback_at = cast(ZonedDateTimeField, self.fields["callback_at"])
+        callback_at.zone = zone
+        callback_at.label = f"Call back at ({zone.key} time)"
+        callback_at.widget.attrs["aria-describedby"] = "activity_callback_at_help"
 
 
 class StatusForm(LeadActionForm):

@@ -673,6 +673,11 @@ class Activity(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     note = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now)
+    callback_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the rep agreed to call back; the SLA clock pauses until then",
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Exists,
@@ -315,6 +316,18 @@ def board_reps(*, user) -> list[Rep]:
 
 def lead_activities(*, lead: Lead) -> list[Activity]:
     return list(Activity.objects.filter(lead=lead).select_related("user"))
+
+
+def user_time_zone(user) -> ZoneInfo:
+    """The zone a user's pages show and read times in: their rep profile's, else that of the
+    first team they manage, else the server's `TIME_ZONE`."""
+    zone = None
+    if user.is_authenticated:
+        zone = Rep.objects.filter(user=user).values_list("time_zone", flat=True).first()
+        if zone is None:
+            teams = user.managed_teams.order_by("pk")
+            zone = teams.values_list("time_zone", flat=True).first()
+    return ZoneInfo(zone or settings.TIME_ZONE)
 
 
 def _routable_leads() -> QuerySet[Lead]:

@@ -66,8 +66,9 @@ def _render_lead(request, lead: Lead, bound: dict | None = None, status: int = 2
     permissions = selectors.lead_permissions(user=user, lead=lead)
     reps, teams = selectors.assign_targets(user=user) if permissions.can_assign else ([], [])
     steps = lead_steps(lead)
+    zone = selectors.user_time_zone(user)
     page_forms = {
-        "activity_form": ActivityForm(),
+        "activity_form": ActivityForm(zone=zone),
         "status_form": StatusForm(),
         "note_form": NoteForm(),
         "hand_back_form": HandBackForm(),
@@ -83,6 +84,7 @@ def _render_lead(request, lead: Lead, bound: dict | None = None, status: int = 2
             "qualification": steps.qualification,
             "decision": steps.decision,
             "activities": selectors.lead_activities(lead=lead),
+            "viewer_zone": zone,
             "events": lead.events.all(),
             "can_act": permissions.can_act,
             "can_note": permissions.can_note,
@@ -128,7 +130,7 @@ def lead_log_activity(request, lead_id: int):
         request,
         lead_id,
         "activity_form",
-        ActivityForm(request.POST),
+        ActivityForm(request.POST, zone=selectors.user_time_zone(request.user)),
         lambda lead, data: services.activity_log(lead=lead, user=request.user, **data),
         "Contact attempt logged.",
     )

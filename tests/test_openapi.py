@@ -5,18 +5,21 @@ Two kinds of test: every documented answer, reached on purpose and checked again
 requests from the document and checks the same things, plus that nothing answers 5xx.
 """
 
+from datetime import timedelta
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 from schemathesis.config import SchemathesisConfig
 
 from intake import fields
 from intake import services as intake_services
-from intake.models import Lead
+from intake.models import Lead, LeadStatus
 from leadrouter.api.services import MAX_IDEMPOTENCY_KEY_LENGTH
 from routing.models import Rep, Team
 
@@ -282,6 +285,34 @@ def test_listing_reps_answers_as_documented(world):
     call(reps, "GET", key=world["source_key"], expected=403)
 
 
+@pytest.mark.django_db
+def test_logging_an_activity_answers_as_documented(world):
+    activities = "/api/v1/leads/{lead_id}/activities/"
+    staff, lead_id = world["staff_token"], world["lead"].pk
+    where = {"path_parameters": {"lead_id": lead_id}}
+    call_back = (timezone.now() + timedelta(days=1)).isoformat()
+
+    body = {"kind": "call", "outcome": "scheduled", "callback_at": call_back}
+    logged = call(activities, "POST", key=staff, body=body, expected=201, **where)
+    assert logged.json()["lead"] == lead_id
+    call(activities, "POST", key=staff, body={"kind": "fax", "outcome": "x"}, expected=400, **where)
+    call(activities, "POST", body=body, expected=401, **where)
+    call(activities, "POST", key=world["source_key"], body=body, expected=403, **where)
+    # The rep does not work this lead; an id that is no lead's.
+    call(activities, "POST", key=world["rep_token"], body=body, expected=404, **where)
+    call(
+        activities,
+        "POST",
+        key=staff,
+        body=body,
+        expected=404,
+        path_parameters={"lead_id": lead_id + 1},
+    )
+    # The world's lead waits in review (no status change there): closed directly.
+    Lead.objects.filter(pk=lead_id).update(status=LeadStatus.LOST)
+    call(activities, "POST", key=staff, body=body, expected=409, **where)
+
+
 # --- generated requests -----------------------------------------------------------------------
 
 
@@ -295,6 +326,8 @@ def test_listing_reps_answers_as_documented(world):
     suppress_health_check=list(HealthCheck),
 )
 def test_generated_requests_get_documented_answers_and_never_a_server_error(case, world):
-    # Each operation with the credentials it documents: a source key submits, a user reads.
-    key = world["source_key"] if case.method == "POST" else world["staff_token"]
+    # Each operation with the credentials it documents: a source key submits, a user reads
+    # and logs activities.
+    submits = case.method == "POST" and case.path == LEADS
+    key = world["source_key"] if submits else world["staff_token"]
     case.call_and_validate(headers={"Authorization": f"Bearer {key}"}, checks=CHECKS)

@@ -1,8 +1,12 @@
+from django.db import models
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from intake.models import Lead, LeadEvent
+from intake.models import Lead, LeadEvent, LeadStatus
 from leadrouter.api.selectors import LeadSteps, lead_steps
+from routing.models import Activity
+from routing.services.work import MAX_NOTE_LENGTH
 
 
 class LeadEventSerializer(serializers.ModelSerializer):
@@ -170,3 +174,71 @@ class SubmissionFailedSerializer(serializers.Serializer):
     submission = serializers.IntegerField()
     status = serializers.CharField(help_text='Always "failed".')
     detail = serializers.CharField()
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time that names its offset: without one, a dialer in Denver and a server in
+    UTC would read the same text as two different moments."""
+
+    default_error_messages = {
+        "naive": "Give the time with its offset, e.g. 2026-12-01T15:00:00-06:00.",
+    }
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+def _listed_choice(choices: type[models.TextChoices], help_text: str) -> serializers.ChoiceField:
+    """A choice whose refusal lists the allowed values (the lead page's own choices)."""
+    return serializers.ChoiceField(
+        choices=choices.choices,
+        help_text=help_text,
+        error_messages={
+            "invalid_choice": f'"{{input}}" is not allowed; choose one of: '
+            f"{', '.join(choices.values)}."
+        },
+    )
+
+
+class ActivityLogInputSerializer(serializers.Serializer):
+    """A contact attempt made in another tool (a dialer, a CRM, a mail client)."""
+
+    kind = _listed_choice(Activity.Kind, "How the lead was contacted.")
+    outcome = _listed_choice(Activity.Outcome, "What came of it.")
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_NOTE_LENGTH, default=""
+    )
+    callback_at = OffsetDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the rep agreed to call back (ISO 8601 with its offset, in the future, "
+        "within a year); the SLA clock pauses until then.",
+    )
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    """A logged contact attempt, and the lead's status once it was logged (the first attempt
+    on an assigned lead makes it contacted)."""
+
+    user = serializers.SerializerMethodField()
+    lead_status = serializers.ChoiceField(source="lead.status", choices=LeadStatus.choices)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "lead",
+            "kind",
+            "outcome",
+            "note",
+            "callback_at",
+            "at",
+            "user",
+            "lead_status",
+        ]
+
+    def get_user(self, activity: Activity) -> str | None:
+        return activity.user.get_username() if activity.user else None

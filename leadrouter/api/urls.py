@@ -10,4 +10,9 @@ urlpatterns = [
         name="api-leads",
     ),
     path("leads/<int:lead_id>/", views.LeadDetailApi.as_view(), name="api-lead-detail"),
+    path(
+        "leads/<int:lead_id>/activities/",
+        views.ActivityLogApi.as_view(),
+        name="api-lead-activities",
+    ),
 ]

@@ -1,6 +1,7 @@
 """The lead API: `GET /api/v1/leads/` lists the leads a user may see, `POST` submits one (a
-source), `GET /api/v1/leads/{id}/` shows one. One view per operation; `urls` puts the first two
-on one path (`dispatch.by_method`)."""
+source), `GET /api/v1/leads/{id}/` shows one, `POST /api/v1/leads/{id}/activities/` logs a
+contact attempt on it. One view per operation; `urls` puts the first two on one path
+(`dispatch.by_method`)."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -11,6 +12,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, generics, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,11 +33,14 @@ from leadrouter.api.schema import (
     error_response,
 )
 from leadrouter.api.serializers import (
+    ActivityLogInputSerializer,
+    ActivitySerializer,
     LeadDetailSerializer,
     LeadSerializer,
     SubmissionFailedSerializer,
 )
 from leadrouter.api.services import MAX_IDEMPOTENCY_KEY_LENGTH
+from routing.services import activity_log
 
 # What the document promises clients: printable ASCII with something besides spaces (the view
 # itself also takes any other printable character a header can carry).
@@ -177,3 +182,41 @@ class LeadDetailApi(generics.GenericAPIView):
     def get(self, request, lead_id: int):
         lead = selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
         return Response(LeadDetailSerializer(lead).data)
+
+
+class ActivityLogApi(APIView):
+    """A user logs a contact attempt made in another tool, through the lead page's own service
+    (`routing.services.activity_log`): who may act, what is valid and what the attempt does to
+    the lead's status and SLA clock are decided there."""
+
+    authentication_classes = [BearerKeyAuthentication, SessionAuthentication]
+    permission_classes = [IsUser]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=ActivityLogInputSerializer,
+        parameters=[WWW_AUTHENTICATE],
+        responses={
+            201: ActivitySerializer,
+            400: error_response(
+                "A field is not valid: an unknown kind or outcome (the reason lists the "
+                "allowed values), a note too long, a callback_at without an offset, in the "
+                "past or more than a year ahead. `errors` names each field and why."
+            ),
+            **READ_ERRORS,
+            404: error_response(
+                "No such lead, or one this user may not act on (a rep acts on their own "
+                "leads, a manager on the team's, staff on all)."
+            ),
+            409: error_response(
+                "The lead is closed (won, lost, disqualified) or merged into another lead: "
+                "`errors` says which and why."
+            ),
+        },
+    )
+    def post(self, request, lead_id: int):
+        lead = selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+        data = ActivityLogInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        activity = activity_log(lead=lead, user=request.user, **data.validated_data)
+        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)

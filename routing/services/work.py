@@ -6,7 +6,7 @@ lead the actor may not act on: a rep acts only on the leads they own now, a mana
 team's leads and queue, staff on every lead. Each change appends a `LeadEvent`.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from intake.models import Lead, LeadEvent, LeadStatus
+from leadrouter.api_errors import CONFLICT_CODE
 from routing.models import Activity, Assignment, Rep, Team
 from routing.selectors import (
     assign_targets,
@@ -33,6 +34,8 @@ SETTABLE_STATUSES = (
 )
 CLOSED_STATUSES = (LeadStatus.WON, LeadStatus.LOST, LeadStatus.DISQUALIFIED)
 MAX_NOTE_LENGTH = 5000
+# How far ahead a call-back may be agreed: it pauses the lead's SLA clock until then.
+MAX_CALLBACK_AHEAD = timedelta(days=365)
 
 
 def _rep_of(user) -> Rep | None:
@@ -42,7 +45,8 @@ def _rep_of(user) -> Rep | None:
 def _refuse_merged(lead: Lead) -> None:
     if lead.status == LeadStatus.MERGED:
         raise ValidationError(
-            f"Lead #{lead.pk} was merged into lead #{lead.merged_into_id}; work on that one."
+            f"Lead #{lead.pk} was merged into lead #{lead.merged_into_id}; work on that one.",
+            code=CONFLICT_CODE,
         )
 
 
@@ -62,13 +66,21 @@ def _set_status(*, lead: Lead, user, status: str, now: datetime, message: str = 
 
 
 def activity_log(
-    *, lead: Lead, user, kind: str, outcome: str, note: str = "", now: datetime | None = None
+    *,
+    lead: Lead,
+    user,
+    kind: str,
+    outcome: str,
+    note: str = "",
+    now: datetime | None = None,
+    callback_at: datetime | None = None,
 ) -> Activity:
-    """Record a contact attempt on a lead.
+    """Record a contact attempt on a lead, with the call-back time the rep agreed, if any.
 
-    1. Lock the lead (404 unless the user may act on it); refuse a merged lead.
-    2. Validate kind and outcome, store the Activity and an ACTIVITY event.
-    3. The first attempt on an assigned lead moves it to contacted (with its STATUS event).
+    1. Validate kind, outcome, note and `callback_at` (after now, within a year).
+    2. Lock the lead (404 unless the user may act on it); refuse a merged or closed lead.
+    3. Store the Activity and an ACTIVITY event.
+    4. The first attempt on an assigned lead moves it to contacted (with its STATUS event).
     """
     now = now or timezone.now()
     errors = {}
@@ -78,11 +90,18 @@ def activity_log(
         errors["outcome"] = f"Choose one of: {', '.join(Activity.Outcome.values)}."
     if len(note) > MAX_NOTE_LENGTH:
         errors["note"] = f"Keep the note under {MAX_NOTE_LENGTH} characters."
+    if callback_at is not None and callback_at <= now:
+        errors["callback_at"] = "Choose a call-back time in the future."
+    elif callback_at is not None and callback_at > now + MAX_CALLBACK_AHEAD:
+        errors["callback_at"] = f"Agree a call-back within {MAX_CALLBACK_AHEAD.days} days."
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
         _refuse_merged(lead)
+        if not lead.is_open():
+            message = f"The lead is closed ({lead.get_status_display()}); log no more attempts."
+            raise ValidationError({"lead": ValidationError(message, code=CONFLICT_CODE)})
         activity = Activity.objects.create(
             lead=lead,
             rep=_rep_of(user),
@@ -91,15 +110,22 @@ def activity_log(
             outcome=outcome,
             note=note.strip(),
             at=now,
+            callback_at=callback_at,
         )
         summary = f"{activity.get_kind_display()}: {activity.get_outcome_display()}"
+        data = {"activity": activity.pk, "kind": kind, "outcome": outcome}
+        if callback_at is not None:
+            # The timeline's message is read by people in any zone: it says UTC.
+            callback_utc = callback_at.astimezone(UTC)
+            summary += f", call back {callback_utc:%Y-%m-%d %H:%M} UTC"
+            data["callback_at"] = callback_utc.isoformat()
         LeadEvent.objects.create(
             lead=lead,
             kind=LeadEvent.Kind.ACTIVITY,
             at=now,
             actor=user,
             message=(f"{summary} — {activity.note}" if activity.note else summary)[:500],
-            data={"activity": activity.pk, "kind": kind, "outcome": outcome},
+            data=data,
         )
         if lead.status == LeadStatus.ASSIGNED:
             _set_status(

@@ -3,6 +3,7 @@ manager's manual assignment, each checked for who may act."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from intake.models import Lead, LeadEvent, LeadStatus
+from leadrouter.api_errors import CONFLICT_CODE
 from routing.models import Activity, Assignment
 from routing.services import (
     activity_log,
@@ -75,6 +77,68 @@ def test_an_unknown_kind_or_outcome_is_refused_naming_the_field(lead, personas):
         activity_log(lead=lead, user=personas.ann.user, kind="fax", outcome="teleported")
 
     assert set(caught.value.message_dict) == {"kind", "outcome"}
+    assert not Activity.objects.exists()
+
+
+def schedule_call_back(lead, personas, callback_at):
+    """Ann logs, on Monday noon, a call that ended with a call-back agreed for `callback_at`."""
+    return activity_log(
+        lead=lead,
+        user=personas.ann.user,
+        kind="call",
+        outcome="scheduled",
+        now=MONDAY_NOON,
+        callback_at=callback_at,
+    )
+
+
+def test_an_agreed_call_back_time_is_stored_and_named_on_the_timeline(lead, personas):
+    callback = MONDAY_NOON.astimezone(ZoneInfo("America/Chicago")) + timedelta(days=1)
+
+    activity = schedule_call_back(lead, personas, callback)
+
+    activity.refresh_from_db()
+    assert activity.callback_at == datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+    (logged,) = events(lead, LeadEvent.Kind.ACTIVITY)
+    assert logged.message == "Call: Meeting or call-back scheduled, call back 2026-11-24 18:00 UTC"
+    assert logged.data["callback_at"] == "2026-11-24T18:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "callback, reason",
+    [
+        (MONDAY_NOON, "in the future"),
+        (MONDAY_NOON - timedelta(minutes=1), "in the future"),
+        (MONDAY_NOON + timedelta(days=365, seconds=1), "within 365 days"),
+    ],
+)
+def test_a_call_back_now_in_the_past_or_over_a_year_ahead_is_refused(
+    lead, personas, callback, reason
+):
+    with pytest.raises(ValidationError) as caught:
+        schedule_call_back(lead, personas, callback)
+
+    assert reason in caught.value.message_dict["callback_at"][0]
+    assert not Activity.objects.exists()
+
+
+def test_a_call_back_a_year_ahead_is_still_accepted(lead, personas):
+    activity = schedule_call_back(lead, personas, MONDAY_NOON + timedelta(days=365))
+
+    assert activity.callback_at == MONDAY_NOON + timedelta(days=365)
+
+
+@pytest.mark.parametrize("status", ["won", "lost", "disqualified"])
+def test_no_attempt_is_logged_on_a_closed_lead_and_the_refusal_is_a_conflict(
+    lead, personas, status
+):
+    lead_status_change(lead=lead, user=personas.ann.user, status=status, value=10, reason="x")
+
+    with pytest.raises(ValidationError) as caught:
+        activity_log(lead=lead, user=personas.ann.user, kind="call", outcome="reached")
+
+    (refusal,) = caught.value.error_dict["lead"]
+    assert refusal.code == CONFLICT_CODE and "closed" in refusal.message
     assert not Activity.objects.exists()
 
 
