@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from intake import services as intake_services
@@ -200,6 +202,20 @@ def test_a_rep_filters_only_their_own_leads(clocks, reps):
     assert listed(ann.user, clocks, sla_state=["breached", "running"]) == {"breached"}
     response = client_for(ann.user).get(f"/api/v1/leads/{clocks['overdue'].pk}/")
     assert response.status_code == 404
+
+
+def test_the_managers_board_filters_the_same_way(clocks, team, django_user_model):
+    team.manager = django_user_model.objects.create_user("mia")
+    team.save(update_fields=["manager"])
+    client = Client()
+    client.force_login(team.manager)
+
+    with time_machine.travel(MONDAY_10 + 45 * MINUTE, tick=False):
+        response = client.get(reverse("routing:board"), {"overdue": "true"})
+
+    assert response.status_code == 200
+    assert [lead.pk for lead in response.context["page"]] == [clocks["overdue"].pk]
+    assert 'name="sla_state"' in response.content.decode()
 
 
 @pytest.mark.parametrize(
