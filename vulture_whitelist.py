@@ -59,6 +59,7 @@ _.get_user  # SerializerMethodField "user" (ActivitySerializer)
 lead_status  # ActivitySerializer: the lead's status once the attempt is logged
 default_error_messages  # DRF fields' messages, read by Field.fail (OffsetDateTimeField)
 received_before  # LeadFilter
+reassignments  # LeadSla, read by SlaSerializer
 
 # --- registered by subclassing, or named in settings and task strings ------------------------
 BearerKeyScheme  # drf-spectacular extension (registered by subclassing)

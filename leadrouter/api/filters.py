@@ -6,6 +6,7 @@ from datetime import UTC
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
 
 from intake.models import Channel, Lead, LeadStatus
@@ -13,6 +14,7 @@ from intake.quality._states import state_code
 from intake.quality.flags import FlagCode
 from intake.selectors import lead_search
 from qualification.models import Tier, Urgency
+from routing.models import Assignment, SlaState
 
 
 class UtcDateTimeField(IsoDateTimeField):
@@ -74,6 +76,17 @@ class LeadFilter(django_filters.FilterSet):
         method="filter_team", label="Team (its reps' leads and its queue)"
     )
     queue = django_filters.CharFilter(method="filter_queue", label="Waiting in team queue")
+    sla_state = django_filters.MultipleChoiceFilter(
+        method="filter_sla_state",
+        choices=SlaState.choices,
+        label="SLA state",
+        help_text="The current owner's SLA clock is in one of these states.",
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        label="SLA overdue",
+        help_text="true: a running SLA clock past its due time now; false: every other lead.",
+    )
 
     class Meta:
         model = Lead
@@ -106,6 +119,25 @@ class LeadFilter(django_filters.FilterSet):
         return queryset.filter(
             assignments__queue_team__name__iexact=value, assignments__ended_at__isnull=True
         )
+
+    def filter_sla_state(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(assignments__sla_state__in=value, assignments__ended_at__isnull=True)
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        now = timezone.now()
+        # A running clock's timer is never later than its deadline (the deadline is one of
+        # its points), so the sweep's partial index `assignment_sla_due` finds the overdue.
+        overdue = Assignment.objects.filter(
+            sla_next_step_at__lt=now,
+            ended_at__isnull=True,
+            sla_state=SlaState.RUNNING,
+            sla_due_at__lt=now,
+        ).values("lead_id")
+        return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
 
     def filter_state(self, queryset, name, value):
         value = value.strip()

@@ -2,6 +2,7 @@
 qualification and routing made of it, as the API answers it."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
@@ -10,8 +11,17 @@ from django.http import Http404
 from intake.models import Lead, LeadQuerySet, Source
 from leadrouter.sql import row_get, rows_get
 from qualification.models import Qualification
-from routing.models import Assignment, Rep, RoutingDecision, RoutingRule
+from routing.models import (
+    Assignment,
+    Rep,
+    RoutingDecision,
+    RoutingRule,
+    SlaState,
+    SlaStepRecord,
+)
 from routing.selectors import active_assignments_of, leads_with_one_of
+from routing.services.config import routing_setup
+from routing.services.sla_clock import MOVING_STEPS, owner_team_id, step_due
 
 
 def lead_visible_to(user) -> LeadQuerySet:
@@ -137,4 +147,72 @@ def lead_answer_read(*, lead_id: int) -> tuple[Lead, LeadSteps]:
         decision=decision,
         rule=rule.name if rule else None,
         rep=str(rep) if rep else None,
+    )
+
+
+@dataclass(frozen=True)
+class SlaStepView:
+    """One rung of a clock's ladder: when it is (or was) due and what happened; an outcome of
+    None is a step not yet performed, and its due time None a step that will not come."""
+
+    kind: str
+    order: int
+    due_at: datetime | None
+    done_at: datetime | None
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class LeadSla:
+    """A lead's SLA clock as the API shows it."""
+
+    policy: str | None  # None once the policy was deleted
+    target_minutes: int | None
+    started_at: datetime | None
+    due_at: datetime | None
+    state: str
+    reassignments: int  # the lead's SLA reassignments, over all its owners
+    steps: list[SlaStepView]
+
+
+def lead_sla(lead: Lead) -> LeadSla | None:
+    """The lead's current clock: its active assignment's, else its latest (None when the lead
+    never had one). Three statements whatever the lead's history: its assignments, the chosen
+    clock's step records, and the routing configuration's token (the policy, its ladder and
+    the calendar that dates the steps still to come are in memory).
+    """
+    assignments = list(Assignment.objects.filter(lead_id=lead.pk))
+    clocks = [a for a in assignments if a.sla_state]
+    if not clocks:
+        return None
+    clock = max(clocks, key=lambda a: (a.ended_at is None, a.assigned_at, a.pk))
+    records = list(SlaStepRecord.objects.filter(assignment_id=clock.pk))
+    setup = routing_setup()
+    policy = setup.sla.policies.get(clock.sla_policy_id or 0)
+    steps = [SlaStepView(r.kind, r.order, r.due_at, r.done_at, r.outcome) for r in records]
+    recorded = {r.step_id for r in records}
+    # The steps to come are dated while the sweep still works this clock's ladder (a met,
+    # paused, stopped or replaced clock performs none; an escalated one never moves again).
+    ladder_runs = (
+        clock.ended_at is None
+        and clock.sla_state in (SlaState.RUNNING, SlaState.BREACHED)
+        and clock.sla_next_step_at is not None
+    )
+    escalated = clock.reason == Assignment.Reason.ESCALATION
+    if policy is not None:
+        calendar = setup.sla.calendar(policy, owner_team_id(clock, setup))
+        for step in policy.steps:
+            if step.id in recorded:
+                continue
+            comes = ladder_runs and not (escalated and step.kind in MOVING_STEPS)
+            due = step_due(calendar, clock, step) if comes else None
+            steps.append(SlaStepView(step.kind, step.order, due, None, None))
+    return LeadSla(
+        policy=policy.name if policy else None,
+        target_minutes=clock.sla_target_minutes,
+        started_at=clock.sla_started_at,
+        due_at=clock.sla_due_at,
+        state=clock.sla_state,
+        reassignments=sum(a.reason == Assignment.Reason.SLA for a in assignments),
+        steps=sorted(steps, key=lambda step: step.order),
     )

@@ -4,8 +4,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from intake.models import Lead, LeadEvent, LeadStatus
-from leadrouter.api.selectors import LeadSteps, lead_steps
-from routing.models import Activity
+from leadrouter.api.selectors import LeadSteps, lead_sla, lead_steps
+from routing.models import Activity, SlaState, SlaStep, SlaStepRecord
 from routing.services.work import MAX_NOTE_LENGTH
 
 
@@ -149,13 +149,53 @@ class LeadSerializer(serializers.ModelSerializer):
         }
 
 
+class SlaStepSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SlaStep.Kind.choices)
+    due_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it is (or was) due; null: it will not come."
+    )
+    done_at = serializers.DateTimeField(allow_null=True)
+    outcome = serializers.ChoiceField(
+        choices=SlaStepRecord.Outcome.choices,
+        allow_null=True,
+        help_text="What the sweep did; null: not performed (yet).",
+    )
+
+
+class SlaSerializer(serializers.Serializer):
+    """The lead's SLA clock: its current owner's, else its latest."""
+
+    policy = serializers.CharField(allow_null=True)
+    target_minutes = serializers.IntegerField(help_text="Business minutes until first contact.")
+    started_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(
+        help_text="First contact due by then; while paused, the agreed callback."
+    )
+    state = serializers.ChoiceField(choices=SlaState.choices)
+    reassignments = serializers.IntegerField(help_text="SLA reassignments of this lead.")
+    steps = SlaStepSerializer(many=True, help_text="The ladder, in order.")
+
+
 class LeadDetailSerializer(LeadSerializer):
-    """The list shape plus the quality checks in detail and the event timeline."""
+    """The list shape plus the quality checks in detail, the SLA clock and the event timeline."""
 
     events = LeadEventSerializer(many=True, read_only=True)
+    sla = serializers.SerializerMethodField()
 
     class Meta(LeadSerializer.Meta):
-        fields = [*LeadSerializer.Meta.fields, "checks", "phone_region", "phone_type", "events"]
+        fields = [
+            *LeadSerializer.Meta.fields,
+            "checks",
+            "phone_region",
+            "phone_type",
+            "sla",
+            "events",
+        ]
+
+    @extend_schema_field(SlaSerializer(allow_null=True))
+    def get_sla(self, lead: Lead) -> dict | None:
+        sla = lead_sla(lead)
+        return None if sla is None else SlaSerializer(sla).data
 
 
 class ErrorSerializer(serializers.Serializer):
