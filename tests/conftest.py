@@ -166,3 +166,30 @@ def page(live_server):
         # ORM calls made while Playwright's loop runs use their own connection (Django keeps
         # connections per context); close it, or PostgreSQL cannot drop the test database.
         connections.close_all()
+
+
+@pytest.fixture
+def make_policy(db):
+    """An SLA policy (the default unless a scope is given) with its targets (urgency, tier,
+    business minutes) and ladder (kind, percent, offset), as an admin would enter it."""
+    from routing.models import SlaPolicy, SlaStep, SlaTarget
+
+    def make(
+        name="Standard",
+        *,
+        targets=(("", "", 30),),
+        steps=((SlaStep.Kind.REMIND, 50, None), (SlaStep.Kind.REASSIGN, 100, None)),
+        **fields,
+    ):
+        if not any(fields.get(scope) for scope in ("rule", "team", "source", "channel")):
+            fields.setdefault("is_default", True)
+        policy = SlaPolicy.objects.create(name=name, **fields)
+        for urgency, tier, minutes in targets:
+            SlaTarget.objects.create(policy=policy, urgency=urgency, tier=tier, minutes=minutes)
+        for order, (kind, percent, offset) in enumerate(steps, start=1):
+            SlaStep.objects.create(
+                policy=policy, order=order, kind=kind, percent=percent, offset_minutes=offset
+            )
+        return policy
+
+    return make
