@@ -576,12 +576,13 @@ def _step_not_reached(assignment: Assignment) -> str:
         SlaState.BREACHED,
     ):
         return "Not reached: the lead moved to another owner first"
-    return {
+    words: dict[str, str] = {
         SlaState.MET: "Not needed: first contact was in time",
         SlaState.STOPPED: "Not needed: the clock stopped",
         SlaState.PAUSED: "Waits until the clock resumes after the callback",
         SlaState.BREACHED: "Not needed: the lead was worked",
-    }.get(assignment.sla_state, "To come")
+    }
+    return words.get(assignment.sla_state, "To come")
 
 
 def lead_clocks(*, lead: Lead) -> list[LeadClock]:
@@ -617,11 +618,12 @@ def lead_clocks(*, lead: Lead) -> list[LeadClock]:
             )
             due_at = record.due_at if record else None
             if record is not None:
-                happened = {
+                outcomes: dict[str, str] = {
                     SlaStepRecord.Outcome.DONE: "Done",
                     SlaStepRecord.Outcome.SKIPPED: "Skipped: a later step was due too",
                     SlaStepRecord.Outcome.FAILED: "Failed",
-                }[record.outcome]
+                }
+                happened = outcomes[record.outcome]
                 if record.detail:
                     happened = f"{happened}: {record.detail}"
             elif escalated and step.kind in MOVING_STEPS:

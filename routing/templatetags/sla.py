@@ -72,12 +72,12 @@ def sla_status(assignment: Assignment, now: datetime, zone: tzinfo) -> str:
             '<span class="sla sla-paused">Paused until {}</span>',
             local_time_text(due, zone, now),
         )
-    words = {
+    words: dict[str, str] = {
         SlaState.MET: "Met: first contact in time",
         SlaState.BREACHED: "Breached: the deadline passed before first contact",
         SlaState.STOPPED: "Stopped: the lead was closed or moved",
-    }[state]
-    return format_html('<span class="sla sla-{}">{}</span>', state, words)
+    }
+    return format_html('<span class="sla sla-{}">{}</span>', state, words[state])
 
 
 @register.simple_tag
