@@ -1,0 +1,77 @@
+"""Real-browser test of the SLA countdown on a phone-sized screen (Debian's chromium driven by
+Playwright, no browser download): the queue's countdown moves on its own, and logging a call
+on the lead page meets the clock."""
+
+from datetime import datetime
+
+import pytest
+
+from routing.models import Assignment, Rep, RoutingRule, SlaState, Team
+from tests.conftest import post_lead
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_queue_counts_down_on_a_phone_and_a_logged_call_meets_the_clock(
+    page, live_server, api, make_policy, django_user_model
+):
+    team = Team.objects.create(name="Sales", time_zone="America/Chicago")
+    sam = django_user_model.objects.create_user("sam", "sam@example.com", "a-long-password-1")
+    rep = Rep.objects.create(user=sam, team=team, time_zone="America/Chicago")
+    RoutingRule.objects.create(name="Everyone", require_working_now=False).pool_reps.set([rep])
+    make_policy(name="Web leads", targets=(("", "", 5),))  # the team has no calendar: 24/7
+    response = post_lead(
+        api,
+        {
+            "full_name": "Ann Lee",
+            "email": "ann@gmail.com",
+            "phone": "+1 512 555 0134",
+            "request_type": "home",
+        },
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["owner"] == "sam", response.json()
+    lead_id = response.json()["id"]
+    due = Assignment.objects.get(lead_id=lead_id, ended_at__isnull=True).sla_due_at
+
+    # The page's clock, so that two minutes pass in a moment: the script's timer fires as
+    # they pass, as it would on a rep's phone.
+    page.clock.install(time=datetime.now())
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/queue/")
+    page.fill("#id_username", "sam")
+    page.fill("#id_password", "a-long-password-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/queue/")
+
+    countdown = page.locator("table.queue .sla-countdown")
+    assert countdown.get_attribute("data-due") == due.isoformat()
+    assert countdown.inner_text() == "due in 5 min"
+    box = countdown.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.clock.fast_forward("02:00")
+    page.wait_for_function(
+        "document.querySelector('table.queue .sla-countdown').textContent === 'due in 3 min'"
+    )
+    page.clock.fast_forward("05:00")
+    page.wait_for_function(
+        "document.querySelector('table.queue .sla-countdown').textContent === 'overdue 2 min'"
+    )
+
+    page.click(f"text=#{lead_id} Ann Lee")
+    page.wait_for_url(f"{live_server.url}/leads/{lead_id}/")
+    assert "Web leads" in page.inner_text("section.sla-clock")
+    assert "Due (America/Chicago)" in page.inner_text("section.sla-clock")
+    assert "2. Reassign to the next eligible rep" in page.inner_text("table.sla-ladder")
+    page.select_option("#activity_kind", "call")
+    page.select_option("#activity_outcome", "reached")
+    page.click("button[name=log]")
+    page.wait_for_selector("text=Contact attempt logged.")
+    assert page.inner_text("section.sla-clock .sla-state") == "Met: first contact in time"
+
+    page.click("text=My queue")
+    page.wait_for_url(f"{live_server.url}/queue/")
+    assert page.inner_text("table.queue td.sla-cell") == "Met: first contact in time"
+    assert page.locator("table.queue .sla-countdown").count() == 0
+    clock = Assignment.objects.get(lead_id=lead_id, ended_at__isnull=True)
+    assert clock.sla_state == SlaState.MET
