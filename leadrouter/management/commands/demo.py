@@ -339,7 +339,7 @@ class Command(BaseCommand):
         now = timezone.now()
         if Lead.objects.filter(email__startswith="sla.demo.").exists():
             return
-        states = {}
+        states: dict[str, Lead] = {}
         for name, routed_at in (
             ("running", now),
             ("paused", now),
