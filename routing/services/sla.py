@@ -469,21 +469,48 @@ def _reassign(
         note=note,
         setup=setup,
     )
-    if lead.status == LeadStatus.NEW:
-        lead.status = LeadStatus.ASSIGNED
-        lead.save(update_fields=["status", "updated_at"])
-    sla_event(
-        lead_id=lead.pk,
+    _moved(
+        lead,
+        new,
+        policy,
+        step,
+        now,
+        status=LeadStatus.ASSIGNED,
         kind=LeadEvent.Kind.SLA_REASSIGNED,
-        at=now,
-        assignment=new,
-        policy=policy,
-        step=step,
         message=f"{note}; now {choice.rep} ({choice.explanation})",
         rep=choice.rep.pk,
         **data,
     )
     return f"reassigned to {choice.rep}"
+
+
+def _moved(
+    lead: Lead,
+    new: Assignment,
+    policy: PolicySpec,
+    step: StepSpec | None,
+    now: datetime,
+    *,
+    status: str,
+    kind: str,
+    message: str,
+    **data,
+) -> None:
+    """The lead's status for its new owner (a rep or manager: assigned; a queue: new) and the
+    move on its timeline."""
+    if lead.status in (LeadStatus.NEW, LeadStatus.ASSIGNED) and lead.status != status:
+        lead.status = status
+        lead.save(update_fields=["status", "updated_at"])
+    sla_event(
+        lead_id=lead.pk,
+        kind=kind,
+        at=now,
+        assignment=new,
+        policy=policy,
+        step=step,
+        message=message,
+        **data,
+    )
 
 
 def assignment_owner(assignment: Assignment) -> str:
@@ -524,17 +551,14 @@ def _escalate(
         note=f"SLA escalation ({why})",
         setup=setup,
     )
-    status = LeadStatus.ASSIGNED if to_manager else LeadStatus.NEW
-    if lead.status in (LeadStatus.NEW, LeadStatus.ASSIGNED) and lead.status != status:
-        lead.status = status
-        lead.save(update_fields=["status", "updated_at"])
-    sla_event(
-        lead_id=lead.pk,
+    _moved(
+        lead,
+        new,
+        policy,
+        step,
+        now,
+        status=LeadStatus.ASSIGNED if to_manager else LeadStatus.NEW,
         kind=LeadEvent.Kind.SLA_ESCALATED,
-        at=now,
-        assignment=new,
-        policy=policy,
-        step=step,
         message=f"SLA escalation to {where}: {why}",
         to="manager" if to_manager else "team_queue",
     )

@@ -508,6 +508,18 @@ def test_time_off_moves_the_reps_running_leads_at_once_to_the_next_rep(
     assert event.message.startswith("Ann is on time off")
 
 
+def test_one_schedule_sweeps_every_minute_made_by_the_migration():
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.get(name="routing: SLA sweep")
+    assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
+        "routing.tasks.sweep_sla",
+        Schedule.MINUTES,
+        1,
+        -1,
+    )
+
+
 def test_the_task_reports_what_it_did(three_reps, make_policy, make_leads):
     make_policy()
     routed(make_leads)
