@@ -68,6 +68,7 @@ def test_the_queue_counts_down_on_a_phone_and_a_logged_call_meets_the_clock(
     page.click("button[name=log]")
     page.wait_for_selector("text=Contact attempt logged.")
     assert page.inner_text("section.sla-clock .sla-state") == "Met: first contact in time"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     page.click("text=My queue")
     page.wait_for_url(f"{live_server.url}/queue/")
