@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from routing.models import Assignment, Rep, RoutingRule, SlaState, Team
-from tests.conftest import post_lead
+from tests.conftest import ROUTABLE_LEAD, post_lead, sign_in_at
 
 
 @pytest.mark.django_db(transaction=True)
@@ -19,15 +19,7 @@ def test_the_queue_counts_down_on_a_phone_and_a_logged_call_meets_the_clock(
     rep = Rep.objects.create(user=sam, team=team, time_zone="America/Chicago")
     RoutingRule.objects.create(name="Everyone", require_working_now=False).pool_reps.set([rep])
     make_policy(name="Web leads", targets=(("", "", 5),))  # the team has no calendar: 24/7
-    response = post_lead(
-        api,
-        {
-            "full_name": "Ann Lee",
-            "email": "ann@gmail.com",
-            "phone": "+1 512 555 0134",
-            "request_type": "home",
-        },
-    )
+    response = post_lead(api, ROUTABLE_LEAD)
     assert response.status_code == 201, response.content
     assert response.json()["owner"] == "sam", response.json()
     lead_id = response.json()["id"]
@@ -37,11 +29,7 @@ def test_the_queue_counts_down_on_a_phone_and_a_logged_call_meets_the_clock(
     # they pass, as it would on a rep's phone.
     page.clock.install(time=datetime.now())
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{live_server.url}/queue/")
-    page.fill("#id_username", "sam")
-    page.fill("#id_password", "a-long-password-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/queue/")
+    sign_in_at(page, f"{live_server.url}/queue/", "sam")
 
     countdown = page.locator("table.queue .sla-countdown")
     assert countdown.get_attribute("data-due") == due.isoformat()
