@@ -396,10 +396,15 @@ def bench_per_lead(count: int, source, seed: int) -> dict:
 
 def bench_import(count: int, source, seed: int) -> dict:
     from intake.csv_import import import_csv
+    from leadrouter import pipeline
 
     text = csv_rows(count, seed)
     start = time.perf_counter()
-    report = import_csv(source=source, text=text.splitlines(keepends=True))
+    report = import_csv(
+        source=source,
+        text=text.splitlines(keepends=True),
+        process=pipeline.process_submission,
+    )
     elapsed = time.perf_counter() - start
     counts = report.counts
     return {"rows": count, "rows_per_s": count / elapsed, "counts": dict(counts)}

@@ -465,6 +465,7 @@ class LeadAdmin(admin.ModelAdmin):
                     column_map=parse_column_map(form.cleaned_data["column_map"].splitlines()),
                     outcome_column=form.cleaned_data["outcome_column"].strip() or None,
                     actor=request.user,
+                    process=pipeline.process_submission,
                 )
                 messages.success(request, report.summary())
             except CsvImportError as exc:

@@ -12,7 +12,7 @@ from typing import Any
 from intake import services
 from intake.fields import LEAD_FIELDS
 from intake.models import Door, Source
-from leadrouter import pipeline
+from intake.services.leads import SubmissionProcessor
 
 # Spreadsheets export cells far past Python's default field limit only by accident; 1 MB is
 # the request limit elsewhere too.
@@ -88,8 +88,13 @@ def import_csv(
     column_map: dict[str, str] | None = None,
     outcome_column: str | None = None,
     actor=None,
+    process: SubmissionProcessor,
 ) -> ImportReport:
-    """Import every row; one bad row is reported and kept, never a reason to stop the rest."""
+    """Import every row; one bad row is reported and kept, never a reason to stop the rest.
+
+    Each row is stored raw, then handed to `process` — the caller's entry point passes
+    `leadrouter.pipeline.process_submission`, which intake does not import (it sits above it).
+    """
     reader = csv.DictReader(text)
     headers = reader.fieldnames
     if not headers:
@@ -119,7 +124,7 @@ def import_csv(
             content_type="application/json",
             options=options,
         )
-        result = pipeline.process_submission(submission, actor=actor)
+        result = process(submission, actor=actor)
         if result.errors:
             status = "invalid"
         elif result.failed:

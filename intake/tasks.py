@@ -1,6 +1,7 @@
 """django-q2 tasks of intake. Their dotted paths are an API: schedules refer to them by name."""
 
 from intake import rate_limit, services
+from leadrouter import pipeline
 from leadrouter.heartbeat import record_sweep
 
 
@@ -20,7 +21,7 @@ def rate_windows_purge() -> int:
 
 def vendor_fetch_run(fetch_id: int) -> str:
     """Fetch one vendor lead's data (Meta Lead Ads) and run it through the pipeline."""
-    return services.vendor_fetch_run(fetch_id)
+    return services.vendor_fetch_run(fetch_id, process=pipeline.process_submission)
 
 
 def check_email_deliverability(lead_id: int) -> str:

@@ -16,7 +16,7 @@ SCHEDULE_MIGRATIONS = [
     ("intake.migrations.0010_rate_windows_purge_schedule", "create_schedule"),
     ("routing.migrations.0002_route_parked_schedule", "create_schedule"),
     ("routing.migrations.0006_assignment_notified_sweeps", "create_schedules"),
-    ("routing.migrations.0009_sla_policies", "create_schedule"),
+    ("routing.migrations.0010_sla_policies", "create_schedule"),
 ]
 
 

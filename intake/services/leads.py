@@ -8,7 +8,7 @@ Dedup is enforced by the database, never by a read-then-write:
 
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -63,6 +63,16 @@ class IngestResult:
     errors: dict[str, list[str]] = field(default_factory=dict)
     failed: bool = False
     spam: bool = False
+
+
+class SubmissionProcessor(Protocol):
+    """What runs a stored submission through every step: `leadrouter.pipeline.process_submission`.
+
+    Intake's services that store submissions in bulk or later (CSV import, vendor fetch) take it
+    as an argument from their entry point (a view, a command, a task), because the steps after
+    intake sit above it and intake imports none of them."""
+
+    def __call__(self, submission: Submission | int, *, actor=None) -> IngestResult: ...
 
 
 def _identity_keys(lead: Lead) -> list[tuple[str, str]]:

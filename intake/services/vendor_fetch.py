@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from intake.fields import storable_json, storable_text
 from intake.models import Door, Source, Submission, VendorFetch
+from intake.services.leads import SubmissionProcessor
 from intake.services.submissions import submission_store
 from leadrouter.http_client import HttpError
 
@@ -71,12 +72,12 @@ def vendor_fetches_create(
     return created
 
 
-def vendor_fetch_run(fetch_id: int) -> str:
-    """Fetch one lead's data from its vendor, store it raw as a submission and run it through
-    the pipeline; on a retryable failure schedule the next attempt, else give up visibly."""
+def vendor_fetch_run(fetch_id: int, *, process: SubmissionProcessor) -> str:
+    """Fetch one lead's data from its vendor, store it raw as a submission and hand it to
+    `process` (the task passes `leadrouter.pipeline.process_submission`); on a retryable
+    failure schedule the next attempt, else give up visibly."""
     from intake.hooks import get_hook
     from intake.hooks.base import DeferredHook
-    from leadrouter import pipeline
 
     with transaction.atomic():
         fetch = (
@@ -112,7 +113,7 @@ def vendor_fetch_run(fetch_id: int) -> str:
         },
         delivery_id=f"fetched:{fetch.vendor_lead_id}",
     )
-    result = pipeline.process_submission(submission)
+    result = process(submission)
     VendorFetch.objects.filter(pk=fetch.pk).update(
         status=VendorFetch.Status.DONE,
         result=submission,

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from intake.csv_import import import_csv
 from intake.models import Lead
+from leadrouter import pipeline
 from qualification.models import ReviewTask
 from tests.conftest import post_lead
 from tests.query_plans import captured_statements, full_scans
@@ -68,7 +69,11 @@ def test_a_repeat_inquiry_and_an_import_read_by_index(history, source):
         "Fay Wu,fay@example.com,512-555-0177\n"
     )
     with captured_statements() as statements:
-        report = import_csv(source=source, text=text.splitlines(keepends=True))
+        report = import_csv(
+            source=source,
+            text=text.splitlines(keepends=True),
+            process=pipeline.process_submission,
+        )
     assert report.counts["created"] + report.counts["merged"] == 2
 
     assert_no_full_scan(statements)

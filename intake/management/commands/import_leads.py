@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from intake.csv_import import CsvImportError, decode_upload, import_csv, parse_column_map
 from intake.models import Source
+from leadrouter import pipeline
 
 
 class Command(BaseCommand):
@@ -40,6 +41,7 @@ class Command(BaseCommand):
                 text=text.splitlines(keepends=True),
                 column_map=parse_column_map(map),
                 outcome_column=outcome,
+                process=pipeline.process_submission,
             )
         except CsvImportError as exc:
             raise CommandError(str(exc)) from None

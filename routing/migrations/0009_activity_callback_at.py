@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('routing', '0007_delete_routingconfigversion'),
+        ('routing', '0008_business_calendars'),
     ]
 
     operations = [

@@ -29,8 +29,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('intake', '0011_leadevent_sla_kinds'),
-        ('routing', '0008_business_calendars'),
-        ('routing', '0008_activity_callback_at'),
+        ('routing', '0009_activity_callback_at'),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
