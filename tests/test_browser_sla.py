@@ -2,7 +2,7 @@
 Playwright, no browser download): the queue's countdown moves on its own, and logging a call
 on the lead page meets the clock."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -64,3 +64,40 @@ def test_the_queue_counts_down_on_a_phone_and_a_logged_call_meets_the_clock(
     assert page.locator("table.queue .sla-countdown").count() == 0
     clock = Assignment.objects.get(lead_id=lead_id, ended_at__isnull=True)
     assert clock.sla_state == SlaState.MET
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_on_a_phone_sees_breached_leads_and_the_met_rate_on_the_board(
+    page, live_server, make_leads, make_policy, django_user_model
+):
+    from django.utils import timezone
+
+    from routing.services import activity_log, route_lead, sla_sweep
+
+    mia = django_user_model.objects.create_user("mia", "mia@example.com", "a-long-password-1")
+    team = Team.objects.create(name="Sales", time_zone="America/Chicago", manager=mia)
+    sam = django_user_model.objects.create_user("sam", first_name="Sam")
+    rep = Rep.objects.create(user=sam, team=team, time_zone="America/Chicago")
+    RoutingRule.objects.create(name="Everyone", require_working_now=False).pool_reps.set([rep])
+    make_policy(name="Web leads", targets=(("", "", 5),), steps=())
+    now = timezone.now()
+    late, met = make_leads(2)
+    route_lead(late, now=now - timedelta(minutes=20))
+    route_lead(met, now=now - timedelta(minutes=20))
+    activity_log(
+        lead=met, user=sam, kind="call", outcome="reached", now=now - timedelta(minutes=18)
+    )
+    sla_sweep(now)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in_at(page, f"{live_server.url}/board/?sla=breached", "mia")
+
+    assert page.inner_text("table.loads td.met-rate") == "50 % (1 met, 1 breached)"
+    watch = page.inner_text("table.sla-watch")
+    assert f"#{late.pk} " in watch and f"#{met.pk} " not in watch
+    assert "Breached, not worked yet: overdue 15 min" in watch
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.select_option("#sla-show", "at_risk")
+    page.click("form.sla-filter button")
+    page.wait_for_url(f"{live_server.url}/board/?sla=at_risk")
+    assert "No lead is at risk or breached." in page.inner_text("body")
