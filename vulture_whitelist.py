@@ -72,6 +72,8 @@ _.clean_holiday_subdivision  # BusinessCalendarForm: Django's form validation ca
 
 # --- read by templates -----------------------------------------------------------------------
 lead_label  # the simulation's and replay's rows
+sla_status  # routing/templatetags/sla.py: {% sla_status %} on the queue, lead and board pages
+met_rate_text  # routing/templatetags/sla.py: {% met_rate_text %} on the board
 _.delta  # the replay's table
 
 # --- attributes other libraries read ---------------------------------------------------------

@@ -3,13 +3,14 @@ leads a user owns or manages and may work on, what they may do on one, the rep's
 manager board."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
     Case,
     Exists,
+    F,
     IntegerField,
     Max,
     OuterRef,
@@ -21,7 +22,7 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from intake.models import OPEN_STATUSES, Lead, LeadStatus
+from intake.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
 from leadrouter.config_version import ConfigCache, reload_on_change
 from qualification.models import ReviewTask, Urgency
 from routing.availability import local_day_start, unavailable_reason
@@ -34,6 +35,9 @@ from routing.models import (
     OpeningHours,
     Rep,
     RoutingDecision,
+    SlaState,
+    SlaStep,
+    SlaStepRecord,
     Team,
     TimeOff,
     parse_working_hours,
@@ -283,15 +287,127 @@ URGENCY_RANK = Case(
 )
 
 
+# Whether anyone worked the lead since its clock (re)started: a breached clock stays breached
+# when the lead is worked late, and only then is it off the board's list.
+SLA_WORKED = Exists(
+    Activity.objects.filter(lead_id=OuterRef("lead_id"), at__gte=OuterRef("sla_started_at"))
+)
+
+
+# What is due first: a clock that runs (or was breached and nobody has worked the lead yet:
+# it is overdue) by its deadline, then a paused clock by its resumption (its `sla_due_at` is
+# the callback while paused), then every other lead. Needs `sla_worked` annotated first.
+SLA_QUEUE_GROUP = Case(
+    When(sla_state=SlaState.RUNNING, then=Value(0)),
+    When(sla_state=SlaState.BREACHED, sla_worked=False, then=Value(0)),
+    When(sla_state=SlaState.PAUSED, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+SLA_QUEUE_DUE = Case(
+    When(
+        sla_state__in=(SlaState.RUNNING, SlaState.BREACHED, SlaState.PAUSED), then=F("sla_due_at")
+    ),
+    default=None,
+)
+
+
 def rep_queue(*, user) -> QuerySet[Assignment]:
-    """The user's open leads (their active assignments), most urgent first, then the longest
-    waiting; one query whatever the number of leads."""
+    """The user's open leads (their active assignments), what is due first (`SLA_QUEUE_GROUP`,
+    earliest deadline or resumption first), then most urgent, then the longest waiting; one
+    query whatever the number of leads."""
     return (
         Assignment.objects.filter(user=user, ended_at__isnull=True, lead__status__in=OPEN_STATUSES)
         .select_related("lead__source", "lead__qualification")
-        .annotate(urgency_rank=URGENCY_RANK)
-        .order_by("urgency_rank", "assigned_at", "id")
+        .annotate(sla_worked=SLA_WORKED)
+        .annotate(urgency_rank=URGENCY_RANK, sla_group=SLA_QUEUE_GROUP, sla_sort_due=SLA_QUEUE_DUE)
+        .order_by("sla_group", "sla_sort_due", "urgency_rank", "assigned_at", "id")
     )
+
+
+# "At risk" on the board: a running clock whose deadline is at most this far away (wall-clock
+# time, so a lead due at tomorrow's opening is not at risk tonight).
+AT_RISK_WITHIN = timedelta(minutes=10)
+
+
+class SlaWatch:
+    """Which clocks the board's SLA list shows."""
+
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    CHOICES = ((AT_RISK, "At risk"), (BREACHED, "Breached"))
+
+
+def sla_watch(*, user, now: datetime, show: str = "") -> QuerySet[Assignment]:
+    """Open leads the user manages (staff: all) whose clock is at risk (running, due within
+    `AT_RISK_WITHIN`) or breached and not yet worked; `show` one of `SlaWatch`'s kinds, or
+    both. Earliest deadline first."""
+    at_risk = Q(sla_state=SlaState.RUNNING, sla_due_at__lte=now + AT_RISK_WITHIN)
+    breached = Q(sla_state=SlaState.BREACHED, sla_worked=False)
+    wanted = {SlaWatch.AT_RISK: at_risk, SlaWatch.BREACHED: breached}.get(show, at_risk | breached)
+    if user.is_staff or user.has_perm("intake.change_lead"):
+        clocks = Assignment.objects.filter(ended_at__isnull=True)
+    else:
+        clocks = active_assignments_of(user)
+    return (
+        clocks.annotate(sla_worked=SLA_WORKED)
+        .filter(wanted, lead__status__in=OPEN_STATUSES)
+        .select_related("lead__qualification", "rep__user", "user", "queue_team")
+        .order_by("sla_due_at", "id")
+    )
+
+
+def week_start(zone: ZoneInfo, now: datetime) -> datetime:
+    """Monday 00:00 of `now`'s week in a time zone (an aware datetime in that zone)."""
+    local = now.astimezone(zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    return datetime.combine(monday, time(0), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class MetRate:
+    met: int
+    breached: int
+
+    @property
+    def percent(self) -> int | None:
+        """Met / (met + breached), rounded; None when no clock ended."""
+        ended = self.met + self.breached
+        return round(100 * self.met / ended) if ended else None
+
+
+def rep_sla_met_rates(*, reps: list[Rep], now: datetime) -> dict[int, MetRate]:
+    """Each rep's SLA met rate this week: of their clocks that ended between Monday 00:00 in
+    their team's zone (their own without a team) and `now`, how many were met. A met clock
+    ended when it was met (its `sla_met` event: the lead's first after the assignment, as a
+    lead's next clock starts only after this one ends), a breached one at its deadline. One
+    query whatever the number of reps (their teams read with them)."""
+    starts = {
+        rep.pk: week_start(ZoneInfo(rep.team.time_zone if rep.team else rep.time_zone), now)
+        for rep in reps
+    }
+    if not starts:
+        return {}
+    met_event = LeadEvent.objects.filter(
+        lead_id=OuterRef("lead_id"), kind=LeadEvent.Kind.SLA_MET, at__gte=OuterRef("assigned_at")
+    ).order_by("at")
+    clocks = (
+        Assignment.objects.filter(
+            rep_id__in=starts,
+            sla_state__in=(SlaState.MET, SlaState.BREACHED),
+            # A clock ends at or before its deadline: those due before the earliest Monday
+            # ended before it.
+            sla_due_at__gte=min(starts.values()),
+        )
+        .annotate(met_at=Subquery(met_event.values("at")[:1]))
+        .values_list("rep_id", "sla_state", "sla_due_at", "met_at")
+    )
+    counts = {pk: [0, 0] for pk in starts}
+    for rep_id, state, due_at, met_at in clocks:
+        ended = met_at if state == SlaState.MET else due_at
+        if ended is not None and starts[rep_id] <= ended <= now:
+            counts[rep_id][state == SlaState.BREACHED] += 1
+    return {pk: MetRate(met=met, breached=breached) for pk, (met, breached) in counts.items()}
 
 
 def board_waiting(*, user) -> QuerySet[Assignment]:
@@ -431,3 +547,114 @@ def calendar_spec(calendar: BusinessCalendar | int) -> CalendarSpec:
         return _calendar_specs.current()[calendar_id]
     except KeyError:
         raise BusinessCalendar.DoesNotExist(f"No business calendar has id {calendar_id}.") from None
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """One rung of a clock's ladder as the lead page shows it."""
+
+    order: int
+    kind: str  # "Remind the owner", ...
+    when: str  # "at 50 %", "10 min after the start"
+    due_at: datetime | None
+    happened: str  # plain words: done, skipped, failed, to come, not needed
+
+
+@dataclass(frozen=True)
+class LeadClock:
+    """One assignment's SLA clock and its ladder."""
+
+    assignment: Assignment
+    policy: str
+    target_minutes: int
+    steps: list[LadderStep]
+
+
+def _step_not_reached(assignment: Assignment) -> str:
+    if assignment.ended_at is not None and assignment.sla_state in (
+        SlaState.RUNNING,
+        SlaState.BREACHED,
+    ):
+        return "Not reached: the lead moved to another owner first"
+    words: dict[str, str] = {
+        SlaState.MET: "Not needed: first contact was in time",
+        SlaState.STOPPED: "Not needed: the clock stopped",
+        SlaState.PAUSED: "Waits until the clock resumes after the callback",
+        SlaState.BREACHED: "Not needed: the lead was worked",
+    }
+    return words.get(assignment.sla_state, "To come")
+
+
+def lead_clocks(*, lead: Lead) -> list[LeadClock]:
+    """Every SLA clock the lead had, newest first, each with its policy's ladder: when each
+    step is (or was) due and what happened (its `SlaStepRecord`, else why it did not run)."""
+    # Imported here: the SLA configuration is built from this module's `calendar_spec`.
+    from routing.services.config import routing_setup
+    from routing.services.sla_clock import MOVING_STEPS, clock_calendar, step_due
+
+    setup = routing_setup()
+    clocks = []
+    assignments = (
+        Assignment.objects.filter(lead=lead, sla_policy__isnull=False)
+        .exclude(sla_state="")
+        .annotate(sla_worked=SLA_WORKED)
+        .prefetch_related("sla_steps")
+        .select_related("rep__user", "user", "queue_team")
+    )
+    for assignment in assignments:
+        policy = setup.sla.policies.get(assignment.sla_policy_id or 0)
+        if policy is None or assignment.sla_target_minutes is None:
+            continue
+        calendar = clock_calendar(assignment, setup)
+        records = {record.step_id: record for record in assignment.sla_steps.all()}
+        escalated = assignment.reason == Assignment.Reason.ESCALATION
+        steps = []
+        for step in policy.steps:
+            record = records.get(step.id)
+            when = (
+                f"at {step.percent} %"
+                if step.percent is not None
+                else f"{step.offset_minutes} min after the start"
+            )
+            due_at = record.due_at if record else None
+            if record is not None:
+                outcomes: dict[str, str] = {
+                    SlaStepRecord.Outcome.DONE: "Done",
+                    SlaStepRecord.Outcome.SKIPPED: "Skipped: a later step was due too",
+                    SlaStepRecord.Outcome.FAILED: "Failed",
+                }
+                happened = outcomes[record.outcome]
+                if record.detail:
+                    happened = f"{happened}: {record.detail}"
+            elif escalated and step.kind in MOVING_STEPS:
+                happened = "Not for an escalated lead: it moves no further"
+            else:
+                if calendar is not None and assignment.sla_state != SlaState.PAUSED:
+                    due_at = step_due(calendar, assignment, step)
+                open_clock = assignment.ended_at is None and assignment.sla_state in (
+                    SlaState.RUNNING,
+                    SlaState.BREACHED,
+                )
+                happened = (
+                    "To come"
+                    if open_clock and assignment.sla_next_step_at is not None
+                    else _step_not_reached(assignment)
+                )
+            steps.append(
+                LadderStep(
+                    order=step.order,
+                    kind=SlaStep.Kind(step.kind).label,
+                    when=when,
+                    due_at=due_at,
+                    happened=happened,
+                )
+            )
+        clocks.append(
+            LeadClock(
+                assignment=assignment,
+                policy=policy.name,
+                target_minutes=assignment.sla_target_minutes,
+                steps=steps,
+            )
+        )
+    return clocks

@@ -50,7 +50,11 @@ def my_queue(request):
     return render(
         request,
         "routing/queue.html",
-        {"rows": list(selectors.rep_queue(user=request.user)), "now": timezone.now()},
+        {
+            "rows": list(selectors.rep_queue(user=request.user)),
+            "now": timezone.now(),
+            "viewer_zone": selectors.user_time_zone(request.user),
+        },
     )
 
 
@@ -81,6 +85,8 @@ def _render_lead(request, lead: Lead, bound: dict | None = None, status: int = 2
         {
             "lead": lead,
             "assignment": selectors.lead_active_assignment(lead=lead),
+            "clocks": selectors.lead_clocks(lead=lead),
+            "now": timezone.now(),
             "qualification": steps.qualification,
             "decision": steps.decision,
             "activities": selectors.lead_activities(lead=lead),
@@ -217,11 +223,22 @@ def board(request):
         lead.current = lead.active_assignments[0] if lead.active_assignments else None
     params = request.GET.copy()
     params.pop("page", None)
+    board_reps = selectors.board_reps(user=user)
+    met_rates = selectors.rep_sla_met_rates(reps=board_reps, now=now)
+    sla_show = request.GET.get("sla", "")
+    if sla_show not in dict(selectors.SlaWatch.CHOICES):
+        sla_show = ""
     return render(
         request,
         "routing/board.html",
         {
-            "loads": selectors.rep_loads(reps=selectors.board_reps(user=user), now=now),
+            "loads": selectors.rep_loads(reps=board_reps, now=now),
+            "met_rates": met_rates,
+            "sla_watch": list(selectors.sla_watch(user=user, now=now, show=sla_show)),
+            "sla_show": sla_show,
+            "sla_choices": selectors.SlaWatch.CHOICES,
+            "at_risk_minutes": int(selectors.AT_RISK_WITHIN.total_seconds() // 60),
+            "viewer_zone": selectors.user_time_zone(user),
             "waiting": list(selectors.board_waiting(user=user)),
             "assign_groups": assign_groups(reps, teams),
             "filter": lead_filter,

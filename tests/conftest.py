@@ -131,6 +131,25 @@ def make_leads(source):
     return make
 
 
+# A lead qualification lets straight through to routing (a phone and a request type): the
+# browser tests' rep finds it in their queue.
+ROUTABLE_LEAD = {
+    "full_name": "Ann Lee",
+    "email": "ann@gmail.com",
+    "phone": "+1 512 555 0134",
+    "request_type": "home",
+}
+
+
+def sign_in_at(page, url, username, password="a-long-password-1"):  # noqa: S107 - a test user
+    """Open a page that needs signing in, sign in on the form it sends to, and come back."""
+    page.goto(url)
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(url)
+
+
 def post_lead(client, payload, **headers):
     body = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
     return client.generic(
@@ -166,3 +185,30 @@ def page(live_server):
         # ORM calls made while Playwright's loop runs use their own connection (Django keeps
         # connections per context); close it, or PostgreSQL cannot drop the test database.
         connections.close_all()
+
+
+@pytest.fixture
+def make_policy(db):
+    """An SLA policy (the default unless a scope is given) with its targets (urgency, tier,
+    business minutes) and ladder (kind, percent, offset), as an admin would enter it."""
+    from routing.models import SlaPolicy, SlaStep, SlaTarget
+
+    def make(
+        name="Standard",
+        *,
+        targets=(("", "", 30),),
+        steps=((SlaStep.Kind.REMIND, 50, None), (SlaStep.Kind.REASSIGN, 100, None)),
+        **fields,
+    ):
+        if not any(fields.get(scope) for scope in ("rule", "team", "source", "channel")):
+            fields.setdefault("is_default", True)
+        policy = SlaPolicy.objects.create(name=name, **fields)
+        for urgency, tier, minutes in targets:
+            SlaTarget.objects.create(policy=policy, urgency=urgency, tier=tier, minutes=minutes)
+        for order, (kind, percent, offset) in enumerate(steps, start=1):
+            SlaStep.objects.create(
+                policy=policy, order=order, kind=kind, percent=percent, offset_minutes=offset
+            )
+        return policy
+
+    return make

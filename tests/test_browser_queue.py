@@ -5,7 +5,7 @@ import pytest
 
 from intake.models import Lead, LeadStatus
 from routing.models import Activity, Rep, RoutingRule, Team
-from tests.conftest import post_lead
+from tests.conftest import ROUTABLE_LEAD, post_lead, sign_in_at
 
 
 @pytest.mark.django_db(transaction=True)
@@ -16,24 +16,12 @@ def test_a_rep_finds_a_routed_lead_in_their_queue_logs_a_call_and_qualifies_it(
     sam = django_user_model.objects.create_user("sam", "sam@example.com", "a-long-password-1")
     rep = Rep.objects.create(user=sam, team=team)
     RoutingRule.objects.create(name="Home leads", require_working_now=False).pool_reps.set([rep])
-    response = post_lead(
-        api,
-        {
-            "full_name": "Ann Lee",
-            "email": "ann@gmail.com",
-            "phone": "+1 512 555 0134",
-            "request_type": "home",
-        },
-    )
+    response = post_lead(api, ROUTABLE_LEAD)
     assert response.status_code == 201, response.content
     assert response.json()["owner"] == "sam"
     lead_id = response.json()["id"]
 
-    page.goto(f"{live_server.url}/queue/")  # not signed in: sent to the sign-in page
-    page.fill("#id_username", "sam")
-    page.fill("#id_password", "a-long-password-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/queue/")
+    sign_in_at(page, f"{live_server.url}/queue/", "sam")  # not signed in: the form first
 
     assert "My queue" in page.title()
     assert "(1 open)" in page.inner_text("h1")

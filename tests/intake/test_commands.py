@@ -1,4 +1,5 @@
 import re
+from datetime import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -129,3 +130,43 @@ def test_the_demo_manager_runs_the_team_and_may_configure_routing(capsys):
     assert Team.objects.get(name="Austin office").manager == manager
     assert manager.has_perm("routing.change_routingrule")
     assert Assignment.objects.filter(rep__isnull=False).exists()
+
+
+def test_the_demo_has_office_hours_sla_policies_and_a_clock_in_each_state(capsys):
+    from routing.models import Assignment, RoutingRule, SlaPolicy, SlaState, SlaStepRecord, Team
+
+    call_command("demo", "--leads", "10")
+    call_command("demo", "--leads", "10")
+
+    calendar = Team.objects.get(name="Austin office").calendar
+    assert calendar is not None and calendar.holiday_country == "US"
+    assert calendar.time_zone == "America/Chicago"
+    assert sorted(calendar.opening_hours.values_list("weekday", "opens", "closes")) == [
+        (day, time(8), time(18)) for day in range(5)
+    ]
+    assert SlaPolicy.objects.count() == RoutingRule.objects.count() == 2
+    for policy in SlaPolicy.objects.all():
+        assert sorted(policy.targets.values_list("urgency", "minutes")) == [("", 30), ("urgent", 5)]
+        assert list(policy.steps.values_list("kind", "percent")) == [
+            ("remind", 50),
+            ("reassign", 100),
+        ]
+        assert policy.escalate_after_reassignments == 2
+    demo = Assignment.objects.filter(lead__email__startswith="sla.demo.")
+    by_lead = {
+        email.split(".")[2].split("@")[0]: state
+        for email, state in demo.filter(ended_at__isnull=True).values_list(
+            "lead__email", "sla_state"
+        )
+    }
+    # The breached lead was reassigned at its deadline: its new owner's clock runs.
+    assert by_lead == {
+        "running": SlaState.RUNNING,
+        "paused": SlaState.PAUSED,
+        "met": SlaState.MET,
+        "breached": SlaState.RUNNING,
+    }
+    missed = demo.get(lead__email="sla.demo.breached@example.com", ended_at__isnull=False)
+    assert missed.sla_state == SlaState.BREACHED
+    assert SlaStepRecord.objects.filter(assignment=missed, kind="reassign", outcome="done").exists()
+    assert demo.count() == 5  # the second run added none

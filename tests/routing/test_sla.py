@@ -19,7 +19,6 @@ from routing.models import (
     SlaState,
     SlaStep,
     SlaStepRecord,
-    SlaTarget,
     TimeOff,
 )
 from routing.services import (
@@ -43,29 +42,6 @@ REMIND, NOTIFY, REASSIGN, ESCALATE = (
     SlaStep.Kind.REASSIGN,
     SlaStep.Kind.ESCALATE,
 )
-
-
-@pytest.fixture
-def make_policy(db):
-    def make(
-        name="Standard",
-        *,
-        targets=(("", "", 30),),
-        steps=((REMIND, 50, None), (REASSIGN, 100, None)),
-        **fields,
-    ):
-        if not any(fields.get(scope) for scope in ("rule", "team", "source", "channel")):
-            fields.setdefault("is_default", True)
-        policy = SlaPolicy.objects.create(name=name, **fields)
-        for urgency, tier, minutes in targets:
-            SlaTarget.objects.create(policy=policy, urgency=urgency, tier=tier, minutes=minutes)
-        for order, (kind, percent, offset) in enumerate(steps, start=1):
-            SlaStep.objects.create(
-                policy=policy, order=order, kind=kind, percent=percent, offset_minutes=offset
-            )
-        return policy
-
-    return make
 
 
 @pytest.fixture

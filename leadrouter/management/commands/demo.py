@@ -9,7 +9,7 @@ qualification, routing), so their flags, merges, scores, owners and timelines ar
 
 import json
 import random
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -22,7 +22,19 @@ from intake.models import Adapter, Channel, Door, Lead, Source
 from leadrouter import pipeline
 from qualification import services as qualification_services
 from qualification.models import ModelVersion, Signal
-from routing.models import Rep, RoutingRule, Team
+from routing import services as routing_services
+from routing.models import (
+    Assignment,
+    BusinessCalendar,
+    OpeningHours,
+    Rep,
+    RoutingRule,
+    SlaPolicy,
+    SlaState,
+    SlaStep,
+    SlaTarget,
+    Team,
+)
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the laptop demo only
 SOURCES = [
@@ -158,10 +170,13 @@ class Command(BaseCommand):
         self._signals()
         self._history(rng=random.Random(seed + 1))
         self._routing()
+        self._calendars()
+        self._sla_policies()
         if Lead.objects.filter(source__in=sources).exists():
             self.stdout.write("Demo leads already loaded; leaving them as they are.")
         else:
             self._leads(sources, count=leads, weeks=weeks, rng=random.Random(seed))
+        self._sla_leads(sources[0])
         self.stdout.write(
             self.style.SUCCESS(f"Admin: {base_url}/admin/  (admin / {DEMO_PASSWORD})")
         )
@@ -279,6 +294,109 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Reps: {', '.join(r.user.username for r in reps)} (password {DEMO_PASSWORD}); "
             "two routing rules"
+        )
+
+    def _calendars(self) -> None:
+        """Office hours for the office (Mon-Fri 08:00-18:00 in Chicago, closed on US
+        holidays) and, for a team whose name says emergency, every hour of the year."""
+        office, created = BusinessCalendar.objects.get_or_create(
+            name="Austin office hours",
+            defaults={"time_zone": "America/Chicago", "holiday_country": "US"},
+        )
+        if created:
+            OpeningHours.objects.bulk_create(
+                OpeningHours(calendar=office, weekday=day, opens=time(8), closes=time(18))
+                for day in range(5)
+            )
+        Team.objects.filter(name="Austin office", calendar=None).update(calendar=office)
+        emergency_teams = Team.objects.filter(name__icontains="emergency", calendar=None)
+        if emergency_teams.exists():
+            always, _ = BusinessCalendar.objects.get_or_create(
+                name="Emergency line 24/7",
+                defaults={"time_zone": "America/Chicago", "always_open": True},
+            )
+            emergency_teams.update(calendar=always)
+
+    def _sla_policies(self) -> None:
+        """A first-contact SLA on each rule: urgent leads within 5 business minutes, others
+        30; remind the owner at 50 %, reassign at 100 %, escalate after two reassignments."""
+        for rule in RoutingRule.objects.order_by("order"):
+            policy, created = SlaPolicy.objects.get_or_create(
+                rule=rule,
+                defaults={"name": f"First contact: {rule.name}", "escalate_after_reassignments": 2},
+            )
+            if not created:
+                continue
+            SlaTarget.objects.create(policy=policy, urgency="urgent", minutes=5)
+            SlaTarget.objects.create(policy=policy, minutes=30)
+            SlaStep.objects.create(policy=policy, order=1, kind=SlaStep.Kind.REMIND, percent=50)
+            SlaStep.objects.create(policy=policy, order=2, kind=SlaStep.Kind.REASSIGN, percent=100)
+        self.stdout.write("SLA policies: urgent 5 business minutes, others 30, on each rule.")
+
+    def _sla_leads(self, source: Source) -> None:
+        """One lead whose clock runs, one paused for a call-back, one met and one breached (and
+        so reassigned): the real services at chosen times, the sweep at the real time."""
+        now = timezone.now()
+        if Lead.objects.filter(email__startswith="sla.demo.").exists():
+            return
+        states: dict[str, Lead] = {}
+        for name, routed_at in (
+            ("running", now),
+            ("paused", now),
+            ("met", now - timedelta(minutes=10)),
+            # A week ago: 30 business minutes have passed whatever today is.
+            ("breached", now - timedelta(days=7)),
+        ):
+            submission = services.submission_store(
+                source=source,
+                door=Door.FORM if source.adapter == Adapter.FORM else Door.API,
+                body=json.dumps(
+                    {
+                        "first_name": "Sla",
+                        "last_name": name.title(),
+                        "email": f"sla.demo.{name}@example.com",
+                        "phone": f"(737) 555-019{len(states)}",  # an area code no demo person has
+                        "postal_code": "78701",
+                        "request_type": "quote",
+                        "message": "Please call me about a home insurance quote.",
+                    }
+                ).encode(),
+                content_type="application/json",
+                headers={"user-agent": "LeadRouter demo loader"},
+            )
+            lead = services.submission_ingest(submission=submission).lead
+            assert lead is not None
+            pipeline.qualification_step(lead)
+            lead.refresh_from_db()
+            routing_services.route_lead(lead, now=routed_at)
+            states[name] = lead
+        for name, lead in states.items():
+            owner = Assignment.objects.filter(lead=lead, ended_at__isnull=True).first()
+            if owner is None or owner.user is None:
+                continue
+            if name == "paused":
+                routing_services.activity_log(
+                    lead=lead,
+                    user=owner.user,
+                    kind="call",
+                    outcome="scheduled",
+                    note="Asked to be called back tomorrow",
+                    callback_at=now + timedelta(days=1),
+                    now=now,
+                )
+            elif name == "met":
+                routing_services.activity_log(
+                    lead=lead, user=owner.user, kind="call", outcome="reached", now=now
+                )
+        routing_services.sla_sweep(now)
+        counts = {
+            state: Assignment.objects.filter(
+                lead__email__startswith="sla.demo.", sla_state=state
+            ).count()
+            for state in (SlaState.RUNNING, SlaState.PAUSED, SlaState.MET, SlaState.BREACHED)
+        }
+        self.stdout.write(
+            "Demo SLA clocks: " + ", ".join(f"{n} {state}" for state, n in counts.items())
         )
 
     def _signals(self) -> None:
