@@ -17,7 +17,6 @@ from tests.query_plans import captured_statements, full_scans
 from tests.routing import test_sla as routing_sla
 
 REMIND, REASSIGN = routing_sla.REMIND, routing_sla.REASSIGN
-make_policy = routing_sla.make_policy  # the fixture: a default policy, 30 minutes, two steps
 
 pytestmark = pytest.mark.django_db
 
