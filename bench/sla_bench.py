@@ -42,12 +42,32 @@ from intake_bench import fresh_database, percentile, setup_django  # noqa: E402
 LEAD_IN_SECONDS = 45  # the cluster's start-up: no point falls due before it can run
 
 
+def assigned_leads(source, count: int, now) -> list:
+    """`count` new test leads (nobody is emailed), each with its own contact, status assigned."""
+    from intake.models import Contact, Lead, LeadStatus
+
+    contacts = Contact.objects.bulk_create([Contact() for _ in range(count)])
+    return Lead.objects.bulk_create(
+        [
+            Lead(
+                contact=contact,
+                source=source,
+                channel=source.channel,
+                status=LeadStatus.ASSIGNED,
+                received_at=now,
+                last_touch_at=now,
+                is_test=True,
+            )
+            for contact in contacts
+        ]
+    )
+
+
 def build(open_count: int, due_count: int):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from intake import services
-    from intake.models import Contact, Lead, LeadStatus
     from routing.models import (
         Assignment,
         BusinessCalendar,
@@ -83,21 +103,7 @@ def build(open_count: int, due_count: int):
     batch = 5000
     for start in range(0, open_count, batch):
         size = min(batch, open_count - start)
-        contacts = Contact.objects.bulk_create([Contact() for _ in range(size)])
-        leads = Lead.objects.bulk_create(
-            [
-                Lead(
-                    contact=contact,
-                    source=source,
-                    channel=source.channel,
-                    status=LeadStatus.ASSIGNED,
-                    received_at=now,
-                    last_touch_at=now,
-                    is_test=True,  # nobody is emailed
-                )
-                for contact in contacts
-            ]
-        )
+        leads = assigned_leads(source, size, now)
         Assignment.objects.bulk_create(
             [
                 Assignment(
@@ -184,7 +190,7 @@ def build_clocks(count: int, minutes: int):
     from django.utils import timezone
 
     from intake import services
-    from intake.models import Contact, Lead, LeadEvent, LeadStatus
+    from intake.models import LeadEvent
     from routing.models import (
         Assignment,
         BusinessCalendar,
@@ -211,21 +217,7 @@ def build_clocks(count: int, minutes: int):
     SlaStep.objects.create(policy=policy, order=2, kind="notify_manager", percent=100)
     source, _ = services.source_create(name="Bench", channel="api", adapter="api")
     now = timezone.now()
-    contacts = Contact.objects.bulk_create([Contact() for _ in range(count)])
-    leads = Lead.objects.bulk_create(
-        [
-            Lead(
-                contact=contact,
-                source=source,
-                channel=source.channel,
-                status=LeadStatus.ASSIGNED,
-                received_at=now,
-                last_touch_at=now,
-                is_test=True,  # nobody is emailed
-            )
-            for contact in contacts
-        ]
-    )
+    leads = assigned_leads(source, count, now)
     setup = routing_setup()
     # Clock i starts `lag` earlier than clock 0: the reminders fall due over the first half
     # of the window, the deadlines (and the manager notices) over the second.
