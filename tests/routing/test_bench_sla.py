@@ -1,14 +1,9 @@
 """The SLA cluster bench's figures: percentiles of the deadline-to-action delays and the
 issue's p99 target."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-
-from sla_bench import delay_report
+from bench.sla_bench import delay_report
 
 
 def test_delay_report_percentiles_and_throughput():
