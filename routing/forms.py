@@ -60,6 +60,25 @@ class ActivityForm(LeadActionForm):
         callback_at.widget.attrs["aria-describedby"] = "activity_callback_at_help"
 
 
+class WaitForm(LeadActionForm):
+    """The lead waits on the customer; the SLA clock pauses (unless its policy says not)."""
+
+    id_prefix = "wait"
+    until = ZonedDateTimeField(
+        required=False,
+        help_text="Optional: when the SLA clock resumes anyway. Without it, it resumes when "
+        "the customer inquires again or you log a contact.",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, zone: ZoneInfo, **kwargs):
+        super().__init__(*args, **kwargs)
+        until = cast(ZonedDateTimeField, self.fields["until"])
+        until.zone = zone
+        until.label = f"Resume at ({zone.key} time)"
+        until.widget.attrs["aria-describedby"] = "wait_until_help"
+
+
 class StatusForm(LeadActionForm):
     id_prefix = "status"
     status = forms.ChoiceField(choices=[(s.value, s.label) for s in SETTABLE_STATUSES])

@@ -179,3 +179,54 @@ def test_a_resume_time_in_the_past_or_a_closed_lead_is_refused(
         wait(lead, staff, 10)
     assert "lead" in closed.value.message_dict
     assert not LeadEvent.objects.filter(lead=lead, kind="note").exists()
+
+
+# --- the lead page ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def given(make_policy, make_leads, personas, give):
+    make_policy()
+    with time_machine.travel(MONDAY_10, tick=False):
+        lead = make_leads(1, full_name="Ann Lee", email="ann.lee@gmail.com")[0]
+        give(lead, rep=personas.ann)
+    return lead
+
+
+def post_wait(client, user, lead, **fields):
+    client.force_login(user)
+    with time_machine.travel(MONDAY_10 + 5 * MINUTE, tick=False):
+        return client.post(f"/leads/{lead.pk}/wait/", {"note": "", **fields})
+
+
+def test_the_lead_page_marks_the_lead_waiting_with_a_resume_time_in_the_reps_zone(
+    client, given, personas
+):
+    page = post_wait(client, personas.ann.user, given, until="2026-11-30T14:30")
+
+    assert page.status_code == 302
+    assert clock(given).sla_due_at == datetime(2026, 11, 30, 20, 30, tzinfo=UTC)  # Chicago
+    with time_machine.travel(MONDAY_10 + 6 * MINUTE, tick=False):
+        html = client.get(f"/leads/{given.pk}/").content.decode()
+    assert "Resume at (America/Chicago time)" in html  # the picker's label
+    assert "Resumes (America/Chicago)</dt><dd>Mon 2026-11-30 14:30</dd>" in html
+    assert "Paused until 14:30 (America/Chicago)" in html
+
+
+def test_the_lead_page_marks_the_lead_waiting_with_no_set_time(client, given, personas):
+    assert (
+        post_wait(client, personas.ann.user, given, note="needs the floor plan").status_code == 302
+    )
+
+    html = client.get(f"/leads/{given.pk}/").content.decode()
+    assert "Paused: waiting on the customer" in html
+    assert "When the customer inquires again or a contact is logged" in html
+    assert "Waiting on the customer — needs the floor plan" in html
+
+
+def test_a_resume_time_in_the_past_is_the_services_message_on_the_picker(client, given, personas):
+    page = post_wait(client, personas.ann.user, given, until="2026-11-30T09:00")
+
+    assert page.status_code == 400
+    assert page.context["wait_form"].errors["until"] == ["Choose a resume time in the future."]
+    assert clock(given).sla_state == SlaState.RUNNING
