@@ -208,6 +208,11 @@ def sla_wait_on_customer(*, lead: Lead, now: datetime, until: datetime | None = 
 def sla_customer_returned(*, lead: Lead, now: datetime) -> bool:
     """The customer inquired again (a repeat inquiry merged into the lead): a clock paused
     while the lead waited on them resumes now. Returns whether it resumed."""
+    # One cheap read on every merge; the lock only for a lead whose clock is paused.
+    if not Assignment.objects.filter(
+        lead_id=lead.pk, ended_at__isnull=True, sla_state=SlaState.PAUSED
+    ).exists():
+        return False
     with transaction.atomic():
         lead = Lead.objects.select_for_update(of=("self",)).get(pk=lead.pk)
         assignment = _active_clock(lead)
