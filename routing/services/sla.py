@@ -128,17 +128,12 @@ def sla_record_activity(
     policy = setup.sla.policies.get(assignment.sla_policy_id or 0)
     _resume_waiting(lead, assignment, now, message="SLA clock resumed: the rep logged a contact")
     if callback_at is not None and callback_at > now:
-        assignment.sla_state = SlaState.PAUSED
-        assignment.sla_paused_at = now
-        assignment.sla_due_at = callback_at
-        assignment.sla_next_step_at = callback_at
-        assignment.sla_next_step = None
-        _transition(
+        _pause(
             lead,
             assignment,
             policy,
-            kind=LeadEvent.Kind.SLA_PAUSED,
-            at=now,
+            until=callback_at,
+            now=now,
             message=f"SLA clock paused until the callback at {callback_at:%Y-%m-%d %H:%M} UTC",
             activity=activity.pk,
         )
@@ -186,18 +181,12 @@ def sla_wait_on_customer(*, lead: Lead, now: datetime, until: datetime | None = 
     policy = routing_setup().sla.policies.get(assignment.sla_policy_id or 0)
     if policy is None or not policy.pause_while_waiting_on_customer:
         return False
-    assignment.sla_state = SlaState.PAUSED
-    assignment.sla_paused_at = now
-    # While paused, `sla_due_at` is the resumption (none: no set time).
-    assignment.sla_due_at = until
-    assignment.sla_next_step_at = until
-    assignment.sla_next_step = None
-    _transition(
+    _pause(
         lead,
         assignment,
         policy,
-        kind=LeadEvent.Kind.SLA_PAUSED,
-        at=now,
+        until=until,
+        now=now,
         message=f"SLA clock paused: {WAITING_ON_CUSTOMER}"
         + (f" until {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if until else ""),
         reason=WAITING_ON_CUSTOMER,
@@ -221,6 +210,28 @@ def sla_customer_returned(*, lead: Lead, now: datetime) -> bool:
         return _resume_waiting(
             lead, assignment, now, message="SLA clock resumed: the customer inquired again"
         )
+
+
+def _pause(
+    lead: Lead,
+    assignment: Assignment,
+    policy: PolicySpec | None,
+    *,
+    until: datetime | None,
+    now: datetime,
+    message: str,
+    **data,
+) -> None:
+    """Pause the clock until `until`, when the sweep resumes it; while paused, `sla_due_at` is
+    the resumption (none: no set time, nothing for the sweep)."""
+    assignment.sla_state = SlaState.PAUSED
+    assignment.sla_paused_at = now
+    assignment.sla_due_at = until
+    assignment.sla_next_step_at = until
+    assignment.sla_next_step = None
+    _transition(
+        lead, assignment, policy, kind=LeadEvent.Kind.SLA_PAUSED, at=now, message=message, **data
+    )
 
 
 def _resume_waiting(lead: Lead, assignment: Assignment, now: datetime, *, message: str) -> bool:

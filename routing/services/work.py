@@ -51,6 +51,16 @@ def _refuse_merged(lead: Lead) -> None:
         )
 
 
+def _lock_open_lead(user, lead: Lead, *, refusal: str) -> Lead:
+    """Lock the lead (404 unless the user may act on it); refuse a merged or closed one."""
+    lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
+    _refuse_merged(lead)
+    if not lead.is_open():
+        message = f"The lead is closed ({lead.get_status_display()}); {refusal}."
+        raise ValidationError({"lead": ValidationError(message, code=CONFLICT_CODE)})
+    return lead
+
+
 def _set_status(*, lead: Lead, user, status: str, now: datetime, message: str = "", **data):
     """Write a status change on the locked lead and its STATUS event."""
     old = lead.status
@@ -107,11 +117,7 @@ def activity_log(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
-        _refuse_merged(lead)
-        if not lead.is_open():
-            message = f"The lead is closed ({lead.get_status_display()}); log no more attempts."
-            raise ValidationError({"lead": ValidationError(message, code=CONFLICT_CODE)})
+        lead = _lock_open_lead(user, lead, refusal="log no more attempts")
         activity = Activity.objects.create(
             lead=lead,
             rep=_rep_of(user),
@@ -172,11 +178,7 @@ def lead_wait_on_customer(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
-        _refuse_merged(lead)
-        if not lead.is_open():
-            message = f"The lead is closed ({lead.get_status_display()}); it waits on nobody."
-            raise ValidationError({"lead": ValidationError(message, code=CONFLICT_CODE)})
+        lead = _lock_open_lead(user, lead, refusal="it waits on nobody")
         summary = "Waiting on the customer" + (
             f" until {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if until else ""
         )
