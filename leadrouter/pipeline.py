@@ -14,6 +14,8 @@ leaves a lead that no step owns; `recover_stranded_lead`, run by the every-minut
 import logging
 import traceback
 
+from django.utils import timezone
+
 from intake import services as intake_services
 from intake.adapters import SpamSubmission
 from intake.fields import LeadFieldErrors
@@ -22,6 +24,7 @@ from qualification import selectors as qualification_selectors
 from qualification import services as qualification_services
 from routing import services as routing_services
 from routing.recovery_policy import RECOVERY_ATTEMPTS
+from routing.services import sla_customer_returned
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,9 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
         return intake_services.IngestResult(submission=submission, failed=True)
     if result.created and result.lead and not result.lead.is_historical:
         qualify_and_route(result.lead, actor=actor)
+    elif result.merged and result.lead:
+        # The customer came back: a clock paused while the lead waited on them resumes.
+        sla_customer_returned(lead=result.lead, now=timezone.now())
     return result
 
 

@@ -487,7 +487,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     autocomplete_fields = ["calendar"]
     inlines = [SlaTargetInline, SlaStepInline]
     fieldsets = [
-        (None, {"fields": ["name", "calendar", "worked_by"]}),
+        (None, {"fields": ["name", "calendar", "worked_by", "pause_while_waiting_on_customer"]}),
         (
             "Which leads (the most specific policy wins: rule, team, source, channel, default)",
             {"fields": ["is_default", "rule", "team", "source", "channel"]},

@@ -42,6 +42,15 @@ class ZonedDateTimeField(forms.DateTimeField):
             return super().prepare_value(value)
 
 
+def _in_zone(form: LeadActionForm, name: str, zone: ZoneInfo, label: str) -> None:
+    """Read the form's time field `name` in the viewer's zone, and say so on its label; its
+    help text is the element `<prefix>_<name>_help`."""
+    field = cast(ZonedDateTimeField, form.fields[name])
+    field.zone = zone
+    field.label = f"{label} ({zone.key} time)"
+    field.widget.attrs["aria-describedby"] = f"{form.id_prefix}_{name}_help"
+
+
 class ActivityForm(LeadActionForm):
     id_prefix = "activity"
     kind = forms.ChoiceField(choices=Activity.Kind.choices)
@@ -54,10 +63,23 @@ class ActivityForm(LeadActionForm):
 
     def __init__(self, *args, zone: ZoneInfo, **kwargs):
         super().__init__(*args, **kwargs)
-        callback_at = cast(ZonedDateTimeField, self.fields["callback_at"])
-        callback_at.zone = zone
-        callback_at.label = f"Call back at ({zone.key} time)"
-        callback_at.widget.attrs["aria-describedby"] = "activity_callback_at_help"
+        _in_zone(self, "callback_at", zone, "Call back at")
+
+
+class WaitForm(LeadActionForm):
+    """The lead waits on the customer; the SLA clock pauses (unless its policy says not)."""
+
+    id_prefix = "wait"
+    until = ZonedDateTimeField(
+        required=False,
+        help_text="Optional: when the SLA clock resumes anyway. Without it, it resumes when "
+        "the customer inquires again or you log a contact.",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, zone: ZoneInfo, **kwargs):
+        super().__init__(*args, **kwargs)
+        _in_zone(self, "until", zone, "Resume at")
 
 
 class StatusForm(LeadActionForm):

@@ -540,7 +540,7 @@ class RotationState(models.Model):
 
 class SlaState(models.TextChoices):
     RUNNING = "running", "Running"
-    PAUSED = "paused", "Paused (a callback is scheduled)"
+    PAUSED = "paused", "Paused (a callback, or waiting on the customer)"
     MET = "met", "Met"
     BREACHED = "breached", "Breached"
     STOPPED = "stopped", "Stopped"
@@ -767,6 +767,11 @@ class SlaPolicy(models.Model):
     )
     escalate_to = models.CharField(
         max_length=12, choices=EscalateTo.choices, default=EscalateTo.MANAGER
+    )
+    pause_while_waiting_on_customer = models.BooleanField(
+        default=True,
+        help_text="A rep marking the lead as waiting on the customer pauses the clock until the "
+        "customer inquires again, the rep logs a contact, or the time the rep gave.",
     )
 
     class Meta:

@@ -321,7 +321,14 @@ def rep_queue(*, user) -> QuerySet[Assignment]:
         .select_related("lead__source", "lead__qualification")
         .annotate(sla_worked=SLA_WORKED)
         .annotate(urgency_rank=URGENCY_RANK, sla_group=SLA_QUEUE_GROUP, sla_sort_due=SLA_QUEUE_DUE)
-        .order_by("sla_group", "sla_sort_due", "urgency_rank", "assigned_at", "id")
+        .order_by(
+            "sla_group",
+            # A clock paused with no set time (waiting on the customer) after the timed ones.
+            F("sla_sort_due").asc(nulls_last=True),
+            "urgency_rank",
+            "assigned_at",
+            "id",
+        )
     )
 
 

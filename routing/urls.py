@@ -9,6 +9,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/", views.lead_page, name="lead"),
     path("leads/<int:lead_id>/activity/", views.lead_log_activity, name="lead-activity"),
     path("leads/<int:lead_id>/status/", views.lead_change_status, name="lead-status"),
+    path("leads/<int:lead_id>/wait/", views.lead_wait_on_customer, name="lead-wait"),
     path("leads/<int:lead_id>/note/", views.lead_add_note, name="lead-note"),
     path("leads/<int:lead_id>/hand-back/", views.lead_hand_back, name="lead-hand-back"),
     path("leads/<int:lead_id>/assign/", views.lead_assign, name="lead-assign"),

@@ -27,6 +27,7 @@ from routing.forms import (
     HandBackForm,
     NoteForm,
     StatusForm,
+    WaitForm,
     assign_groups,
 )
 
@@ -74,6 +75,7 @@ def _render_lead(request, lead: Lead, bound: dict | None = None, status: int = 2
     page_forms = {
         "activity_form": ActivityForm(zone=zone),
         "status_form": StatusForm(),
+        "wait_form": WaitForm(zone=zone),
         "note_form": NoteForm(),
         "hand_back_form": HandBackForm(),
         "assign_form": AssignForm(reps=reps, teams=teams),
@@ -139,6 +141,19 @@ def lead_log_activity(request, lead_id: int):
         ActivityForm(request.POST, zone=selectors.user_time_zone(request.user)),
         lambda lead, data: services.activity_log(lead=lead, user=request.user, **data),
         "Contact attempt logged.",
+    )
+
+
+@login_required
+@require_POST
+def lead_wait_on_customer(request, lead_id: int):
+    return _act(
+        request,
+        lead_id,
+        "wait_form",
+        WaitForm(request.POST, zone=selectors.user_time_zone(request.user)),
+        lambda lead, data: services.lead_wait_on_customer(lead=lead, user=request.user, **data),
+        "Marked as waiting on the customer.",
     )
 
 

@@ -169,7 +169,9 @@ class SlaSerializer(serializers.Serializer):
     target_minutes = serializers.IntegerField(help_text="Business minutes until first contact.")
     started_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField(
-        help_text="First contact due by then; while paused, the agreed callback."
+        allow_null=True,
+        help_text="First contact due by then; while paused, when the clock resumes (null: "
+        "waiting on the customer with no set time).",
     )
     state = serializers.ChoiceField(choices=SlaState.choices)
     reassignments = serializers.IntegerField(help_text="SLA reassignments of this lead.")

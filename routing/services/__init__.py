@@ -19,13 +19,19 @@ from routing.services.simulation import (
     routing_replay,
     routing_simulate,
 )
-from routing.services.sla import sla_record_activity, sla_stop, sla_sweep
+from routing.services.sla import (
+    sla_customer_returned,
+    sla_record_activity,
+    sla_stop,
+    sla_sweep,
+)
 from routing.services.work import (
     activity_log,
     lead_assign_manually,
     lead_hand_back,
     lead_note_add,
     lead_status_change,
+    lead_wait_on_customer,
 )
 
 __all__ = [
@@ -39,12 +45,14 @@ __all__ = [
     "lead_hand_back",
     "lead_note_add",
     "lead_status_change",
+    "lead_wait_on_customer",
     "owed_notification_claim",
     "parked_lead_claim",
     "route_lead",
     "routing_park",
     "routing_replay",
     "routing_simulate",
+    "sla_customer_returned",
     "sla_record_activity",
     "sla_stop",
     "sla_sweep",

@@ -16,7 +16,7 @@ instead of acting twice. Messages leave after commit.
 """
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -54,6 +54,9 @@ logger = logging.getLogger(__name__)
 # rather than in one transaction-long run; the oldest points go first.
 SWEEP_LIMIT = 1000
 OPEN_CLOCKS = (SlaState.RUNNING, SlaState.PAUSED, SlaState.BREACHED)
+# The reason on the `sla_paused` event of a clock paused while the lead waits on the customer
+# (a callback's pause has none): what tells the two pauses apart when the customer comes back.
+WAITING_ON_CUSTOMER = "waiting on the customer"
 
 
 def _active_clock(lead: Lead) -> Assignment | None:
@@ -111,6 +114,7 @@ def sla_record_activity(
 ) -> str | None:
     """What a logged contact attempt does to the lead's clock (call with the lead locked).
 
+    0. A clock paused while the lead waits on the customer resumes (`sla_resumed`).
     1. A callback agreed for later pauses the clock: the next deadline is the callback, when
        the sweep resumes it (`sla_paused`).
     2. Else an attempt that counts (any, or a connected one, per the policy) at or before the
@@ -122,18 +126,14 @@ def sla_record_activity(
         return None
     setup = routing_setup()
     policy = setup.sla.policies.get(assignment.sla_policy_id or 0)
+    _resume_waiting(lead, assignment, now, message="SLA clock resumed: the rep logged a contact")
     if callback_at is not None and callback_at > now:
-        assignment.sla_state = SlaState.PAUSED
-        assignment.sla_paused_at = now
-        assignment.sla_due_at = callback_at
-        assignment.sla_next_step_at = callback_at
-        assignment.sla_next_step = None
-        _transition(
+        _pause(
             lead,
             assignment,
             policy,
-            kind=LeadEvent.Kind.SLA_PAUSED,
-            at=now,
+            until=callback_at,
+            now=now,
             message=f"SLA clock paused until the callback at {callback_at:%Y-%m-%d %H:%M} UTC",
             activity=activity.pk,
         )
@@ -167,6 +167,94 @@ def sla_record_activity(
         activity=activity.pk,
     )
     return assignment.sla_state
+
+
+def sla_wait_on_customer(*, lead: Lead, now: datetime, until: datetime | None = None) -> bool:
+    """The lead waits on the customer (call with the lead locked): unless its policy says
+    otherwise, a running (or callback-paused) clock pauses until `until`, when the sweep
+    resumes it; without a time, until the rep logs a contact or the customer inquires again
+    (`sla_customer_returned`). A met, breached or stopped clock is left as it is. Returns
+    whether the clock paused."""
+    assignment = _active_clock(lead)
+    if assignment is None or assignment.sla_state not in (SlaState.RUNNING, SlaState.PAUSED):
+        return False
+    policy = routing_setup().sla.policies.get(assignment.sla_policy_id or 0)
+    if policy is None or not policy.pause_while_waiting_on_customer:
+        return False
+    _pause(
+        lead,
+        assignment,
+        policy,
+        until=until,
+        now=now,
+        message=f"SLA clock paused: {WAITING_ON_CUSTOMER}"
+        + (f" until {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if until else ""),
+        reason=WAITING_ON_CUSTOMER,
+    )
+    return True
+
+
+def sla_customer_returned(*, lead: Lead, now: datetime) -> bool:
+    """The customer inquired again (a repeat inquiry merged into the lead): a clock paused
+    while the lead waited on them resumes now. Returns whether it resumed."""
+    # One cheap read on every merge; the lock only for a lead whose clock is paused.
+    if not Assignment.objects.filter(
+        lead_id=lead.pk, ended_at__isnull=True, sla_state=SlaState.PAUSED
+    ).exists():
+        return False
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update(of=("self",)).get(pk=lead.pk)
+        assignment = _active_clock(lead)
+        if assignment is None:
+            return False
+        return _resume_waiting(
+            lead, assignment, now, message="SLA clock resumed: the customer inquired again"
+        )
+
+
+def _pause(
+    lead: Lead,
+    assignment: Assignment,
+    policy: PolicySpec | None,
+    *,
+    until: datetime | None,
+    now: datetime,
+    message: str,
+    **data,
+) -> None:
+    """Pause the clock until `until`, when the sweep resumes it; while paused, `sla_due_at` is
+    the resumption (none: no set time, nothing for the sweep)."""
+    assignment.sla_state = SlaState.PAUSED
+    assignment.sla_paused_at = now
+    assignment.sla_due_at = until
+    assignment.sla_next_step_at = until
+    assignment.sla_next_step = None
+    _transition(
+        lead, assignment, policy, kind=LeadEvent.Kind.SLA_PAUSED, at=now, message=message, **data
+    )
+
+
+def _resume_waiting(lead: Lead, assignment: Assignment, now: datetime, *, message: str) -> bool:
+    """Restart now the clock paused while the lead waited on the customer (the full target
+    again, as after a callback); any other clock is left as it is."""
+    if assignment.sla_state != SlaState.PAUSED:
+        return False
+    paused = (
+        LeadEvent.objects.filter(lead_id=lead.pk, kind=LeadEvent.Kind.SLA_PAUSED)
+        .order_by("-at", "-id")
+        .first()
+    )
+    if paused is None or paused.data.get("reason") != WAITING_ON_CUSTOMER:
+        return False
+    setup = routing_setup()
+    policy = setup.sla.policies.get(assignment.sla_policy_id or 0)
+    calendar = clock_calendar(assignment, setup)
+    if policy is None or calendar is None:
+        return False
+    clock_restart(assignment, policy, calendar, now)
+    clock_set_next(assignment, policy, calendar, _done_steps(assignment))
+    _transition(lead, assignment, policy, kind=LeadEvent.Kind.SLA_RESUMED, at=now, message=message)
+    return True
 
 
 def sla_stop(*, lead: Lead) -> int:
@@ -344,7 +432,10 @@ def _perform(
     if step is None:
         if assignment.sla_state == SlaState.PAUSED:
             clock_restart(assignment, policy, calendar, point.at)
-            kind, message = LeadEvent.Kind.SLA_RESUMED, "SLA clock resumed at the callback time"
+            kind, message = (
+                LeadEvent.Kind.SLA_RESUMED,
+                "SLA clock resumed at the time it was paused until",
+            )
         else:
             assignment.sla_state = SlaState.BREACHED
             kind, message = (

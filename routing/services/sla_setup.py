@@ -44,6 +44,7 @@ class PolicySpec:
     steps: tuple[StepSpec, ...]  # in ladder order
     # The policy's own calendar; None: the owner's team's.
     calendar: CalendarSpec | None = None
+    pause_while_waiting_on_customer: bool = True
 
     def target_minutes(self, urgency: str, tier: str) -> int | None:
         """The most specific target for a lead of this urgency and tier (an exact urgency
@@ -118,6 +119,7 @@ def load_sla_setup() -> SlaSetup:
                 for s in sorted(policy.steps.all(), key=lambda s: (s.order, s.pk))
             ),
             calendar=calendar_spec(policy.calendar_id) if policy.calendar_id else None,
+            pause_while_waiting_on_customer=policy.pause_while_waiting_on_customer,
         )
         policies[policy.pk] = spec
         if policy.is_default:

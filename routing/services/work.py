@@ -23,7 +23,7 @@ from routing.selectors import (
     user_manages_leads,
 )
 from routing.services.assignments import assignment_replace
-from routing.services.sla import sla_record_activity, sla_stop
+from routing.services.sla import sla_record_activity, sla_stop, sla_wait_on_customer
 
 # The statuses a person may set by hand, and those among them that close the lead.
 SETTABLE_STATUSES = (
@@ -51,6 +51,16 @@ def _refuse_merged(lead: Lead) -> None:
         )
 
 
+def _lock_open_lead(user, lead: Lead, *, refusal: str) -> Lead:
+    """Lock the lead (404 unless the user may act on it); refuse a merged or closed one."""
+    lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
+    _refuse_merged(lead)
+    if not lead.is_open():
+        message = f"The lead is closed ({lead.get_status_display()}); {refusal}."
+        raise ValidationError({"lead": ValidationError(message, code=CONFLICT_CODE)})
+    return lead
+
+
 def _set_status(*, lead: Lead, user, status: str, now: datetime, message: str = "", **data):
     """Write a status change on the locked lead and its STATUS event."""
     old = lead.status
@@ -64,6 +74,15 @@ def _set_status(*, lead: Lead, user, status: str, now: datetime, message: str = 
         message=(message or f"{LeadStatus(old).label} → {LeadStatus(status).label}")[:500],
         data={"from": old, "to": status, **data},
     )
+
+
+def _later_error(at: datetime, now: datetime, what: str) -> str:
+    """Why `at` cannot be the time of `what` (empty when it can): after now, within a year."""
+    if at <= now:
+        return f"Choose {what} time in the future."
+    if at > now + MAX_CALLBACK_AHEAD:
+        return f"Agree {what} within {MAX_CALLBACK_AHEAD.days} days."
+    return ""
 
 
 def activity_log(
@@ -93,18 +112,12 @@ def activity_log(
         errors["outcome"] = f"Choose one of: {', '.join(Activity.Outcome.values)}."
     if len(note) > MAX_NOTE_LENGTH:
         errors["note"] = f"Keep the note under {MAX_NOTE_LENGTH} characters."
-    if callback_at is not None and callback_at <= now:
-        errors["callback_at"] = "Choose a call-back time in the future."
-    elif callback_at is not None and callback_at > now + MAX_CALLBACK_AHEAD:
-        errors["callback_at"] = f"Agree a call-back within {MAX_CALLBACK_AHEAD.days} days."
+    if callback_at is not None and (error := _later_error(callback_at, now, "a call-back")):
+        errors["callback_at"] = error
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
-        _refuse_merged(lead)
-        if not lead.is_open():
-            message = f"The lead is closed ({lead.get_status_display()}); log no more attempts."
-            raise ValidationError({"lead": ValidationError(message, code=CONFLICT_CODE)})
+        lead = _lock_open_lead(user, lead, refusal="log no more attempts")
         activity = Activity.objects.create(
             lead=lead,
             rep=_rep_of(user),
@@ -141,6 +154,43 @@ def activity_log(
             )
         sla_record_activity(lead=lead, activity=activity, callback_at=callback_at, now=now)
     return activity
+
+
+def lead_wait_on_customer(
+    *, lead: Lead, user, until: datetime | None = None, note: str = "", now: datetime | None = None
+) -> bool:
+    """The rep marks the lead as waiting on the customer (a reply, a document).
+
+    1. Validate `until` (after now, within a year; none: no set time) and the note.
+    2. Lock the lead (404 unless the user may act on it); refuse a merged or closed lead.
+    3. A NOTE event says so on the timeline, with the note.
+    4. The SLA clock pauses unless its policy says otherwise (`routing.services.sla.
+       sla_wait_on_customer`): until `until`, else until the rep logs a contact or the
+       customer inquires again. Returns whether it paused.
+    """
+    now = now or timezone.now()
+    note = note.strip()
+    errors = {}
+    if until is not None and (error := _later_error(until, now, "a resume")):
+        errors["until"] = error
+    if len(note) > MAX_NOTE_LENGTH:
+        errors["note"] = f"Keep the note under {MAX_NOTE_LENGTH} characters."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        lead = _lock_open_lead(user, lead, refusal="it waits on nobody")
+        summary = "Waiting on the customer" + (
+            f" until {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if until else ""
+        )
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.NOTE,
+            at=now,
+            actor=user,
+            message=(f"{summary} — {note}" if note else summary)[:500],
+            data={"waiting_on_customer": True, "until": until.isoformat() if until else None},
+        )
+        return sla_wait_on_customer(lead=lead, now=now, until=until)
 
 
 def lead_status_change(

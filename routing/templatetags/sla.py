@@ -56,6 +56,8 @@ def _countdown(due: datetime, now: datetime) -> str:
 def sla_status(assignment: Assignment, now: datetime, zone: tzinfo) -> str:
     """The clock of an assignment in plain words, with a live countdown while it runs."""
     state, due = assignment.sla_state, assignment.sla_due_at
+    if state == SlaState.PAUSED and due is None:
+        return mark_safe('<span class="sla sla-paused">Paused: waiting on the customer</span>')
     if not state or due is None:
         return mark_safe('<span class="sla sla-none">No SLA</span>')
     if state == SlaState.RUNNING:
