@@ -123,7 +123,7 @@ def _upsert_statement(vendor: str) -> str:
     failing = table["failing_since"]
     return (
         f"INSERT INTO {table} ({', '.join(table[column] for column in _UPSERT_COLUMNS)}) "  # noqa: S608 - names from meta
-        f"VALUES ({sql.placeholders(len(_UPSERT_COLUMNS))}) "
+        f"VALUES ({sql.parameter_marks(len(_UPSERT_COLUMNS))}) "
         f"ON CONFLICT ({table['name']}) DO UPDATE SET {replaced}, "
         # A failure keeps the start of the failures before it; a success ends them.
         f"{failing} = CASE WHEN EXCLUDED.{failing} IS NULL THEN NULL "

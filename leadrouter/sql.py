@@ -27,7 +27,7 @@ _OPERATORS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "ne": "<>"}
 M = TypeVar("M", bound=models.Model)
 
 
-def placeholders(count: int) -> str:
+def parameter_marks(count: int) -> str:
     """`%s, %s, …` for an IN list of `count` parameters."""
     return ", ".join(["%s"] * count)
 
@@ -107,7 +107,7 @@ def _condition(model: type[models.Model], shape: tuple, vendor: str) -> str:
         if operator == "isnull":
             parts.append(f"{table[name]} IS NULL")
         elif operator == "in":
-            parts.append(f"{table[name]} IN ({placeholders(count)})")
+            parts.append(f"{table[name]} IN ({parameter_marks(count)})")
         else:
             parts.append(f"{table[name]} {operator} %s")
     return " AND ".join(parts) or "1 = 1"
@@ -263,7 +263,7 @@ def _insert(model, columns, vendor) -> str:
     table = Table(model)
     return (
         f"INSERT INTO {table} ({', '.join(table[c] for c in columns)}) "  # noqa: S608 - names from meta
-        f"VALUES ({placeholders(len(columns))})"
+        f"VALUES ({parameter_marks(len(columns))})"
     )
 
 
@@ -285,7 +285,7 @@ def _upsert_increment(model, column, names, vendor) -> str:
     keys = ", ".join(table[name] for name in names)
     return (
         f"INSERT INTO {table} ({keys}, {table[column]}) "  # noqa: S608 - names from meta
-        f"VALUES ({placeholders(len(names))}, 1) "
+        f"VALUES ({parameter_marks(len(names))}, 1) "
         f"ON CONFLICT ({keys}) DO UPDATE SET {table[column]} = {table}.{table[column]} + 1 "
         f"RETURNING {table[column]}"
     )
@@ -317,7 +317,7 @@ def _insert_statement(model: type[models.Model], vendor: str) -> tuple[list, str
     table = Table(model)
     return fields, (
         f"INSERT INTO {table} ({', '.join(table[field.name] for field in fields)}) "  # noqa: S608 - names from meta
-        f"VALUES ({placeholders(len(fields))}) RETURNING {table[model._meta.pk.name]}"
+        f"VALUES ({parameter_marks(len(fields))}) RETURNING {table[model._meta.pk.name]}"
     )
 
 

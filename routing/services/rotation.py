@@ -20,7 +20,7 @@ from django.db import connection
 
 from intake.models import OPEN_STATUSES, Lead, LeadStatus
 from leadrouter import sql
-from leadrouter.sql import Table, placeholders
+from leadrouter.sql import Table, parameter_marks
 from routing.models import Assignment, Rep, RotationState
 
 # Why plain SQL here: a decision takes 1.0 ms at p50 on SQLite (README, "Benchmarks", `bench/run
@@ -55,7 +55,7 @@ def _lock_reps_statement(count: int, vendor: str) -> str:
         f"{u['username']}, {r['is_active']}, {u['is_active']}, {r['paused']}, {r['weight']}, "
         f"{r['max_open_leads']}, {r['max_new_per_day']} "
         f"FROM {r} INNER JOIN {u} ON {u['id']} = {r['user_id']} "
-        f"WHERE {r['id']} IN ({placeholders(count)}) ORDER BY {r['id']}" + _for_update(r)
+        f"WHERE {r['id']} IN ({parameter_marks(count)}) ORDER BY {r['id']}" + _for_update(r)
     )
 
 
@@ -81,8 +81,8 @@ def lock_reps(ids: tuple[int, ...] | list[int]) -> dict[int, LiveRep]:
 @cache
 def _open_lead_counts_statement(count: int, vendor: str) -> str:
     a, lead = Table(Assignment, "a"), Table(Lead, "l")
-    open_in = f"{lead['status']} IN ({placeholders(len(OPEN_STATUSES))})"
-    mine = f"{a['ended_at']} IS NULL AND {a['rep_id']} IN ({placeholders(count)})"
+    open_in = f"{lead['status']} IN ({parameter_marks(len(OPEN_STATUSES))})"
+    mine = f"{a['ended_at']} IS NULL AND {a['rep_id']} IN ({parameter_marks(count)})"
     if vendor == "postgresql":
         return (
             f"SELECT {a['rep_id']}, COUNT(*) FROM {a} "  # noqa: S608 - names from meta
@@ -249,5 +249,5 @@ def _seen_statement(seen: int, changed: int, counts_chosen: bool, vendor: str) -
         )
     return (
         f"UPDATE {t} SET {sets} "  # noqa: S608 - names from meta, values are parameters
-        f"WHERE {t['rule_id']} = %s AND {rep} IN ({placeholders(seen)})"
+        f"WHERE {t['rule_id']} = %s AND {rep} IN ({parameter_marks(seen)})"
     )
