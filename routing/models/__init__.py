@@ -1,0 +1,52 @@
+"""Routing's models, one module per concern; everything is importable from `routing.models`."""
+
+from routing.models.assignments import Activity, Assignment, RoutingDecision, SlaState
+from routing.models.calendars import BusinessCalendar, CalendarClosure, OpeningHours
+from routing.models.rules import RotationState, RoutingRule
+from routing.models.sla import SlaPolicy, SlaStep, SlaStepRecord, SlaTarget
+from routing.models.teams import Rep, Skill, Team, Territory, TimeOff
+from routing.models.validation import (
+    WEEKDAY_CHOICES,
+    WEEKDAYS,
+    hhmm,
+    holiday_countries,
+    holiday_country_choices,
+    holiday_subdivisions,
+    parse_working_hours,
+    validate_opening_hours,
+    validate_state_codes,
+    validate_time_zone,
+    validate_webhook_url,
+)
+
+__all__ = [
+    "WEEKDAYS",
+    "WEEKDAY_CHOICES",
+    "Activity",
+    "Assignment",
+    "BusinessCalendar",
+    "CalendarClosure",
+    "OpeningHours",
+    "Rep",
+    "RotationState",
+    "RoutingDecision",
+    "RoutingRule",
+    "Skill",
+    "SlaPolicy",
+    "SlaState",
+    "SlaStep",
+    "SlaStepRecord",
+    "SlaTarget",
+    "Team",
+    "Territory",
+    "TimeOff",
+    "hhmm",
+    "holiday_countries",
+    "holiday_country_choices",
+    "holiday_subdivisions",
+    "parse_working_hours",
+    "validate_opening_hours",
+    "validate_state_codes",
+    "validate_time_zone",
+    "validate_webhook_url",
+]

@@ -1,0 +1,106 @@
+"""The ordered routing rules and each rule's rotation state."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from routing.models.teams import Rep, Skill, Team
+
+
+class RoutingRule(models.Model):
+    """Ordered: the first active rule whose condition matches a lead routes it."""
+
+    class Method(models.TextChoices):
+        ROUND_ROBIN = "round_robin", "Round robin"
+        WEIGHTED = "weighted", "Weighted round robin (smooth)"
+        LEAST_LOADED = "least_loaded", "Least loaded"
+        OWNER = "owner", "Sticky: account, household or previous owner, else round robin"
+
+    class Fallback(models.TextChoices):
+        NEXT_RULE = "next_rule", "Try the next rule"
+        TEAM_QUEUE = "team_queue", "A team's unassigned queue"
+        MANAGER = "manager", "A named manager"
+        REVIEW = "review", "The review queue"
+
+    name = models.CharField(max_length=100, unique=True)
+    order = models.PositiveIntegerField(default=100, help_text="Lower is tried first.")
+    is_active = models.BooleanField(default=True)
+    condition = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Which leads this rule takes (same language as qualification signals, plus "
+        "score, tier, urgency); empty: every lead.",
+    )
+    pool_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    pool_reps = models.ManyToManyField(Rep, blank=True, related_name="rules")
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.ROUND_ROBIN)
+    require_license = models.BooleanField(
+        default=False, help_text="Only reps licensed in the lead's state (a legal constraint)."
+    )
+    required_skills = models.ManyToManyField(Skill, blank=True, related_name="+")
+    language = models.CharField(max_length=8, blank=True)
+    require_territory = models.BooleanField(
+        default=False, help_text="Only reps whose territories cover the lead."
+    )
+    require_working_now = models.BooleanField(default=True)
+    fallback = models.CharField(max_length=20, choices=Fallback.choices, default=Fallback.NEXT_RULE)
+    fallback_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    fallback_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from leadrouter.conditions import validate
+        from routing.services.conditions import ROUTING_FIELDS
+
+        errors: dict[str, list[str]] = {}
+        if self.condition:
+            problems = validate(self.condition, ROUTING_FIELDS)
+            if problems:
+                errors["condition"] = problems
+        if self.fallback == self.Fallback.TEAM_QUEUE and not self.fallback_team_id:
+            errors["fallback_team"] = ["Name the team whose queue takes the lead."]
+        if self.fallback == self.Fallback.MANAGER and not self.fallback_user_id:
+            errors["fallback_user"] = ["Name the manager who takes the lead."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class RotationState(models.Model):
+    """A rep's place in one rule's rotation: kept per rep, never as a list index, so adding or
+    removing a rep resets nobody."""
+
+    rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="rotation")
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="rotation")
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+    assigned_count = models.PositiveIntegerField(default=0)
+    # Smooth weighted round robin's running score (nginx's algorithm): exact shares over time.
+    current_weight = models.BigIntegerField(default=0)
+    # The rule's decision number when this rep was last in the eligible pool: a rep who missed
+    # decisions (time off, paused, at capacity) rejoins at the pool's current minimum.
+    seen_round = models.PositiveIntegerField(default=0)
+    # The rule's decision number of this rep's last turn: round robin gives the next lead to
+    # the lowest (a counter taken under the lock, never a clock that concurrent writers race).
+    last_turn = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "rep"], name="rotation_state_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} / {self.rep}: {self.assigned_count} assigned"

@@ -1,0 +1,190 @@
+"""Who takes leads: skills, teams, territories, reps with their licences, capacity, hours and
+time off."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from routing.models.calendars import BusinessCalendar
+from routing.models.validation import (
+    parse_working_hours,
+    validate_state_codes,
+    validate_time_zone,
+    validate_webhook_url,
+)
+
+
+class Skill(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_teams",
+    )
+    time_zone = models.CharField(max_length=64, default="America/Chicago")
+    notify_webhook_url = models.URLField(
+        blank=True,
+        help_text="Slack-compatible incoming webhook: told of every lead assigned to the team's "
+        "reps or queue.",
+    )
+    # PROTECT: deleting a calendar a team works by would silently change its SLA clocks.
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="teams",
+        help_text="When this team works: used by SLA clocks; a policy may override it",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        validate_time_zone(self.time_zone)
+        validate_webhook_url(self.notify_webhook_url)
+
+
+class Territory(models.Model):
+    """Where leads come from: US states, ZIP prefixes or ranges, countries (any may match)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    states = models.JSONField(default=list, blank=True, help_text='e.g. ["TX", "OK"]')
+    zip_prefixes = models.JSONField(default=list, blank=True, help_text='e.g. ["787", "786"]')
+    zip_ranges = models.JSONField(
+        default=list, blank=True, help_text='e.g. [["75001", "75398"]] (inclusive)'
+    )
+    countries = models.JSONField(default=list, blank=True, help_text='e.g. ["CA", "MX"]')
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "territories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        validate_state_codes(self.states, "states")
+        if not isinstance(self.zip_prefixes, list) or not all(
+            isinstance(p, str) and p.isdigit() and 1 <= len(p) <= 5 for p in self.zip_prefixes
+        ):
+            raise ValidationError({"zip_prefixes": "Give a list of 1 to 5 digit ZIP prefixes."})
+        if not isinstance(self.zip_ranges, list) or not all(
+            isinstance(r, list)
+            and len(r) == 2
+            and all(isinstance(z, str) and len(z) == 5 and z.isdigit() for z in r)
+            and r[0] <= r[1]
+            for r in self.zip_ranges
+        ):
+            raise ValidationError(
+                {"zip_ranges": 'Give [["low", "high"], …] pairs of 5-digit ZIPs, low ≤ high.'}
+            )
+        if not isinstance(self.countries, list) or not all(
+            isinstance(c, str) and len(c) == 2 and c.isalpha() for c in self.countries
+        ):
+            raise ValidationError({"countries": 'Give two-letter country codes, e.g. ["CA"].'})
+        if not (self.states or self.zip_prefixes or self.zip_ranges or self.countries):
+            raise ValidationError("A territory needs at least one state, ZIP or country.")
+
+    def covers(self, *, state: str, postal_code: str, country: str) -> bool:
+        zip5 = (postal_code or "")[:5]
+        if state and state.upper() in {s.upper() for s in self.states}:
+            return True
+        if zip5 and any(zip5.startswith(prefix) for prefix in self.zip_prefixes):
+            return True
+        in_range = any(lo <= zip5 <= hi for lo, hi in self.zip_ranges)
+        if len(zip5) == 5 and zip5.isdigit() and in_range:
+            return True
+        return bool(country) and country.upper() in {c.upper() for c in self.countries}
+
+
+class Rep(models.Model):
+    """A person leads are routed to, linked to a user account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rep"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="reps")
+    is_active = models.BooleanField(default=True)
+    paused = models.BooleanField(
+        default=False, help_text="Temporarily receives no new leads (keeps the ones they have)."
+    )
+    weight = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Share of leads under weighted round robin (3 gets three times 1's share).",
+    )
+    max_open_leads = models.PositiveIntegerField(null=True, blank=True)
+    max_new_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Counted in the rep's own local day."
+    )
+    skills = models.ManyToManyField(Skill, blank=True, related_name="reps")
+    languages = models.JSONField(default=list, blank=True, help_text='e.g. ["en", "es"]')
+    licensed_states = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='States the rep is licensed in (insurance, mortgage), e.g. ["TX", "OK"].',
+    )
+    territories = models.ManyToManyField(Territory, blank=True, related_name="reps")
+    time_zone = models.CharField(max_length=64, default="America/Chicago")
+    working_hours = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='In the rep time zone, e.g. {"mon": [["09:00", "17:00"]], …}; '
+        "empty: always working.",
+    )
+    notify_webhook_url = models.URLField(blank=True, help_text="Slack-compatible incoming webhook.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    def clean(self) -> None:
+        validate_state_codes(self.licensed_states, "licensed_states")
+        validate_time_zone(self.time_zone)
+        validate_webhook_url(self.notify_webhook_url)
+        try:
+            parse_working_hours(self.working_hours)
+        except ValueError as exc:
+            raise ValidationError({"working_hours": str(exc)}) from None
+        if not isinstance(self.languages, list) or not all(
+            isinstance(code, str) and 2 <= len(code) <= 8 for code in self.languages
+        ):
+            raise ValidationError({"languages": 'Give language codes, e.g. ["en", "es"].'})
+
+
+class TimeOff(models.Model):
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="time_off")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=100, blank=True, help_text="vacation, out of office …")
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name_plural = "time off"
+
+    def __str__(self) -> str:
+        return f"{self.rep}: {self.starts_at:%Y-%m-%d} → {self.ends_at:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "Must be after the start."})
