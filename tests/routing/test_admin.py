@@ -36,6 +36,57 @@ def test_a_rep_with_an_unknown_state_or_bad_hours_is_refused(admin_client, team,
     assert not Rep.objects.exists()
 
 
+@pytest.mark.parametrize("zone", ["Pacific", "US", "../etc/passwd", "Mars/Olympus_Mons"])
+def test_a_rep_whose_time_zone_is_not_a_zone_name_is_refused_not_a_500(
+    admin_client, team, django_user_model, zone
+):
+    # "Pacific" is a directory of zones on Debian: loading it used to raise IsADirectoryError.
+    user = django_user_model.objects.create_user("sam")
+    response = admin_client.post(
+        reverse("admin:routing_rep_add"),
+        {
+            "user": user.pk,
+            "team": team.pk,
+            "is_active": "on",
+            "weight": 1,
+            "languages": "[]",
+            "licensed_states": '["TX"]',
+            "time_zone": zone,
+            "working_hours": "{}",
+            "time_off-TOTAL_FORMS": 0,
+            "time_off-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 200
+    assert f"{zone!r} is not a time zone (e.g. America/Chicago)." in html.unescape(
+        response.content.decode()
+    )
+    assert not Rep.objects.exists()
+
+
+def test_a_rep_in_a_real_time_zone_is_saved(admin_client, team, django_user_model):
+    user = django_user_model.objects.create_user("sam")
+    response = admin_client.post(
+        reverse("admin:routing_rep_add"),
+        {
+            "user": user.pk,
+            "team": team.pk,
+            "is_active": "on",
+            "weight": 1,
+            "languages": "[]",
+            "licensed_states": '["NV"]',
+            "time_zone": "America/Los_Angeles",
+            "working_hours": "{}",
+            "time_off-TOTAL_FORMS": 0,
+            "time_off-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 302
+    assert Rep.objects.get(user=user).time_zone == "America/Los_Angeles"
+
+
 def test_a_webhook_url_on_the_private_network_is_refused_with_the_setting_that_allows_it(
     admin_client, settings
 ):
