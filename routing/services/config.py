@@ -32,6 +32,7 @@ from routing.models import (
     TimeOff,
     parse_working_hours,
 )
+from routing.services.rotation import RotationKey
 from routing.services.sla_setup import SLA_CONFIGURED_BY, SlaSetup, load_sla_setup
 
 ROUTING_CONFIG = "routing"
@@ -73,6 +74,8 @@ class RuleSpec:
     condition: Condition | Literal[False] | None
     pool: tuple[int, ...]  # rep ids, ascending: the lock order
     required_skills: frozenset[str]
+    # The rule's own rotation, or its pool team's when that team has one rotation for all.
+    rotation: RotationKey
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,9 @@ def _load() -> RoutingSetup:
                 condition=condition,
                 pool=tuple(sorted(pool)),
                 required_skills=frozenset(skill.name for skill in rule.required_skills.all()),
+                rotation=RotationKey.of_rule(
+                    rule.pk, shared_by_team=rule.shared_rotation_team_id()
+                ),
             )
         )
     return RoutingSetup(
