@@ -29,7 +29,8 @@ class RoutingRule(models.Model):
         default=dict,
         blank=True,
         help_text="Which leads this rule takes (same language as qualification signals, plus "
-        "score, tier, urgency); empty: every lead.",
+        'score, tier, urgency, confidence and tags, e.g. {"field": "tags", "op": "in", '
+        '"value": ["commercial"]}); empty: every lead.',
     )
     pool_team = models.ForeignKey(
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
