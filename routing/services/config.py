@@ -139,7 +139,8 @@ def _load() -> RoutingSetup:
             zone=_zone(rep.time_zone),
             hours=hours,
             skills=frozenset(skill.name for skill in rep.skills.all()),
-            languages=frozenset(rep.languages or ()),
+            # Codes compared without case: "ES" in a profile is "es" on a rule.
+            languages=frozenset(code.lower() for code in rep.languages or ()),
             licensed_states=frozenset(state.upper() for state in rep.licensed_states or ()),
             territories=tuple(rep.territories.all()),
             time_off=tuple(away.get(rep.pk, ())),

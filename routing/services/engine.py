@@ -113,7 +113,7 @@ def _exclusions(
             constraint = f"not licensed in {lead.state or 'an unknown state'}"
         elif missing := sorted(spec.required_skills - profile.skills):
             constraint = f"lacks skill {', '.join(missing)}"
-        elif rule.language and rule.language not in profile.languages:
+        elif rule.language and rule.language.lower() not in profile.languages:
             constraint = f"does not speak {rule.language}"
         elif rule.require_territory and not any(
             t.covers(state=lead.state, postal_code=lead.postal_code, country=lead.country)
