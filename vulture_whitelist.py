@@ -65,6 +65,8 @@ reassignments  # LeadSla, read by SlaSerializer
 BearerKeyScheme  # drf-spectacular extension (registered by subclassing)
 LeadSubmitInputScheme  # drf-spectacular extension (registered by subclassing)
 FallbackToFirstRenderer  # settings.REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_CLASS"]
+ViewerTimeZoneMiddleware  # settings.MIDDLEWARE
+_.process_view  # Django's middleware hook, called for each view with the resolved URL
 check_email_deliverability  # queued by name: "intake.tasks.check_email_deliverability"
 purge_idempotency_keys  # scheduled by name in intake migration 0002
 

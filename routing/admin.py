@@ -48,7 +48,7 @@ class SkillAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "manager", "time_zone", "calendar"]
+    list_display = ["name", "manager", "time_zone", "calendar", "one_rotation_for_team"]
     list_select_related = ["manager", "calendar"]
     formfield_overrides = HTTPS_URLS
 
@@ -282,9 +282,16 @@ class ReplayForm(forms.Form):
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "order", "is_active", "method", "pool_team", "fallback"]
+    list_display = ["name", "order", "is_active", "method", "pool_team", "rotation", "fallback"]
     list_editable = ["order", "is_active"]
+    list_select_related = ["pool_team"]
     filter_horizontal = ["pool_reps", "required_skills"]
+    readonly_fields = ["rotation"]
+
+    @admin.display(description="rotation")
+    def rotation(self, rule: RoutingRule) -> str:
+        """Per rule by default; the pool team's "one rotation for the whole team" shares it."""
+        return selectors.rule_rotation_in_force(rule)
 
     def get_urls(self):
         return [

@@ -35,6 +35,7 @@ from routing.models import (
     OpeningHours,
     Rep,
     RoutingDecision,
+    RoutingRule,
     SlaState,
     SlaStep,
     SlaStepRecord,
@@ -65,6 +66,13 @@ class RepLoad:
     @property
     def available(self) -> bool:
         return not self.unavailable
+
+
+def rule_rotation_in_force(rule: RoutingRule) -> str:
+    """Which rotation a rule's round robin takes turns from, in the admin's words."""
+    if rule.shared_rotation_team_id() is not None:
+        return f"Shared by the whole {rule.pool_team} team (one rotation for all its rules)"
+    return "This rule's own"
 
 
 def rep_loads(*, reps: list[Rep], now: datetime) -> list[RepLoad]:

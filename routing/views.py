@@ -54,7 +54,7 @@ def my_queue(request):
         {
             "rows": list(selectors.rep_queue(user=request.user)),
             "now": timezone.now(),
-            "viewer_zone": selectors.user_time_zone(request.user),
+            "viewer_zone": request.viewer_zone,
         },
     )
 
@@ -71,7 +71,7 @@ def _render_lead(request, lead: Lead, bound: dict | None = None, status: int = 2
     permissions = selectors.lead_permissions(user=user, lead=lead)
     reps, teams = selectors.assign_targets(user=user) if permissions.can_assign else ([], [])
     steps = lead_steps(lead)
-    zone = selectors.user_time_zone(user)
+    zone = request.viewer_zone
     page_forms = {
         "activity_form": ActivityForm(zone=zone),
         "status_form": StatusForm(),
@@ -138,7 +138,7 @@ def lead_log_activity(request, lead_id: int):
         request,
         lead_id,
         "activity_form",
-        ActivityForm(request.POST, zone=selectors.user_time_zone(request.user)),
+        ActivityForm(request.POST, zone=request.viewer_zone),
         lambda lead, data: services.activity_log(lead=lead, user=request.user, **data),
         "Contact attempt logged.",
     )
@@ -151,7 +151,7 @@ def lead_wait_on_customer(request, lead_id: int):
         request,
         lead_id,
         "wait_form",
-        WaitForm(request.POST, zone=selectors.user_time_zone(request.user)),
+        WaitForm(request.POST, zone=request.viewer_zone),
         lambda lead, data: services.lead_wait_on_customer(lead=lead, user=request.user, **data),
         "Marked as waiting on the customer.",
     )
@@ -253,7 +253,7 @@ def board(request):
             "sla_show": sla_show,
             "sla_choices": selectors.SlaWatch.CHOICES,
             "at_risk_minutes": int(selectors.AT_RISK_WITHIN.total_seconds() // 60),
-            "viewer_zone": selectors.user_time_zone(user),
+            "viewer_zone": request.viewer_zone,
             "waiting": list(selectors.board_waiting(user=user)),
             "assign_groups": assign_groups(reps, teams),
             "filter": lead_filter,

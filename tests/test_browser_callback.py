@@ -10,6 +10,7 @@ from django.utils import timezone
 from intake.models import LeadStatus
 from routing.models import Activity, Rep, Team
 from routing.services import lead_assign_manually
+from tests.conftest import sign_in_at
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -65,3 +66,28 @@ def test_a_rep_on_a_phone_logs_a_call_with_a_call_back_time_in_their_own_zone(
 
     page.wait_for_selector("text=Choose a call-back time in the future.")
     assert Activity.objects.filter(lead=lead).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rep_in_los_angeles_reads_the_lead_timeline_in_pacific_time_on_a_phone(
+    page, live_server, make_leads, django_user_model
+):
+    los_angeles = ZoneInfo("America/Los_Angeles")
+    team = Team.objects.create(name="Sales", time_zone="America/Chicago")
+    lee = django_user_model.objects.create_user("lee", "lee@example.com", "a-long-password-1")
+    rep = Rep.objects.create(user=lee, team=team, time_zone="America/Los_Angeles")
+    boss = django_user_model.objects.create_user("boss", is_staff=True)
+    lead = make_leads(1, full_name="Ann Lee", email="ann@gmail.com")[0]
+    lead_assign_manually(lead=lead, user=boss, rep=rep)
+    assigned = lead.events.get(kind="assigned").at.astimezone(los_angeles)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in_at(page, f"{live_server.url}/leads/{lead.pk}/", "lee")
+
+    assert "Times in America/Los_Angeles" in page.inner_text("nav")
+    first = page.locator("ol.timeline li time").first
+    assert first.inner_text() == (
+        f"{assigned:%a} {assigned.day} {assigned:%b %Y, %H:%M} {assigned.tzname()}"
+    )
+    assert assigned.tzname() in ("PST", "PDT")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -29,7 +29,8 @@ class RoutingRule(models.Model):
         default=dict,
         blank=True,
         help_text="Which leads this rule takes (same language as qualification signals, plus "
-        "score, tier, urgency); empty: every lead.",
+        'score, tier, urgency, confidence and tags, e.g. {"field": "tags", "op": "in", '
+        '"value": ["commercial"]}); empty: every lead.',
     )
     pool_team = models.ForeignKey(
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -63,6 +64,12 @@ class RoutingRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def shared_rotation_team_id(self) -> int | None:
+        """The team whose one rotation this rule takes turns from (its pool team, when that
+        team has one rotation for the whole team), or None: the rule's own rotation."""
+        team = self.pool_team
+        return team.pk if team is not None and team.one_rotation_for_team else None
+
     def clean(self) -> None:
         from leadrouter.conditions import validate
         from routing.services.conditions import ROUTING_FIELDS
@@ -81,26 +88,39 @@ class RoutingRule(models.Model):
 
 
 class RotationState(models.Model):
-    """A rep's place in one rule's rotation: kept per rep, never as a list index, so adding or
-    removing a rep resets nobody."""
+    """A rep's place in one rotation (a rule's own, or a team's shared by its rules): kept per
+    rep, never as a list index, so adding or removing a rep resets nobody."""
 
-    rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="rotation")
+    # Exactly one of the two: the rule whose own rotation this is, or the team whose rules
+    # share one rotation (`Team.one_rotation_for_team`).
+    rule = models.ForeignKey(
+        RoutingRule, on_delete=models.CASCADE, null=True, blank=True, related_name="rotation"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="rotation"
+    )
     rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="rotation")
     last_assigned_at = models.DateTimeField(null=True, blank=True)
     assigned_count = models.PositiveIntegerField(default=0)
     # Smooth weighted round robin's running score (nginx's algorithm): exact shares over time.
     current_weight = models.BigIntegerField(default=0)
-    # The rule's decision number when this rep was last in the eligible pool: a rep who missed
+    # The rotation's decision number when this rep was last in the eligible pool: a rep who missed
     # decisions (time off, paused, at capacity) rejoins at the pool's current minimum.
     seen_round = models.PositiveIntegerField(default=0)
-    # The rule's decision number of this rep's last turn: round robin gives the next lead to
+    # The rotation's decision number of this rep's last turn: round robin gives the next lead to
     # the lowest (a counter taken under the lock, never a clock that concurrent writers race).
     last_turn = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["rule", "rep"], name="rotation_state_unique")
+            models.UniqueConstraint(fields=["rule", "rep"], name="rotation_state_unique"),
+            models.UniqueConstraint(fields=["team", "rep"], name="rotation_state_team_unique"),
+            models.CheckConstraint(
+                condition=models.Q(rule__isnull=False, team__isnull=True)
+                | models.Q(rule__isnull=True, team__isnull=False),
+                name="rotation_state_rule_or_team",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.rule} / {self.rep}: {self.assigned_count} assigned"
+        return f"{self.rule or self.team} / {self.rep}: {self.assigned_count} assigned"

@@ -49,6 +49,13 @@ class Team(models.Model):
         related_name="teams",
         help_text="When this team works: used by SLA clocks; a policy may override it",
     )
+    one_rotation_for_team = models.BooleanField(
+        "one rotation for the whole team",
+        default=False,
+        help_text="On: every rule whose pool is this team takes turns from one shared rotation, "
+        "so a rep who appears in several rules is balanced across all of them. Off (the "
+        "default): each rule keeps its own rotation.",
+    )
 
     class Meta:
         ordering = ["name"]

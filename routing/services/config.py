@@ -32,6 +32,7 @@ from routing.models import (
     TimeOff,
     parse_working_hours,
 )
+from routing.services.rotation import RotationKey
 from routing.services.sla_setup import SLA_CONFIGURED_BY, SlaSetup, load_sla_setup
 
 ROUTING_CONFIG = "routing"
@@ -73,6 +74,8 @@ class RuleSpec:
     condition: Condition | Literal[False] | None
     pool: tuple[int, ...]  # rep ids, ascending: the lock order
     required_skills: frozenset[str]
+    # The rule's own rotation, or its pool team's when that team has one rotation for all.
+    rotation: RotationKey
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,8 @@ def _load() -> RoutingSetup:
             zone=_zone(rep.time_zone),
             hours=hours,
             skills=frozenset(skill.name for skill in rep.skills.all()),
-            languages=frozenset(rep.languages or ()),
+            # Codes compared without case: "ES" in a profile is "es" on a rule.
+            languages=frozenset(code.lower() for code in rep.languages or ()),
             licensed_states=frozenset(state.upper() for state in rep.licensed_states or ()),
             territories=tuple(rep.territories.all()),
             time_off=tuple(away.get(rep.pk, ())),
@@ -158,6 +162,9 @@ def _load() -> RoutingSetup:
                 condition=condition,
                 pool=tuple(sorted(pool)),
                 required_skills=frozenset(skill.name for skill in rule.required_skills.all()),
+                rotation=RotationKey.of_rule(
+                    rule.pk, shared_by_team=rule.shared_rotation_team_id()
+                ),
             )
         )
     return RoutingSetup(

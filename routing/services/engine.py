@@ -113,7 +113,7 @@ def _exclusions(
             constraint = f"not licensed in {lead.state or 'an unknown state'}"
         elif missing := sorted(spec.required_skills - profile.skills):
             constraint = f"lacks skill {', '.join(missing)}"
-        elif rule.language and rule.language not in profile.languages:
+        elif rule.language and rule.language.lower() not in profile.languages:
             constraint = f"does not speak {rule.language}"
         elif rule.require_territory and not any(
             t.covers(state=lead.state, postal_code=lead.postal_code, country=lead.country)
@@ -159,13 +159,14 @@ def _owner_rep(lead: Lead) -> tuple[int | None, str]:
 
 
 def _choose(
-    rule: RoutingRule,
+    spec: RuleSpec,
     eligible: list[Candidate],
     available: set[int],
     lead: Lead,
     now: datetime,
     open_counts: dict[int, int],
 ) -> Choice:
+    rule = spec.rule
     method = rule.method
     fallback_note = ""
     if method == RoutingRule.Method.OWNER:
@@ -180,7 +181,8 @@ def _choose(
             fallback_note = f"the {how} is not eligible; "
         else:
             fallback_note = "no existing owner; "
-    turn = rotation.Turn.take(rule.pk, [rep.pk for rep in eligible], available)
+    turn = rotation.Turn.take(spec.rotation, [rep.pk for rep in eligible], available)
+    shared = spec.rotation.shared_by_team is not None
     states = turn.states
     if method == RoutingRule.Method.WEIGHTED:
         total = sum(rep.weight for rep in eligible)
@@ -209,11 +211,15 @@ def _choose(
             explanation = f"round robin: {chosen} waited longest" + (
                 f" (last lead {last:%Y-%m-%d %H:%M} UTC)"
                 if last
-                else " (no lead from this rule yet)"
+                else f" (no lead from {'the team' if shared else 'this rule'}'s rotation yet)"
             )
             state = {"last_turn": {str(rep.pk): states[rep.pk].last_turn for rep in eligible}}
         turn.record(chosen.pk, now=now, gains={})
     state["round"] = turn.round
+    if shared:
+        # Which turns these were: the team's, shared by its rules, not this rule's own.
+        state["shared_rotation_team"] = spec.rotation.shared_by_team
+        explanation += f"; one rotation for the whole {rule.pool_team} team"
     return Choice(chosen, Assignment.Reason.INITIAL, state, fallback_note + explanation)
 
 
@@ -234,7 +240,7 @@ def rule_next_rep(
     eligible = [rep for rep in pool if rep.pk not in excluded and rep.pk not in exclude]
     if not eligible:
         return None
-    return _choose(spec.rule, eligible, available, lead, now, open_counts)
+    return _choose(spec, eligible, available, lead, now, open_counts)
 
 
 def _lead_locked(lead_id: int, setup: RoutingSetup) -> Lead:
@@ -295,7 +301,7 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | 
             ]
             eligible = [rep for rep in pool if rep.pk not in excluded]
             if eligible:
-                choice = _choose(rule, eligible, available, lead, now, open_counts)
+                choice = _choose(spec, eligible, available, lead, now, open_counts)
                 assignment_replace(
                     lead=lead,
                     now=now,

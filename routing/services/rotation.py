@@ -1,14 +1,17 @@
 """The statements a routing decision runs under its locks, in fixed-shape SQL (see
-`leadrouter.sql` for why): the pool's reps as they are now, their loads, and the rule's
-rotation rows.
+`leadrouter.sql` for why): the pool's reps as they are now, their loads, and the rotation's
+rows.
 
-Rotation is kept per rep, never as a list index: `last_turn` is the rule's decision number of
-the rep's last lead (round robin gives the next lead to the lowest), `current_weight` the smooth
-weighted round robin score (nginx's algorithm, exact shares over time), and `seen_round` the
-last decision in which the rep was available. A rep who missed decisions (paused, time off,
-off hours, full) rejoins at the pool's current minimum — neither flooded with catch-up leads nor
-sent to the back; a rep who was available but excluded by one lead's own constraints (licence,
-skill, language, territory) keeps their place and loses nothing.
+A rotation is a rule's own by default; a team with `one_rotation_for_team` has one rotation
+shared by every rule whose pool is the team (`RotationKey`), so a rep in several of its rules
+is balanced across them all. Rotation is kept per rep, never as a list index: `last_turn` is
+the rotation's decision number of the rep's last lead (round robin gives the next lead to the
+lowest), `current_weight` the smooth weighted round robin score (nginx's algorithm, exact
+shares over time), and `seen_round` the last decision in which the rep was available. A rep
+who missed decisions (paused, time off, off hours, full) rejoins at the pool's current minimum
+— neither flooded with catch-up leads nor sent to the back; a rep who was available but
+excluded by one lead's own constraints (licence, skill, language, territory) keeps their place
+and loses nothing.
 """
 
 from dataclasses import dataclass
@@ -123,9 +126,28 @@ def lead_mark_assigned(lead_id: int, now: datetime) -> None:
     sql.update_where(Lead, {"status": LeadStatus.ASSIGNED, "updated_at": now}, id=lead_id)
 
 
+@dataclass(frozen=True)
+class RotationKey:
+    """Whose rotation a decision takes turns from: a rule's own (`column` "rule_id") or the one
+    its pool's team shares among its rules ("team_id")."""
+
+    column: str
+    id: int
+
+    @classmethod
+    def of_rule(cls, rule_id: int, *, shared_by_team: int | None = None) -> "RotationKey":
+        if shared_by_team is not None:
+            return cls("team_id", shared_by_team)
+        return cls("rule_id", rule_id)
+
+    @property
+    def shared_by_team(self) -> int | None:
+        return self.id if self.column == "team_id" else None
+
+
 @dataclass
 class Position:
-    """One rep's place in a rule's rotation (a `RotationState` row)."""
+    """One rep's place in a rotation (a `RotationState` row)."""
 
     current_weight: int
     last_turn: int
@@ -135,23 +157,27 @@ class Position:
 
 
 class Turn:
-    """One decision's use of a rule's rotation: take it (lock and read the rows), then record
-    who got the lead. Between the two the rows stay locked."""
+    """One decision's use of a rotation: take it (lock and read the rows), then record who got
+    the lead. Between the two the rows stay locked.
 
-    def __init__(self, rule_id: int, states: dict[int, Position], this_round: int, available):
-        self.rule_id = rule_id
+    A shared rotation's rows are inserted only by a decision holding the rep's row lock (taken
+    first, in id order), as a rule's are, so two rules of one team never insert the same row
+    and a decision of either waits for the other's turn to be written."""
+
+    def __init__(self, key: RotationKey, states: dict[int, Position], this_round: int, available):
+        self.key = key
         self.states = states
         self.round = this_round
         self.available = available
 
     @classmethod
-    def take(cls, rule_id: int, eligible: list[int], available: set[int]) -> "Turn":
+    def take(cls, key: RotationKey, eligible: list[int], available: set[int]) -> "Turn":
         rows = sql.select_rows(
             RotationState,
             ("rep_id", "current_weight", "last_turn", "seen_round", "last_assigned_at"),
             order_by=("rep_id",),
             lock=True,
-            rule_id=rule_id,
+            **{key.column: key.id},
         )
         states = {
             rep_id: Position(weight, turn, seen, last, (weight, turn))
@@ -168,7 +194,7 @@ class Turn:
             elif position.seen_round != this_round - 1 and present:
                 # Back from a pause, time off, off hours or a full queue: at the minimum.
                 position.current_weight, position.last_turn = floor_weight, floor_turn
-        return cls(rule_id, states, this_round, available | set(eligible))
+        return cls(key, states, this_round, available | set(eligible))
 
     def record(self, chosen: int, *, now: datetime, gains: dict[int, int]) -> None:
         """Everyone available saw this round (and, weighted, gained their weight); the chosen
@@ -191,7 +217,7 @@ class Turn:
             sql.rows_insert(
                 RotationState,
                 (
-                    "rule_id",
+                    self.key.column,
                     "rep_id",
                     "current_weight",
                     "last_turn",
@@ -201,7 +227,7 @@ class Turn:
                 ),
                 [
                     (
-                        self.rule_id,
+                        self.key.id,
                         rep_id,
                         self.states[rep_id].current_weight,
                         self.states[rep_id].last_turn,
@@ -226,12 +252,16 @@ class Turn:
             params += [rep_id, self.states[rep_id].last_turn]
         if chosen is not None:
             params += [chosen, sql.prepare(RotationState, "last_assigned_at", now), chosen]
-        statement = _seen_statement(len(seen), len(changed), chosen is not None, connection.vendor)
-        sql.execute(statement, [*params, self.rule_id, *seen])
+        statement = _seen_statement(
+            self.key.column, len(seen), len(changed), chosen is not None, connection.vendor
+        )
+        sql.execute(statement, [*params, self.key.id, *seen])
 
 
 @cache
-def _seen_statement(seen: int, changed: int, counts_chosen: bool, vendor: str) -> str:
+def _seen_statement(
+    key_column: str, seen: int, changed: int, counts_chosen: bool, vendor: str
+) -> str:
     t = Table(RotationState)
     rep, weight, turn = t["rep_id"], t["current_weight"], t["last_turn"]
     cases = " WHEN %s THEN %s" * changed
@@ -249,5 +279,5 @@ def _seen_statement(seen: int, changed: int, counts_chosen: bool, vendor: str) -
         )
     return (
         f"UPDATE {t} SET {sets} "  # noqa: S608 - names from meta, values are parameters
-        f"WHERE {t['rule_id']} = %s AND {rep} IN ({parameter_marks(seen)})"
+        f"WHERE {t[key_column]} = %s AND {rep} IN ({parameter_marks(seen)})"
     )

@@ -190,3 +190,28 @@ def test_the_decision_pages_show_why(admin_client, api, make_rep, make_rule):
 
     assert "Assigned to a rep" in page
     assert admin_client.get(reverse("admin:routing_assignment_changelist")).status_code == 200
+
+
+def test_the_rule_pages_say_which_rotation_is_in_force(admin_client, make_rule, make_rep, team):
+    team.name = "Sales"
+    team.save()
+    by_team = make_rule("By team")
+    named = make_rule("Named reps", pool_reps=[make_rep("sam")])
+
+    def change_page(rule):
+        return html.unescape(
+            admin_client.get(
+                reverse("admin:routing_routingrule_change", args=[rule.pk])
+            ).content.decode()
+        )
+
+    assert "This rule's own" in change_page(by_team)
+    team.one_rotation_for_team = True
+    team.save()
+
+    assert "Shared by the whole Sales team (one rotation for all its rules)" in change_page(by_team)
+    assert "This rule's own" in change_page(named)
+    listing = html.unescape(
+        admin_client.get(reverse("admin:routing_routingrule_changelist")).content.decode()
+    )
+    assert "Shared by the whole Sales team" in listing and "This rule's own" in listing

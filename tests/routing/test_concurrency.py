@@ -78,3 +78,25 @@ def test_weights_3_to_1_hold_within_1_percent_under_load(make_rep, make_rule, ma
     counts = Counter(d.rep_id for d in decisions)
     share = counts[heavy.pk] / 800
     assert abs(share - 0.75) <= 0.01, counts
+
+
+def test_rules_sharing_the_teams_rotation_never_share_a_next_rep(
+    make_rep, make_rule, make_leads, team
+):
+    """Two rules over one team with one rotation for the team: leads of either rule, routed
+    by 8 writers at once, take turns from the same rows, so the spread stays at most 1."""
+    team.one_rotation_for_team = True
+    team.save()
+    reps = [make_rep(f"rep{i}") for i in range(5)]
+    make_rule("Texas", order=1, condition={"field": "state", "op": "equals", "value": "TX"})
+    make_rule("Everyone else", order=2)
+    texas, others = make_leads(500, state="TX"), make_leads(500)
+    leads = [lead for pair in zip(texas, others, strict=True) for lead in pair]
+
+    decisions = route_all_concurrently(leads)
+
+    assert Counter(d.rule.name for d in decisions) == {"Texas": 500, "Everyone else": 500}
+    counts = Counter(d.rep_id for d in decisions)
+    assert set(counts) == {rep.pk for rep in reps}
+    assert max(counts.values()) - min(counts.values()) <= 1, counts
+    assert_one_active_assignment_per_lead()
