@@ -175,26 +175,32 @@ def recycling_sweep(now: datetime | None = None, *, limit: int = SWEEP_LIMIT) ->
     for rule in RecyclingRule.objects.filter(is_active=True).select_related("target_team", "team"):
         if recycled >= limit:
             break
-        if rule.kind == RecyclingRule.Kind.NOT_WORKED:
-            due = list(
-                _not_worked(rule, now, setup)
-                .order_by("idle_since", "id")
-                .values_list("lead_id", flat=True)[: limit - recycled]
-            )
-        else:
-            due = list(
-                _lost(rule, now)
-                .order_by("closed_at", "id")
-                .values_list("id", flat=True)[: limit - recycled]
-            )
-        for lead_id in due:
-            if lead_recycle(rule=rule, lead_id=lead_id, now=now, setup=setup):
+        # Built once per rule: the listing and every lead's check under its lock share it.
+        due, oldest_first, lead_column = _due(rule, now, setup)
+        lead_ids = list(
+            due.order_by(oldest_first, "id").values_list(lead_column, flat=True)[: limit - recycled]
+        )
+        for lead_id in lead_ids:
+            if lead_recycle(rule=rule, lead_id=lead_id, now=now, setup=setup, due=due):
                 recycled += 1
     return recycled
 
 
+def _due(rule: RecyclingRule, now: datetime, setup: RoutingSetup) -> tuple[QuerySet, str, str]:
+    """The rule's due rows (active assignments when not worked, leads when lost), the column
+    that orders them oldest first, and the column of their lead's id."""
+    if rule.kind == RecyclingRule.Kind.NOT_WORKED:
+        return _not_worked(rule, now, setup), "idle_since", "lead_id"
+    return _lost(rule, now), "closed_at", "id"
+
+
 def lead_recycle(
-    *, rule: RecyclingRule, lead_id: int, now: datetime, setup: RoutingSetup | None = None
+    *,
+    rule: RecyclingRule,
+    lead_id: int,
+    now: datetime,
+    setup: RoutingSetup | None = None,
+    due: QuerySet | None = None,
 ) -> bool:
     """Recycle one lead by one rule if it is still due, in one transaction. False when it is
     not due any more, nobody can take it now (tried again at the next sweep), or another
@@ -209,8 +215,10 @@ def lead_recycle(
        read); if it updated nothing, roll back.
     5. Start the new assignment (reason `recycled`, its own SLA clock), set the lead's status,
        and put a `recycled` event on the timeline.
+    `due`: the rule's due rows as the sweep built them for `now` (else built here).
     """
     setup = setup or routing_setup()
+    due = due if due is not None else _due(rule, now, setup)[0]
     with transaction.atomic():
         lead = (
             Lead.objects.select_for_update(skip_locked=True, of=("self",))
@@ -220,14 +228,12 @@ def lead_recycle(
         if lead is None:
             return False
         if rule.kind == RecyclingRule.Kind.NOT_WORKED:
-            current = (
-                _not_worked(rule, now, setup).filter(lead_id=lead_id).select_related("rep").first()
-            )
+            current = due.filter(lead_id=lead_id).select_related("rep").first()
             if current is None:
                 return False
             why = f"not worked for {rule.business_days} business day(s)"
         else:
-            if not _lost(rule, now).filter(pk=lead_id).exists():
+            if not due.filter(pk=lead_id).exists():
                 return False
             current = (
                 Assignment.objects.filter(lead_id=lead_id, ended_at__isnull=True)
