@@ -117,7 +117,9 @@ def _not_worked(rule: RecyclingRule, now: datetime, setup: RoutingSetup) -> Quer
         cutoffs.setdefault(cutoff, []).append(team_id)
     idle = Q(pk__in=[])
     for cutoff, team_ids in cutoffs.items():
-        idle |= Q(rep__team_id__in=team_ids, idle_since__lt=cutoff)
+        # Work never comes before the assignment: the plain column rules out the recent
+        # assignments before the database computes when each was last worked.
+        idle |= Q(rep__team_id__in=team_ids, assigned_at__lt=cutoff, idle_since__lt=cutoff)
     return (
         Assignment.objects.filter(
             ended_at__isnull=True,
@@ -228,17 +230,25 @@ def lead_recycle(
         if lead is None:
             return False
         if rule.kind == RecyclingRule.Kind.NOT_WORKED:
-            current = due.filter(lead_id=lead_id).select_related("rep").first()
+            # At most one row (one active assignment per lead); unordered, so that PostgreSQL
+            # reads it through the lead's index rather than walking assignments by date for
+            # a LIMIT 1 (170 ms a lead at 50,000 open leads).
+            current = next(
+                iter(due.filter(lead_id=lead_id).select_related("rep").order_by()[:1]), None
+            )
             if current is None:
                 return False
             why = f"not worked for {rule.business_days} business day(s)"
         else:
             if not due.filter(pk=lead_id).exists():
                 return False
-            current = (
-                Assignment.objects.filter(lead_id=lead_id, ended_at__isnull=True)
-                .select_related("rep", "queue_team", "user")
-                .first()
+            current = next(
+                iter(
+                    Assignment.objects.filter(lead_id=lead_id, ended_at__isnull=True)
+                    .select_related("rep", "queue_team", "user")
+                    .order_by()[:1]
+                ),
+                None,
             )
             assert lead.closed_at is not None  # a lost lead, as `_lost` read it
             reason = LostReason(lead.lost_reason).label
