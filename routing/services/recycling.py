@@ -105,13 +105,15 @@ def _idle_since() -> Greatest:
 def _not_worked(rule: RecyclingRule, now: datetime, setup: RoutingSetup) -> QuerySet[Assignment]:
     """The active assignments this not-worked rule recycles now: a rep's, on a workable lead,
     idle since before the cut-off of the rep's team's calendar, under the cap."""
-    assert rule.business_days is not None
     cutoffs: dict[datetime, list[int]] = {}
+    # A rule saved around validation, without its days, has no cut-off: it recycles nothing.
+    days = rule.business_days or 0
     teams = [rule.team_id] if rule.team_id else list(setup.sla.team_calendars)
+    teams = teams if days else []
     for team_id in teams:
         calendar = setup.sla.team_calendars.get(team_id, ALWAYS_OPEN)
         try:
-            cutoff = business_days_ago(calendar, now, rule.business_days)
+            cutoff = business_days_ago(calendar, now, days)
         except ValueError:
             continue  # a calendar that never opens: no business day ever passes
         cutoffs.setdefault(cutoff, []).append(team_id)
@@ -136,7 +138,8 @@ def _not_worked(rule: RecyclingRule, now: datetime, setup: RoutingSetup) -> Quer
 def _lost(rule: RecyclingRule, now: datetime) -> QuerySet[Lead]:
     """The leads this lost rule recycles now: lost for one of its reasons at least its days
     ago, under the cap, whose person has no other open lead."""
-    assert rule.days is not None
+    if not rule.days:
+        return Lead.objects.none()  # saved around validation: it recycles nothing
     leads = (
         Lead.objects.filter(
             status=LeadStatus.LOST,

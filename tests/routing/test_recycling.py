@@ -23,6 +23,7 @@ from routing.services import (
     activity_log,
     lead_recycle_count,
     lead_status_change,
+    lead_wait_on_customer,
     recycling_sweep,
     route_lead,
 )
@@ -168,6 +169,29 @@ def test_a_call_back_agreed_for_later_counts_as_work_until_then(rule, make_leads
 
     assert recycling_sweep(datetime(2026, 12, 2, 23, 0, tzinfo=UTC)) == 0
     assert recycling_sweep(datetime(2026, 12, 3, 23, 0, tzinfo=UTC)) == 1
+
+
+def test_marking_the_lead_as_waiting_on_the_customer_counts_as_work(rule, make_leads):
+    lead = routed_lead(make_leads)
+    ann = owner(lead).rep
+    idle_rule(business_days=1)
+    lead_wait_on_customer(
+        lead=lead,
+        user=ann.user,
+        now=datetime(2026, 11, 24, 16, 0, tzinfo=UTC),  # Tuesday
+    )
+
+    assert recycling_sweep(datetime(2026, 11, 24, 23, 0, tzinfo=UTC)) == 0  # Tuesday's close
+    assert recycling_sweep(datetime(2026, 11, 25, 23, 0, tzinfo=UTC)) == 1  # Wednesday's
+
+
+def test_a_rule_saved_without_its_days_recycles_nothing(rule, make_leads, staff):
+    lead = routed_lead(make_leads)
+    RecyclingRule.objects.create(name="Broken idle", kind="not_worked")
+    RecyclingRule.objects.create(name="Broken lost", kind="lost", lost_reasons=["other"])
+    lead_status_change(lead=lead, user=staff, status="lost", reason="gone", now=FRIDAY_10)
+
+    assert recycling_sweep(FRIDAY_10 + timedelta(days=400)) == 0
 
 
 def test_the_current_owner_is_never_picked_again_even_when_the_method_would(
