@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from intake_bench import fresh_database, setup_django  # noqa: E402
 from routing_bench import analyze  # noqa: E402
+from sla_bench import timed_statements  # noqa: E402
 
 
 def build(open_count: int, due_count: int):
@@ -133,21 +134,9 @@ def time_listing(now, runs: int = 5) -> dict:
 
 
 def time_sweep(now) -> dict:
-    from django.db import connection
-
     from routing.services import recycling_sweep
 
-    statements = 0
-
-    def count(execute, sql, params, many, context):
-        nonlocal statements
-        statements += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        started = time.perf_counter()
-        recycled = recycling_sweep(now)
-        elapsed = time.perf_counter() - started
+    recycled, elapsed, statements = timed_statements(lambda: recycling_sweep(now))
     return {
         "recycled": recycled,
         "seconds": round(elapsed, 3),
