@@ -44,6 +44,10 @@ NO_ANSWER
 WRONG_NUMBER
 MESSAGE_SENT
 SCHEDULED
+# LostReason choices: picked on the lead page's status form and in recycling rules
+NO_RESPONSE
+COMPETITOR
+NO_NEED
 
 # --- serializer and filter fields: part of the API contract, declared by name ----------------
 reason_details  # the qualification's reasons in the lead shape

@@ -132,10 +132,9 @@ def build(open_count: int, due_count: int):
     return now, rule, reps[0], team
 
 
-def time_sweep(now) -> dict:
+def timed_statements(work):
+    """(what `work()` returned, its seconds, the statements it ran)."""
     from django.db import connection
-
-    from routing.services import sla_sweep
 
     statements = 0
 
@@ -146,8 +145,15 @@ def time_sweep(now) -> dict:
 
     with connection.execute_wrapper(count):
         started = time.perf_counter()
-        acted = sla_sweep(now)
+        result = work()
         elapsed = time.perf_counter() - started
+    return result, elapsed, statements
+
+
+def time_sweep(now) -> dict:
+    from routing.services import sla_sweep
+
+    acted, elapsed, statements = timed_statements(lambda: sla_sweep(now))
     return {
         "acted": acted,
         "seconds": round(elapsed, 3),

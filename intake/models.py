@@ -318,6 +318,18 @@ class LeadStatus(models.TextChoices):
     MERGED = "merged", "Merged into another lead"
 
 
+class LostReason(models.TextChoices):
+    """Why a lead was lost, picked from a list (not typed) so that recycling rules and reports
+    can group by it; the free-text reason stays beside it as the detail."""
+
+    NO_RESPONSE = "no_response", "No response: never reached"
+    NOT_NOW = "not_now", "Not ready yet (timing)"
+    PRICE = "price", "Price or budget"
+    COMPETITOR = "competitor", "Chose a competitor"
+    NO_NEED = "no_need", "No longer needs it"
+    OTHER = "other", "Other"
+
+
 OPEN_STATUSES = (
     LeadStatus.NEW,
     LeadStatus.REVIEW,
@@ -480,6 +492,12 @@ class Lead(models.Model):
     closed_reason = models.CharField(
         max_length=200, blank=True, help_text="Why the lead was lost or disqualified."
     )
+    lost_reason = models.CharField(
+        max_length=20,
+        choices=LostReason.choices,
+        blank=True,
+        help_text="Why the lead was lost, from the list (recycling rules and reports read it).",
+    )
 
     objects = LeadQuerySet.as_manager()
 
@@ -558,6 +576,7 @@ class LeadEvent(models.Model):
         SLA_PAUSED = "sla_paused", "SLA clock paused"
         SLA_RESUMED = "sla_resumed", "SLA clock resumed"
         SLA_MET = "sla_met", "SLA met"
+        RECYCLED = "recycled", "Recycled"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

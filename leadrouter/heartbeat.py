@@ -32,13 +32,14 @@ SWEEPS = (
     "routing: recover stranded leads",
     "routing: send owed notifications",
     "routing: SLA sweep",
+    "routing: recycle leads",
     "intake: purge expired idempotency keys",
     "intake: purge old rate limit windows",
 )
 
 # One run may be missed (a cluster restarting, a long run) and the scheduler looks for due
 # schedules every 30 seconds: late after two intervals and a minute, 3 minutes for the
-# every-minute sweeps, 2 h 1 min for the hourly ones.
+# every-minute sweeps, 2 h 1 min for the hourly ones (the purges, recycling).
 MISSED_RUNS_TOLERATED = 2
 SCHEDULER_SLACK = timedelta(minutes=1)
 

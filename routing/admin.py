@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from intake.models import Channel, Lead, Source
+from intake.models import Channel, Lead, LostReason, Source
 from leadrouter.forms import JsonObjectField
 from routing import selectors, services
 from routing.business_time import is_open, next_opening
@@ -21,6 +21,7 @@ from routing.models import (
     BusinessCalendar,
     CalendarClosure,
     OpeningHours,
+    RecyclingRule,
     Rep,
     RoutingDecision,
     RoutingRule,
@@ -501,3 +502,72 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         ),
         ("Escalation", {"fields": ["escalate_after_reassignments", "escalate_to"]}),
     ]
+
+
+class RecyclingRuleForm(forms.ModelForm):
+    """The lost reasons as ticks from the list, never typed JSON."""
+
+    lost_reasons = forms.TypedMultipleChoiceField(
+        choices=LostReason.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=RecyclingRule._meta.get_field("lost_reasons").help_text,
+    )
+
+    class Meta:
+        model = RecyclingRule
+        fields = [
+            "name",
+            "order",
+            "is_active",
+            "kind",
+            "business_days",
+            "days",
+            "lost_reasons",
+            "team",
+            "target",
+            "target_rule",
+            "target_team",
+            "exclude_previous_owner",
+            "max_recycles",
+        ]
+
+
+@admin.register(RecyclingRule)
+class RecyclingRuleAdmin(admin.ModelAdmin):
+    form = RecyclingRuleForm
+    list_display = ["name", "order", "is_active", "when", "sends_to", "max_recycles"]
+    list_editable = ["order", "is_active"]
+    list_filter = ["is_active", "kind", "target"]
+    list_select_related = ["team", "target_rule", "target_team"]
+    search_fields = ["name"]
+    fieldsets = [
+        (None, {"fields": ["name", "order", "is_active"]}),
+        (
+            "Which leads",
+            {
+                "fields": ["kind", "business_days", "days", "lost_reasons", "team"],
+                "description": "Open and not worked: counted in whole business days of the "
+                "owner's team calendar, from the last contact attempt, status change or "
+                "assignment. Lost: counted in days since the lead was lost.",
+            },
+        ),
+        (
+            "Where they go",
+            {"fields": ["target", "target_rule", "target_team", "exclude_previous_owner"]},
+        ),
+        ("How often", {"fields": ["max_recycles"]}),
+    ]
+
+    @admin.display(description="Recycles leads")
+    def when(self, rule: RecyclingRule) -> str:
+        team = f" ({rule.team})" if rule.team else ""
+        if rule.kind == RecyclingRule.Kind.NOT_WORKED:
+            return f"open, not worked for {rule.business_days} business day(s){team}"
+        return f"lost ({rule.lost_reason_labels()}) {rule.days} day(s) ago{team}"
+
+    @admin.display(description="Sends them to")
+    def sends_to(self, rule: RecyclingRule) -> str:
+        if rule.target == RecyclingRule.Target.TEAM_QUEUE:
+            return f"{rule.target_team}'s queue"
+        return f"rule “{rule.target_rule}”" if rule.target_rule else "the rule that routed it"

@@ -227,3 +227,32 @@ def business_minutes_between(spec: CalendarSpec, start: datetime, end: datetime)
     for opens, closes in open_intervals(spec, start, until=end):
         elapsed += min(closes, end) - opens
     return elapsed.total_seconds() / 60
+
+
+def business_days_ago(spec: CalendarSpec, now: datetime, days: int) -> datetime:
+    """The start (local midnight, in UTC) of the `days`-th most recent open day that has ended
+    by `now` (its last opening interval closed). Whatever went idle before this instant has
+    since gone `days` whole open days untouched: the day it went idle never counts (it was
+    partly worked), nor do weekends, holidays and closed days.
+
+    Raises ValueError when MAX_CLOSED_DAYS days in a row have no open minute."""
+    if days < 1:
+        raise ValueError(f"Count at least one business day (got {days}).")
+    now = _utc(now)
+    day = now.astimezone(spec.zone).date()
+    counted = closed_days = 0
+    while True:
+        intervals = day_intervals(spec, day)
+        if intervals and intervals[-1][1] <= now:
+            counted += 1
+            closed_days = 0
+            if counted == days:
+                return _instant(day, time(0), spec.zone, closing=False)
+        elif not intervals:
+            closed_days += 1
+            if closed_days > MAX_CLOSED_DAYS:
+                raise ValueError(
+                    f"The calendar ({spec.time_zone}) has no open time in the "
+                    f"{MAX_CLOSED_DAYS} days before {now.isoformat()}."
+                )
+        day -= timedelta(days=1)

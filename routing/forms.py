@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
+from intake.models import LostReason
 from routing.models import Activity, Rep, Team
 from routing.services.work import SETTABLE_STATUSES
 
@@ -87,6 +88,12 @@ class StatusForm(LeadActionForm):
     status = forms.ChoiceField(choices=[(s.value, s.label) for s in SETTABLE_STATUSES])
     value = forms.DecimalField(
         required=False, min_value=0, max_digits=12, decimal_places=2, label="Deal value (won)"
+    )
+    lost_reason = forms.ChoiceField(
+        required=False,
+        choices=[("", "—"), *LostReason.choices],
+        label="Lost because",
+        help_text="Lost: pick the reason; recycling rules may give the lead another try.",
     )
     reason = forms.CharField(required=False, max_length=200, label="Reason (lost, disqualified)")
 

@@ -70,3 +70,12 @@ def notify_sla_step(record_id: int) -> str:
     """Send an SLA reminder or manager notification (queued after the sweep's commit by
     `routing.notifications.sla_step_notify_on_commit`). Raises when a retry can help."""
     return notifications.sla_step_notify(record_id)
+
+
+def recycle_leads() -> str:
+    """Apply the recycling rules: leads nobody works, or lost ones worth another try, go back
+    to a pool or a queue, each at most once per run and within its cap (every hour, by the
+    schedule "routing: recycle leads" made in a migration; two clusters may run it at once)."""
+    with record_sweep("routing: recycle leads") as beat:
+        beat.rows_acted = services.recycling_sweep(timezone.now())
+    return f"recycled {beat.rows_acted} lead(s)"

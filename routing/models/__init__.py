@@ -2,6 +2,7 @@
 
 from routing.models.assignments import Activity, Assignment, RoutingDecision, SlaState
 from routing.models.calendars import BusinessCalendar, CalendarClosure, OpeningHours
+from routing.models.recycling import RecyclingRule
 from routing.models.rules import RotationState, RoutingRule
 from routing.models.sla import SlaPolicy, SlaStep, SlaStepRecord, SlaTarget
 from routing.models.teams import Rep, Skill, Team, Territory, TimeOff
@@ -27,6 +28,7 @@ __all__ = [
     "BusinessCalendar",
     "CalendarClosure",
     "OpeningHours",
+    "RecyclingRule",
     "Rep",
     "RotationState",
     "RoutingDecision",

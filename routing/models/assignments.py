@@ -27,6 +27,7 @@ class Assignment(models.Model):
         MANUAL = "manual", "Manual"
         SLA = "sla", "SLA reassignment"
         ESCALATION = "escalation", "SLA escalation"
+        RECYCLED = "recycled", "Recycled"
 
     lead = models.ForeignKey("intake.Lead", on_delete=models.CASCADE, related_name="assignments")
     rep = models.ForeignKey(

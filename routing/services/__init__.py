@@ -10,6 +10,7 @@ from routing.services.recovery import (
     stranded_lead_claim,
     stranded_lead_record,
 )
+from routing.services.recycling import lead_recycle, lead_recycle_count, recycling_sweep
 from routing.services.simulation import (
     DEFAULT_REPLAY_LEADS,
     MAX_REPLAY_LEADS,
@@ -44,10 +45,13 @@ __all__ = [
     "lead_assign_manually",
     "lead_hand_back",
     "lead_note_add",
+    "lead_recycle",
+    "lead_recycle_count",
     "lead_status_change",
     "lead_wait_on_customer",
     "owed_notification_claim",
     "parked_lead_claim",
+    "recycling_sweep",
     "route_lead",
     "routing_park",
     "routing_replay",

@@ -49,18 +49,7 @@ def assignment_replace(
     if end_active:
         # Through the ORM: the routing engine, the one hot caller, passes end_active=False;
         # reassignments by managers and SLA steps are not timed in a benchmark.
-        Assignment.objects.filter(lead_id=lead.pk, ended_at__isnull=True).update(
-            ended_at=now,
-            sla_next_step_at=None,
-            sla_next_step=None,
-            sla_state=Case(
-                When(
-                    sla_state__in=(SlaState.RUNNING, SlaState.PAUSED),
-                    then=Value(SlaState.STOPPED),
-                ),
-                default=F("sla_state"),
-            ),
-        )
+        assignment_end(lead_id=lead.pk, now=now)
     assignment = Assignment(
         lead=lead,
         rep_id=rep_id,
@@ -75,6 +64,27 @@ def assignment_replace(
     row_insert(assignment)
     notifications.assignment_notify_on_commit(assignment)
     return assignment
+
+
+def assignment_end(*, lead_id: int, now: datetime, assignment_id: int | None = None) -> int:
+    """End the lead's active assignment (only if it is `assignment_id`, when given): its clock
+    stops, a breached one staying breached. Returns how many it ended (0 or 1): as a
+    conditional update it is also a claim, 0 meaning another worker ended it first."""
+    active = Assignment.objects.filter(lead_id=lead_id, ended_at__isnull=True)
+    if assignment_id is not None:
+        active = active.filter(pk=assignment_id)
+    return active.update(
+        ended_at=now,
+        sla_next_step_at=None,
+        sla_next_step=None,
+        sla_state=Case(
+            When(
+                sla_state__in=(SlaState.RUNNING, SlaState.PAUSED),
+                then=Value(SlaState.STOPPED),
+            ),
+            default=F("sla_state"),
+        ),
+    )
 
 
 def lead_has_active_assignment(lead_id: int) -> bool:

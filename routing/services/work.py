@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from intake.models import Lead, LeadEvent, LeadStatus
+from intake.models import Lead, LeadEvent, LeadStatus, LostReason
 from leadrouter.api_errors import CONFLICT_CODE
 from routing.models import Activity, Assignment, Rep, Team
 from routing.selectors import (
@@ -65,7 +65,16 @@ def _set_status(*, lead: Lead, user, status: str, now: datetime, message: str = 
     """Write a status change on the locked lead and its STATUS event."""
     old = lead.status
     lead.status = status
-    lead.save(update_fields=["status", "closed_at", "closed_reason", "outcome_value", "updated_at"])
+    lead.save(
+        update_fields=[
+            "status",
+            "closed_at",
+            "closed_reason",
+            "lost_reason",
+            "outcome_value",
+            "updated_at",
+        ]
+    )
     LeadEvent.objects.create(
         lead=lead,
         kind=LeadEvent.Kind.STATUS,
@@ -200,15 +209,18 @@ def lead_status_change(
     status: str,
     value: Decimal | str | int | None = None,
     reason: str = "",
+    lost_reason: str = "",
     now: datetime | None = None,
 ) -> Lead:
     """Move a lead to contacted, qualified, won, lost or disqualified.
 
     1. Lock the lead (404 unless the user may act on it).
-    2. Refuse a merged or closed lead (a closed lead stays closed), one held for review, and
-       a no-op.
-    3. Won needs a value above zero (`outcome_value`); lost and disqualified need a reason
-       (`closed_reason`); a closing status sets `closed_at`.
+    2. Refuse a merged or closed lead (a closed lead stays closed; only a recycling rule
+       reopens a lost one), one held for review, and a no-op.
+    3. Won needs a value above zero (`outcome_value`); lost needs a reason from the list
+       (`lost_reason`; a typed reason alone counts as "other") and disqualified a typed one
+       (`closed_reason`, for lost the typed detail or else the listed reason's words); a
+       closing status sets `closed_at`.
     4. Save and append a STATUS event with from and to.
     """
     now = now or timezone.now()
@@ -217,6 +229,13 @@ def lead_status_change(
         raise ValidationError(
             {"status": f"Choose one of: {', '.join(str(s) for s in SETTABLE_STATUSES)}."}
         )
+    if lost_reason and status != LeadStatus.LOST:
+        raise ValidationError({"lost_reason": "A lost reason is only for a lost lead."})
+    if lost_reason and lost_reason not in LostReason.values:
+        raise ValidationError({"lost_reason": f"Choose one of: {', '.join(LostReason.values)}."})
+    if status == LeadStatus.LOST and (lost_reason or reason):
+        lost_reason = lost_reason or LostReason.OTHER
+        reason = reason or LostReason(lost_reason).label
     amount = None
     if status == LeadStatus.WON:
         try:
@@ -254,11 +273,14 @@ def lead_status_change(
         if status in CLOSED_STATUSES:
             lead.closed_at = now
             lead.closed_reason = reason
+            lead.lost_reason = lost_reason
             if amount is not None:
                 lead.outcome_value = amount.quantize(Decimal("0.01"))
                 data["value"] = str(lead.outcome_value)
             if reason:
                 data["reason"] = reason
+            if lost_reason:
+                data["lost_reason"] = lost_reason
             sla_stop(lead=lead)
         _set_status(lead=lead, user=user, status=status, now=now, **data)
     return lead

@@ -11,6 +11,7 @@ from routing.business_time import (
     CalendarSpec,
     Closure,
     add_business_minutes,
+    business_days_ago,
     business_minutes_between,
     is_open,
     next_opening,
@@ -285,3 +286,37 @@ def test_between_is_the_inverse_of_add(calendar, start, minutes):
     assert is_open(calendar, due - timedelta(microseconds=1)) or due == next_opening(
         calendar, start
     )
+
+
+# --- whole business days (recycling) --------------------------------------------------------
+
+
+def test_business_days_ago_counts_ended_open_days_skipping_the_weekend_and_thanksgiving():
+    # Friday Nov 20 2026: Mon 23, Tue 24, Wed 25 open, Thu 26 Thanksgiving, Fri 27 open.
+    friday_evening = at(CHICAGO, 2026, 11, 27, 17, 0)
+    assert business_days_ago(US_CHICAGO, friday_evening, 1) == at(CHICAGO, 2026, 11, 27, 0, 0)
+    assert business_days_ago(US_CHICAGO, friday_evening, 2) == at(CHICAGO, 2026, 11, 25, 0, 0)
+    assert business_days_ago(US_CHICAGO, friday_evening, 4) == at(CHICAGO, 2026, 11, 23, 0, 0)
+    # Before Friday's close Friday has not ended: the 4th day back is the Friday before.
+    before_close = at(CHICAGO, 2026, 11, 27, 16, 59)
+    assert business_days_ago(US_CHICAGO, before_close, 4) == at(CHICAGO, 2026, 11, 20, 0, 0)
+    assert business_days_ago(US_CHICAGO, friday_evening, 1).tzinfo is UTC
+
+
+def test_business_days_ago_on_a_weekend_counts_back_from_friday():
+    sunday = at(CHICAGO, 2026, 11, 22, 12, 0)
+    assert business_days_ago(US_CHICAGO, sunday, 1) == at(CHICAGO, 2026, 11, 20, 0, 0)
+
+
+def test_business_days_ago_on_a_24_7_calendar_counts_whole_days_ended():
+    always = CalendarSpec(time_zone="America/Chicago", always_open=True)
+    tuesday_10 = at(CHICAGO, 2026, 11, 24, 10, 0)
+    assert business_days_ago(always, tuesday_10, 1) == at(CHICAGO, 2026, 11, 23, 0, 0)
+    assert business_days_ago(always, tuesday_10, 3) == at(CHICAGO, 2026, 11, 21, 0, 0)
+
+
+def test_business_days_ago_refuses_a_calendar_that_never_opens():
+    with pytest.raises(ValueError, match="no open time"):
+        business_days_ago(CalendarSpec(time_zone="UTC"), at(CHICAGO, 2026, 11, 24, 10), 1)
+    with pytest.raises(ValueError, match="at least one"):
+        business_days_ago(US_CHICAGO, at(CHICAGO, 2026, 11, 24, 10), 0)
