@@ -558,6 +558,7 @@ class LeadEvent(models.Model):
         SLA_PAUSED = "sla_paused", "SLA clock paused"
         SLA_RESUMED = "sla_resumed", "SLA clock resumed"
         SLA_MET = "sla_met", "SLA met"
+        SLA_PAGED = "sla_paged", "On-call rep paged"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

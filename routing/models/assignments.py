@@ -27,6 +27,7 @@ class Assignment(models.Model):
         MANUAL = "manual", "Manual"
         SLA = "sla", "SLA reassignment"
         ESCALATION = "escalation", "SLA escalation"
+        ON_CALL = "on_call", "On call: urgent lead after hours"
 
     lead = models.ForeignKey("intake.Lead", on_delete=models.CASCADE, related_name="assignments")
     rep = models.ForeignKey(
