@@ -492,8 +492,14 @@ def stranded_leads(*, now: datetime) -> QuerySet[Lead]:
         .exclude(
             Exists(ReviewTask.objects.filter(lead=OuterRef("pk"), status=ReviewTask.Status.OPEN))
         )
-        # Parked (`parked_leads`): a new lead whose latest routing attempt failed.
-        .annotate(last_outcome=Subquery(latest.values("outcome")[:1]))
+        # Parked (`parked_leads`): a new lead whose latest routing attempt failed. Read for new
+        # leads only: the other statuses are most open leads, and routing takes none of them.
+        .annotate(
+            last_outcome=Case(
+                When(status=LeadStatus.NEW, then=Subquery(latest.values("outcome")[:1])),
+                default=Value(None),
+            )
+        )
         .filter(
             ~Q(status=LeadStatus.NEW)
             | Q(last_outcome__isnull=True)

@@ -323,9 +323,7 @@ def test_the_stranded_lead_count_is_a_detail_that_never_fails_the_check(
     assert "routing: recover stranded leads" in detail["meaning"]
 
 
-def test_a_detail_that_breaks_says_why_and_the_check_still_answers(
-    client, all_swept, monkeypatch
-):
+def test_a_detail_that_breaks_says_why_and_the_check_still_answers(client, all_swept, monkeypatch):
     from leadrouter import heartbeat
 
     def broken(now):
@@ -337,6 +335,4 @@ def test_a_detail_that_breaks_says_why_and_the_check_still_answers(
     response = client.get("/health/")
 
     assert response.status_code == 200
-    assert response.json()["details"]["stranded_leads"] == {
-        "error": "RuntimeError: no such table"
-    }
+    assert response.json()["details"]["stranded_leads"] == {"error": "RuntimeError: no such table"}

@@ -141,8 +141,7 @@ def test_an_open_lead_past_new_that_nobody_owns_or_reviews_goes_to_review_once(
     task = ReviewTask.objects.get(lead=lead, status=ReviewTask.Status.OPEN)
     assert task.reasons == [f"stranded: {label} but nobody owns or reviews it"]
     assert recovered_events(lead) == [
-        f"Recovered by the sweep (attempt 1 of 5): stranded, {label} but nobody owns or "
-        "reviews it"
+        f"Recovered by the sweep (attempt 1 of 5): stranded, {label} but nobody owns or reviews it"
     ]
 
 
@@ -151,7 +150,7 @@ def test_the_stranded_count_is_the_open_leads_in_none_of_the_four_places(
 ):
     from django.utils import timezone
 
-    from routing.selectors import stranded_lead_count
+    from routing.selectors import stranded_lead_count, stranded_leads
 
     time_machine.move_to(T0, tick=False)
     owned, reviewed, parked, stranded, contacted, won, fresh = make_leads(7)
@@ -166,7 +165,9 @@ def test_the_stranded_count_is_the_open_leads_in_none_of_the_four_places(
     Lead.objects.filter(pk=fresh.pk).update(updated_at=timezone.now())  # being processed
 
     with django_assert_num_queries(1):
-        assert stranded_lead_count(now=timezone.now()) == 2  # stranded and contacted
+        assert stranded_lead_count(now=timezone.now()) == 2
+    listed = stranded_leads(now=timezone.now()).values_list("pk", flat=True)
+    assert set(listed) == {stranded.pk, contacted.pk}
 
 
 def test_a_lead_ingested_without_qualification_is_qualified_and_routed_by_the_sweep(
