@@ -87,6 +87,13 @@ def _lead_urgency_tier(lead: Lead) -> tuple[str, str]:
     return qualification.urgency, qualification.tier
 
 
+def _away(setup: RoutingSetup, rep_id: int, now: datetime) -> bool:
+    """Whether the rep is on booked time off now (an on-call rep away is not paged: the
+    time-off sweep would move the lead on at once, at night)."""
+    profile = setup.reps.get(rep_id)
+    return profile is not None and profile.away_until(now) is not None
+
+
 def step_due(calendar: CalendarSpec, assignment: Assignment, step: StepSpec) -> datetime:
     assert assignment.sla_started_at is not None and assignment.sla_target_minutes is not None
     return add_business_minutes(
@@ -194,6 +201,7 @@ def sla_start(
         and policy.on_call is not None
         and urgency == Urgency.URGENT
         and not is_open(calendar, now)
+        and not _away(setup, policy.on_call[0], now)
     )
     if paged:
         routed_to = on_call_take(assignment, policy)

@@ -172,6 +172,21 @@ def test_a_deactivated_on_call_rep_is_not_paged(reps, make_policy, make_leads):
     assert clock(lead).sla_started_at == MONDAY_09
 
 
+def test_an_on_call_rep_on_time_off_is_not_paged(reps, make_policy, make_leads):
+    from routing.models import TimeOff
+
+    ann, _, olga, _ = reps
+    paging_policy(make_policy, olga)
+    TimeOff.objects.create(
+        rep=olga, starts_at=SATURDAY_02 - 60 * MINUTE, ends_at=SATURDAY_02 + 60 * MINUTE
+    )
+
+    lead = routed(make_leads, now=SATURDAY_02, urgency="urgent")
+
+    assert clock(lead).rep == ann
+    assert clock(lead).sla_started_at == MONDAY_09
+
+
 def test_a_lead_urgent_after_hours_in_a_team_queue_goes_to_the_on_call_rep(
     make_rep, make_rule, make_policy, make_leads, office
 ):
