@@ -631,7 +631,12 @@ def lead_clocks(*, lead: Lead) -> list[LeadClock]:
     step is (or was) due and what happened (its `SlaStepRecord`, else why it did not run)."""
     # Imported here: the SLA configuration is built from this module's `calendar_spec`.
     from routing.services.config import routing_setup
-    from routing.services.sla_clock import MOVING_STEPS, clock_calendar, step_due
+    from routing.services.sla_clock import (
+        MOVING_STEPS,
+        clock_calendar,
+        on_call_move_at,
+        step_due,
+    )
 
     setup = routing_setup()
     clocks = []
@@ -672,6 +677,9 @@ def lead_clocks(*, lead: Lead) -> list[LeadClock]:
             else:
                 if calendar is not None and assignment.sla_state != SlaState.PAUSED:
                     due_at = step_due(calendar, assignment, step)
+                    if step.kind in MOVING_STEPS:
+                        # An on-call clock's move waits for the team's opening.
+                        due_at = on_call_move_at(assignment, due_at, setup)
                 open_clock = assignment.ended_at is None and assignment.sla_state in (
                     SlaState.RUNNING,
                     SlaState.BREACHED,

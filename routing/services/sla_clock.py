@@ -57,6 +57,15 @@ def business_calendar(assignment: Assignment, setup: RoutingSetup) -> CalendarSp
     return setup.sla.calendar(policy, owner_team_id(assignment, setup))
 
 
+def on_call_move_at(assignment: Assignment, due: datetime, setup: RoutingSetup) -> datetime:
+    """When a moving step due at `due` runs: then, or for an on-call clock the business
+    calendar's first opening at or after it (see `on_call_move_waits`)."""
+    calendar = business_calendar(assignment, setup)
+    if assignment.reason != Assignment.Reason.ON_CALL or calendar is None:
+        return due
+    return next_opening(calendar, due)
+
+
 def on_call_move_waits(
     assignment: Assignment, point: Point, setup: RoutingSetup, now: datetime
 ) -> datetime | None:

@@ -10,6 +10,7 @@ from django_q.models import OrmQ
 
 from intake.models import LeadEvent, LeadStatus
 from routing.models import Assignment, RoutingDecision, SlaPolicy, SlaState, SlaStep
+from routing.selectors import lead_clocks
 from routing.services import sla_sweep
 from routing.tasks import notify_assignment
 from tests.routing.test_sla import clock, kinds, office_hours, policy_form, routed
@@ -92,6 +93,10 @@ def test_an_unanswered_page_breaches_at_night_and_the_ladder_moves_it_at_the_ope
     ann, bob, olga, _ = reps
     paging_policy(make_policy, olga)
     lead = routed(make_leads, now=SATURDAY_02, urgency="urgent")
+
+    # The lead page's ladder: the reminder in real minutes, the reassignment at the opening.
+    ladder = lead_clocks(lead=lead)[0].steps
+    assert [step.due_at for step in ladder] == [SATURDAY_02 + 8 * MINUTE, MONDAY_09]
 
     assert sla_sweep(SATURDAY_02 + 8 * MINUTE) == 1  # the reminder, to Olga
     # 02:15: breached; the reassign step waits for the team's opening instead of moving the
