@@ -238,7 +238,8 @@ def sla_start(
         at=now,
         assignment=assignment,
         policy=policy,
-        message=f"SLA “{policy.name}”: first contact due in {target} business minute(s)",
+        message=f"SLA “{policy.name}”: first contact due in {target} "
+        + ("minute(s), night or not" if paged else "business minute(s)"),
         into=events,
     )
     return True

@@ -73,6 +73,8 @@ def test_an_urgent_lead_at_saturday_02_00_goes_to_the_on_call_rep_who_is_paged_o
     assert paged.data["due_at"] == (SATURDAY_02 + 15 * MINUTE).isoformat()
     assert paged.data["routed_to"]["rep"] == ann.pk  # whom the rule had picked
     assert kinds(lead) == ["sla_paged", "sla_started"]
+    started = LeadEvent.objects.get(lead=lead, kind=LeadEvent.Kind.SLA_STARTED)
+    assert started.message.endswith("first contact due in 15 minute(s), night or not")
     decision = RoutingDecision.objects.get(lead=lead)
     assert "on-call rep owns it" in decision.explanation
 
