@@ -577,6 +577,7 @@ class LeadEvent(models.Model):
         SLA_RESUMED = "sla_resumed", "SLA clock resumed"
         SLA_MET = "sla_met", "SLA met"
         RECYCLED = "recycled", "Recycled"
+        SLA_PAGED = "sla_paged", "On-call rep paged"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

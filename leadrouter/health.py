@@ -89,6 +89,19 @@ def _sweeps_check() -> tuple[dict, list[str]]:
     return sweeps, failures
 
 
+def _details(now) -> dict:
+    """The registered details (`heartbeat.HEALTH_DETAILS`). They inform; they never fail the
+    check: a stranded lead, say, is repaired by its sweep within minutes, and a sweep that
+    stops is caught by its heartbeat."""
+    details = {}
+    for name, provider in heartbeat.HEALTH_DETAILS.items():
+        try:
+            details[name] = provider(now)
+        except Exception as exc:
+            details[name] = {"error": f"{type(exc).__name__}: {exc}"}
+    return details
+
+
 @never_cache
 @require_safe
 def health(request: HttpRequest) -> JsonResponse:
@@ -103,6 +116,7 @@ def health(request: HttpRequest) -> JsonResponse:
     body: dict[str, object] = {
         "status": "fail" if failures else "ok",
         "checks": {"database": database, "broker": broker, "sweeps": sweeps},
+        "details": _details(timezone.now()),
     }
     if failures:
         body["failures"] = failures

@@ -10,7 +10,7 @@ the admin retimes its judgement too.
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +36,18 @@ SWEEPS = (
     "intake: purge expired idempotency keys",
     "intake: purge old rate limit windows",
 )
+
+# What the sweeps leave to do right now, shown under "details" by `GET /health/`: an app
+# registers one function per detail from its `AppConfig.ready()` (`health_detail_register`),
+# so that health reads the apps' numbers without importing an app.
+HEALTH_DETAILS: dict[str, Callable[[datetime], dict]] = {}
+
+
+def health_detail_register(name: str, provider: Callable[[datetime], dict]) -> None:
+    """Show `provider(now)` as the detail `name` of `GET /health/` (informative: a detail
+    never fails the check)."""
+    HEALTH_DETAILS[name] = provider
+
 
 # One run may be missed (a cluster restarting, a long run) and the scheduler looks for due
 # schedules every 30 seconds: late after two intervals and a minute, 3 minutes for the

@@ -19,7 +19,7 @@ from django.utils import timezone
 from intake import services as intake_services
 from intake.adapters import SpamSubmission
 from intake.fields import LeadFieldErrors
-from intake.models import Lead, LeadEvent, Submission
+from intake.models import Lead, LeadEvent, LeadStatus, Submission
 from qualification import selectors as qualification_selectors
 from qualification import services as qualification_services
 from routing import services as routing_services
@@ -79,7 +79,8 @@ def recover_stranded_lead(lead: Lead, *, now=None) -> str:
     stranded_leads`), once even if two sweeps listed it.
 
     1. Claim it (conditional update; counts the attempt, sets the backoff before the next).
-       Not claimed: another worker got there first.
+       Not claimed: another worker got there first. A lead past new (or in review with no
+       open task) that nobody owns goes to the review queue, with the reason.
     2. Record on its timeline that the sweep recovered it, and why.
     3. Not qualified: qualify it. If qualification fails, the next sweep tries again after
        the backoff; after the last attempt the lead goes to a person ("qualification failed").
@@ -88,6 +89,14 @@ def recover_stranded_lead(lead: Lead, *, now=None) -> str:
     """
     if not routing_services.stranded_lead_claim(lead=lead, now=now):
         return "claimed elsewhere"
+    if lead.status != LeadStatus.NEW:
+        # Past routing (assigned, contacted, qualified) or in review, yet nobody owns or
+        # reviews it: an ended assignment with no next one, a restored backup. Routing only
+        # takes new leads, and the lead's history matters: a person decides where it goes.
+        why = f"{lead.get_status_display().lower()} but nobody owns or reviews it"
+        routing_services.stranded_lead_record(lead=lead, why=why)
+        qualification_services.review_hold(lead=lead, reason=f"stranded: {why}")
+        return "sent to review"
     qualification = qualification_selectors.lead_qualification(lead.pk)
     if qualification is None:
         why = "not qualified"

@@ -198,6 +198,8 @@ class RepAdmin(admin.ModelAdmin):
         "time_zone",
     ]
     list_filter = ["team", "is_active", "paused"]
+    # Also what the SLA policy's on-call rep picker searches.
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
     list_editable = ["is_active", "paused", "weight"]
     filter_horizontal = ["skills", "territories"]
     inlines = [TimeOffInline]
@@ -492,7 +494,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_filter = ["is_default", "worked_by"]
     list_select_related = ["rule", "team", "source", "calendar"]
     search_fields = ["name"]
-    autocomplete_fields = ["calendar"]
+    autocomplete_fields = ["calendar", "on_call_rep"]
     inlines = [SlaTargetInline, SlaStepInline]
     fieldsets = [
         (None, {"fields": ["name", "calendar", "worked_by", "pause_while_waiting_on_customer"]}),
@@ -501,6 +503,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
             {"fields": ["is_default", "rule", "team", "source", "channel"]},
         ),
         ("Escalation", {"fields": ["escalate_after_reassignments", "escalate_to"]}),
+        ("After hours", {"fields": ["after_hours_urgent", "on_call_rep"]}),
     ]
 
 

@@ -7,8 +7,10 @@ class RoutingConfig(AppConfig):
     verbose_name = "Routing"
 
     def ready(self) -> None:
-        from routing.selectors import reload_calendars_on_change
+        from leadrouter.heartbeat import health_detail_register
+        from routing.selectors import reload_calendars_on_change, stranded_leads_detail
         from routing.services.config import reload_routing_setup_on_change
 
         reload_routing_setup_on_change()
         reload_calendars_on_change()
+        health_detail_register("stranded_leads", stranded_leads_detail)

@@ -201,8 +201,14 @@ def assignment_message(assignment: Assignment) -> Message:
         why = decision.explanation if decision else assignment.get_reason_display()
     link = lead_url(lead.pk)
     subject = f"New lead for {owner}: {who}"
+    page: list[str] = []
+    if assignment.reason == Assignment.Reason.ON_CALL and assignment.sla_due_at is not None:
+        # The page: an urgent lead after hours, for the on-call rep, with its deadline.
+        subject = f"On call: urgent lead {who}"
+        page = [f"You are paged: first contact due by {assignment.sla_due_at:%Y-%m-%d %H:%M} UTC"]
     text = "\n".join(
         [
+            *page,
             f"New lead for {owner}: {about}",
             profile,
             f"Why: {why}",

@@ -481,22 +481,56 @@ def parked_leads() -> QuerySet[Lead]:
 
 
 def stranded_leads(*, now: datetime) -> QuerySet[Lead]:
-    """Open, live leads that nobody owns, queues, reviews or retries: still new, untouched for
-    `STRANDED_AFTER` (so not one a request is processing right now), past any backoff of the
-    sweep, with no active assignment, no open review and no parked routing error (those
-    `parked_leads` lists). Oldest first. Read through the partial index
-    `lead_new_by_updated`."""
+    """Open, live leads (any open status, not only new) in none of the four places a lead may
+    be: owned (an active assignment: a rep, a manager or a named team's queue), in review (an
+    open review task), or parked with a retry (a routing error on a new lead, or the sweep's
+    own backoff after a failed qualification). Untouched for `STRANDED_AFTER`, so not one a
+    request is processing right now. Oldest first.
+
+    New leads are a handful at any time; an open lead of another status with no owner only
+    comes from a bug, a crash or a restored backup, but finding one means looking at every
+    open lead's active assignment: one anti-join through the partial unique index
+    `one_active_assignment_per_lead` per open lead (see README, "Stranded leads")."""
+    latest = RoutingDecision.objects.filter(lead=OuterRef("pk")).order_by("-created_at", "-id")
     return (
-        _routable_leads()
+        Lead.objects.filter(status__in=OPEN_STATUSES, is_test=False, is_historical=False)
         .filter(updated_at__lte=now - STRANDED_AFTER)
         .filter(Q(recover_after__isnull=True) | Q(recover_after__lte=now))
         .exclude(Exists(Assignment.objects.filter(lead=OuterRef("pk"), ended_at__isnull=True)))
         .exclude(
             Exists(ReviewTask.objects.filter(lead=OuterRef("pk"), status=ReviewTask.Status.OPEN))
         )
-        .filter(Q(last_outcome__isnull=True) | ~Q(last_outcome=RoutingDecision.Outcome.ERROR))
+        # Parked (`parked_leads`): a new lead whose latest routing attempt failed. Read for new
+        # leads only: the other statuses are most open leads, and routing takes none of them.
+        .annotate(
+            last_outcome=Case(
+                When(status=LeadStatus.NEW, then=Subquery(latest.values("outcome")[:1])),
+                default=Value(None),
+            )
+        )
+        .filter(
+            ~Q(status=LeadStatus.NEW)
+            | Q(last_outcome__isnull=True)
+            | ~Q(last_outcome=RoutingDecision.Outcome.ERROR)
+        )
         .order_by("updated_at", "id")
     )
+
+
+def stranded_lead_count(*, now: datetime) -> int:
+    """How many leads stand still right now (`stranded_leads`): one COUNT. Shown on the
+    manager board and in `GET /health/`; the every-minute sweep repairs them."""
+    return stranded_leads(now=now).count()
+
+
+def stranded_leads_detail(now: datetime) -> dict:
+    """The stranded count as `GET /health/` shows it (registered in `RoutingConfig.ready()`)."""
+    return {
+        "count": stranded_lead_count(now=now),
+        "meaning": "open leads nobody owns, queues, reviews or retries, untouched for "
+        f"{int(STRANDED_AFTER.total_seconds() // 60)} min; the sweep "
+        "'routing: recover stranded leads' repairs them",
+    }
 
 
 def assignments_owing_notification(*, now: datetime) -> QuerySet[Assignment]:
@@ -605,7 +639,12 @@ def lead_clocks(*, lead: Lead) -> list[LeadClock]:
     step is (or was) due and what happened (its `SlaStepRecord`, else why it did not run)."""
     # Imported here: the SLA configuration is built from this module's `calendar_spec`.
     from routing.services.config import routing_setup
-    from routing.services.sla_clock import MOVING_STEPS, clock_calendar, step_due
+    from routing.services.sla_clock import (
+        MOVING_STEPS,
+        clock_calendar,
+        on_call_move_at,
+        step_due,
+    )
 
     setup = routing_setup()
     clocks = []
@@ -646,6 +685,9 @@ def lead_clocks(*, lead: Lead) -> list[LeadClock]:
             else:
                 if calendar is not None and assignment.sla_state != SlaState.PAUSED:
                     due_at = step_due(calendar, assignment, step)
+                    if step.kind in MOVING_STEPS:
+                        # An on-call clock's move waits for the team's opening.
+                        due_at = on_call_move_at(assignment, due_at, setup)
                 open_clock = assignment.ended_at is None and assignment.sla_state in (
                     SlaState.RUNNING,
                     SlaState.BREACHED,

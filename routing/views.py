@@ -255,6 +255,7 @@ def board(request):
             "at_risk_minutes": int(selectors.AT_RISK_WITHIN.total_seconds() // 60),
             "viewer_zone": request.viewer_zone,
             "waiting": list(selectors.board_waiting(user=user)),
+            "stranded": selectors.stranded_lead_count(now=now),
             "assign_groups": assign_groups(reps, teams),
             "filter": lead_filter,
             "page": page,

@@ -28,6 +28,7 @@ class Assignment(models.Model):
         SLA = "sla", "SLA reassignment"
         ESCALATION = "escalation", "SLA escalation"
         RECYCLED = "recycled", "Recycled"
+        ON_CALL = "on_call", "On call: urgent lead after hours"
 
     lead = models.ForeignKey("intake.Lead", on_delete=models.CASCADE, related_name="assignments")
     rep = models.ForeignKey(

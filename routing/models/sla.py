@@ -9,7 +9,7 @@ from qualification.models import Tier, Urgency
 from routing.models.assignments import Assignment
 from routing.models.calendars import BusinessCalendar
 from routing.models.rules import RoutingRule
-from routing.models.teams import Team
+from routing.models.teams import Rep, Team
 
 
 class SlaPolicy(models.Model):
@@ -25,6 +25,10 @@ class SlaPolicy(models.Model):
     class EscalateTo(models.TextChoices):
         MANAGER = "manager", "The team's manager"
         TEAM_QUEUE = "team_queue", "The team's unassigned queue"
+
+    class AfterHoursUrgent(models.TextChoices):
+        WAIT = "wait", "Wait for the next opening"
+        PAGE = "page", "Page the on-call rep"
 
     name = models.CharField(max_length=100, unique=True)
     is_default = models.BooleanField(
@@ -62,6 +66,26 @@ class SlaPolicy(models.Model):
         default=True,
         help_text="A rep marking the lead as waiting on the customer pauses the clock until the "
         "customer inquires again, the rep logs a contact, or the time the rep gave.",
+    )
+    after_hours_urgent = models.CharField(
+        "urgent leads after hours",
+        max_length=4,
+        choices=AfterHoursUrgent.choices,
+        default=AfterHoursUrgent.WAIT,
+        help_text="What happens to an urgent lead that arrives while the calendar is closed. "
+        "Wait: its clock starts at the next opening, like any lead. Page: the on-call rep below "
+        "gets the lead and a message at once, and must answer within the target in real "
+        "minutes, night or weekend; at the next opening, an unanswered lead goes on up the "
+        "ladder as usual.",
+    )
+    on_call_rep = models.ForeignKey(
+        Rep,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="on-call rep",
+        help_text="Who is paged for urgent leads after hours (needed when paging; an active rep).",
     )
 
     class Meta:
@@ -111,6 +135,15 @@ class SlaPolicy(models.Model):
             raise ValidationError(
                 "Name exactly one of rule, team, source or channel (or make it the default)."
             )
+        if self.after_hours_urgent == self.AfterHoursUrgent.PAGE:
+            if self.on_call_rep_id is None:
+                raise ValidationError(
+                    {"on_call_rep": "Choose the on-call rep to page, or let urgent leads wait."}
+                )
+            if not Rep.objects.filter(pk=self.on_call_rep_id, is_active=True).exists():
+                raise ValidationError(
+                    {"on_call_rep": "This rep is not active: choose an active rep to page."}
+                )
 
 
 class SlaTarget(models.Model):

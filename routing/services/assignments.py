@@ -29,6 +29,7 @@ def assignment_replace(
     end_active: bool = True,
     setup: RoutingSetup | None = None,
     events: list[LeadEvent] | None = None,
+    arriving: bool = False,
 ) -> Assignment:
     """End the lead's active assignment (if any) and start a new one. A rep (or its id with
     its user's id) owns it, or a user (a manager), or a team's unassigned queue.
@@ -40,7 +41,9 @@ def assignment_replace(
     commits (`routing.notifications`). The new owner's SLA clock starts
     (`routing.services.sla_clock.sla_start`, from `setup` or the configuration in memory);
     the old owner's stops, a breached one staying breached. With `events`, the clock's
-    timeline event is appended there for the caller to insert, not inserted.
+    timeline event is appended there for the caller to insert, not inserted. `arriving`: the
+    routing engine's first decision for the lead; an urgent lead after hours may then go to
+    the SLA policy's on-call rep instead (`sla_start`; the returned assignment says whose).
     """
     if rep is not None:
         rep_id, user_id = rep.pk, rep.user_id
@@ -60,7 +63,9 @@ def assignment_replace(
         note=note[:300],
         assigned_at=now,
     )
-    sla_start(assignment=assignment, lead=lead, now=now, setup=setup, events=events)
+    sla_start(
+        assignment=assignment, lead=lead, now=now, setup=setup, events=events, arriving=arriving
+    )
     row_insert(assignment)
     notifications.assignment_notify_on_commit(assignment)
     return assignment

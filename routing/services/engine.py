@@ -312,6 +312,7 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | 
                     end_active=False,  # seen above, under the lock: there is none
                     setup=setup,
                     events=events,
+                    arriving=True,
                 )
                 tried.append({"rule": rule.name, "result": f"matched: {choice.rep} chosen"})
                 decision = RoutingDecision(
@@ -341,6 +342,10 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | 
                 outcome=RoutingDecision.Outcome.REVIEW,
                 explanation="No rule could take this lead; it waits in the review queue.",
             )
+        if any(event.kind == LeadEvent.Kind.SLA_PAGED for event in events):
+            # Urgent after hours: the SLA policy's on-call rep owns it (`sla_start`).
+            lead.status = LeadStatus.ASSIGNED
+            decision.explanation += " Urgent after hours: the on-call rep owns it and was paged."
         decision.rules_tried = tried
         decision.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         row_insert(decision)
@@ -386,6 +391,7 @@ def _fallback(
             end_active=False,
             setup=setup,
             events=events,
+            arriving=True,
         )
         outcome, where = (
             RoutingDecision.Outcome.TEAM_QUEUE,
@@ -402,6 +408,7 @@ def _fallback(
             end_active=False,
             setup=setup,
             events=events,
+            arriving=True,
         )
         lead.status = LeadStatus.ASSIGNED
         outcome, where = RoutingDecision.Outcome.MANAGER, f"manager {rule.fallback_user}"

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db.models import F, Q
 from django.utils import timezone
 
-from intake.models import Lead, LeadEvent, LeadStatus
+from intake.models import Lead, LeadEvent
 from routing.models import Assignment
 from routing.recovery_policy import RECOVERY_ATTEMPTS, recovery_backoff
 
@@ -26,7 +26,7 @@ def stranded_lead_claim(*, lead: Lead, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     attempt = lead.recovery_attempts + 1
     claimed = Lead.objects.filter(
-        pk=lead.pk, status=LeadStatus.NEW, recovery_attempts=lead.recovery_attempts
+        pk=lead.pk, status=lead.status, recovery_attempts=lead.recovery_attempts
     ).update(
         recovery_attempts=F("recovery_attempts") + 1,
         recover_after=now + recovery_backoff(attempt),

@@ -43,6 +43,7 @@ from routing.services.sla_clock import (
     clock_restart,
     clock_set_next,
     next_point,
+    on_call_move_waits,
     owner_team_id,
     sla_event,
 )
@@ -412,6 +413,13 @@ def sla_point_perform(
         if point is None or point.at > now:
             # The ladder changed since the timer was set: set it again.
             clock_set_next(assignment, policy, calendar, done)
+            _clock_save(assignment)
+            return True
+        opens = on_call_move_waits(assignment, point, setup, now)
+        if opens is not None:
+            # The on-call rep's lead moves on only when the team opens: the timer waits.
+            assignment.sla_next_step_at = opens
+            assignment.sla_next_step_id = point.step.id if point.step else None
             _clock_save(assignment)
             return True
         _perform(lead, assignment, policy, calendar, point, done, setup, now)

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from intake.models import Lead, LeadEvent
 from leadrouter.sql import row_insert
-from routing.business_time import CalendarSpec, add_business_minutes, next_opening
+from qualification.models import Urgency
+from routing.business_time import CalendarSpec, add_business_minutes, is_open, next_opening
 from routing.models import Assignment, SlaState, SlaStep
 from routing.services.config import RoutingSetup, routing_setup
-from routing.services.sla_setup import PolicySpec, StepSpec
+from routing.services.sla_setup import ALWAYS_OPEN, PolicySpec, StepSpec
 
 # Steps that move the lead: an escalated lead (with the manager or in the team queue) has
 # nowhere further to go, so its clock only reminds.
@@ -40,10 +41,48 @@ def owner_team_id(assignment: Assignment, setup: RoutingSetup) -> int | None:
 
 
 def clock_calendar(assignment: Assignment, setup: RoutingSetup) -> CalendarSpec | None:
+    """The calendar the clock counts by. An on-call rep's clock runs 24/7: they were paged
+    precisely because the business calendar is closed, and are held to the target in real
+    minutes."""
+    if assignment.reason == Assignment.Reason.ON_CALL:
+        return ALWAYS_OPEN if assignment.sla_policy_id in setup.sla.policies else None
+    return business_calendar(assignment, setup)
+
+
+def business_calendar(assignment: Assignment, setup: RoutingSetup) -> CalendarSpec | None:
+    """The policy's calendar, else the owner's team's (None: the policy is gone)."""
     policy = setup.sla.policies.get(assignment.sla_policy_id or 0)
     if policy is None:
         return None
     return setup.sla.calendar(policy, owner_team_id(assignment, setup))
+
+
+def on_call_move_at(assignment: Assignment, due: datetime, setup: RoutingSetup) -> datetime:
+    """When a moving step due at `due` runs: then, or for an on-call clock the business
+    calendar's first opening at or after it (see `on_call_move_waits`)."""
+    calendar = business_calendar(assignment, setup)
+    if assignment.reason != Assignment.Reason.ON_CALL or calendar is None:
+        return due
+    return next_opening(calendar, due)
+
+
+def on_call_move_waits(
+    assignment: Assignment, point: Point, setup: RoutingSetup, now: datetime
+) -> datetime | None:
+    """When an on-call clock's reassign or escalate step may run: at the business calendar's
+    next opening, if it is closed now (None: it may run now). The on-call rep answers for the
+    night; moving the lead to a rep or manager who is off duty would page nobody, so the
+    normal ladder takes over when the team opens."""
+    if (
+        assignment.reason != Assignment.Reason.ON_CALL
+        or point.step is None
+        or point.step.kind not in MOVING_STEPS
+    ):
+        return None
+    calendar = business_calendar(assignment, setup)
+    if calendar is None or is_open(calendar, now):
+        return None
+    return next_opening(calendar, now)
 
 
 def _lead_urgency_tier(lead: Lead) -> tuple[str, str]:
@@ -55,6 +94,13 @@ def _lead_urgency_tier(lead: Lead) -> tuple[str, str]:
     if qualification is None:
         return "normal", ""
     return qualification.urgency, qualification.tier
+
+
+def _away(setup: RoutingSetup, rep_id: int, now: datetime) -> bool:
+    """Whether the rep is on booked time off now (an on-call rep away is not paged: the
+    time-off sweep would move the lead on at once, at night)."""
+    profile = setup.reps.get(rep_id)
+    return profile is not None and profile.away_until(now) is not None
 
 
 def step_due(calendar: CalendarSpec, assignment: Assignment, step: StepSpec) -> datetime:
@@ -126,18 +172,23 @@ def sla_start(
     now: datetime,
     setup: RoutingSetup | None = None,
     events: list[LeadEvent] | None = None,
+    arriving: bool = False,
 ) -> bool:
     """Start the clock of a new assignment (not yet saved; its insert carries the clock).
 
     1. The most specific policy for the lead (its rule, the owner's team, its source, its
        channel, else the default) and its target for the lead's urgency and tier; neither:
        no clock.
-    2. The clock starts now, or at the calendar's next opening (the policy's, else the
+    2. An urgent lead that is `arriving` (routed for the first time) while the calendar is
+       closed, under a policy that pages: the on-call rep owns the assignment instead of
+       whoever routing chose (`on_call_take`), and its clock counts real minutes.
+    3. The clock starts now, or at the calendar's next opening (the policy's, else the
        team's) for a lead that came after hours; first contact is due `target` business
        minutes later.
-    3. The first point of the ladder is the timer the sweep reads; an `sla_started` event
+    4. The first point of the ladder is the timer the sweep reads; an `sla_started` event
        with the policy, the deadline and that step goes on the timeline (appended to
-       `events` when the caller inserts its events together, as the routing engine does).
+       `events` when the caller inserts its events together, as the routing engine does),
+       after the `sla_paged` event of step 2.
     """
     setup = setup or routing_setup()
     team_id = owner_team_id(assignment, setup)
@@ -153,20 +204,62 @@ def sla_start(
     if target is None:
         return False
     calendar = setup.sla.calendar(policy, team_id)
+    urgency, _ = _lead_urgency_tier(lead)
+    paged = (
+        arriving
+        and policy.on_call is not None
+        and urgency == Urgency.URGENT
+        and not is_open(calendar, now)
+        and not _away(setup, policy.on_call[0], now)
+    )
+    if paged:
+        routed_to = on_call_take(assignment, policy)
+        calendar = ALWAYS_OPEN
     assignment.sla_policy_id = policy.id
     assignment.sla_target_minutes = target
     clock_restart(assignment, policy, calendar, now)
     clock_set_next(assignment, policy, calendar, set())
+    if paged:
+        sla_event(
+            lead_id=lead.pk,
+            kind=LeadEvent.Kind.SLA_PAGED,
+            at=now,
+            assignment=assignment,
+            policy=policy,
+            message=f"SLA “{policy.name}”: urgent lead after hours; the on-call rep owns it "
+            f"and was paged (first contact due in {target} minute(s), night or not)",
+            into=events,
+            rep=assignment.rep_id,
+            routed_to=routed_to,
+        )
     sla_event(
         lead_id=lead.pk,
         kind=LeadEvent.Kind.SLA_STARTED,
         at=now,
         assignment=assignment,
         policy=policy,
-        message=f"SLA “{policy.name}”: first contact due in {target} business minute(s)",
+        message=f"SLA “{policy.name}”: first contact due in {target} "
+        + ("minute(s), night or not" if paged else "business minute(s)"),
         into=events,
     )
     return True
+
+
+def on_call_take(assignment: Assignment, policy: PolicySpec) -> dict:
+    """Give the new assignment to the policy's on-call rep (reason `on_call`); returns whom
+    routing had chosen, for the timeline. The rule stays: the ladder's reassign step picks the
+    next rep by it at the next opening."""
+    assert policy.on_call is not None
+    routed_to = {
+        "rep": assignment.rep_id,
+        "user": None if assignment.rep_id else assignment.user_id,
+        "team_queue": assignment.queue_team_id,
+    }
+    assignment.rep_id, assignment.user_id = policy.on_call
+    assignment.queue_team = None
+    assignment.reason = Assignment.Reason.ON_CALL
+    assignment.note = f"On call: urgent lead after hours (SLA policy “{policy.name}”)"[:300]
+    return routed_to
 
 
 def sla_event(

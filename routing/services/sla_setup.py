@@ -45,6 +45,10 @@ class PolicySpec:
     # The policy's own calendar; None: the owner's team's.
     calendar: CalendarSpec | None = None
     pause_while_waiting_on_customer: bool = True
+    # Who is paged for an urgent lead that arrives while the calendar is closed: the rep and
+    # their user, or None when the policy lets such leads wait for the next opening (or its
+    # on-call rep was deactivated since).
+    on_call: tuple[int, int] | None = None
 
     def target_minutes(self, urgency: str, tier: str) -> int | None:
         """The most specific target for a lead of this urgency and tier (an exact urgency
@@ -102,11 +106,20 @@ ALWAYS_OPEN = CalendarSpec(time_zone="UTC", always_open=True)
 SLA_CONFIGURED_BY = (SlaPolicy, SlaStep, SlaTarget, BusinessCalendar, OpeningHours, CalendarClosure)
 
 
+def _on_call(policy: SlaPolicy) -> tuple[int, int] | None:
+    rep = policy.on_call_rep
+    if policy.after_hours_urgent != SlaPolicy.AfterHoursUrgent.PAGE or rep is None:
+        return None
+    return (rep.pk, rep.user_id) if rep.is_active else None
+
+
 def load_sla_setup() -> SlaSetup:
     policies: dict[int, PolicySpec] = {}
     scoped: dict[str, dict] = {"rule": {}, "team": {}, "source": {}, "channel": {}}
     default = None
-    for policy in SlaPolicy.objects.prefetch_related("targets", "steps"):
+    for policy in SlaPolicy.objects.select_related("on_call_rep").prefetch_related(
+        "targets", "steps"
+    ):
         spec = PolicySpec(
             id=policy.pk,
             name=policy.name,
@@ -120,6 +133,7 @@ def load_sla_setup() -> SlaSetup:
             ),
             calendar=calendar_spec(policy.calendar_id) if policy.calendar_id else None,
             pause_while_waiting_on_customer=policy.pause_while_waiting_on_customer,
+            on_call=_on_call(policy),
         )
         policies[policy.pk] = spec
         if policy.is_default:

@@ -297,9 +297,42 @@ def test_health_takes_no_writes(client, all_swept):
     assert SweepHeartbeat.objects.count() == len(SWEEPS)
 
 
-def test_health_reads_four_statements_whatever_the_number_of_sweeps(
+def test_health_reads_five_statements_whatever_the_number_of_sweeps(
     client, all_swept, django_assert_num_queries
 ):
-    # The database, the broker's table, the schedules, the heartbeats.
-    with django_assert_num_queries(4):
+    # The database, the broker's table, the schedules, the heartbeats, the stranded count.
+    with django_assert_num_queries(5):
         assert client.get("/health/").status_code == 200
+
+
+def test_the_stranded_lead_count_is_a_detail_that_never_fails_the_check(
+    client, all_swept, make_leads
+):
+    all_swept.move_to(NOON + timedelta(seconds=30), tick=False)
+    assert client.get("/health/").json()["details"]["stranded_leads"]["count"] == 0
+
+    make_leads(2)  # nobody owns, queues, reviews or retries them
+    all_swept.move_to(NOON + timedelta(minutes=2, seconds=30), tick=False)
+    run_sweeps(SWEEPS)  # the sweeps run on time (and have not repaired them yet)
+
+    response = client.get("/health/")
+
+    assert response.status_code == 200, failures(response)
+    detail = response.json()["details"]["stranded_leads"]
+    assert detail["count"] == 2
+    assert "routing: recover stranded leads" in detail["meaning"]
+
+
+def test_a_detail_that_breaks_says_why_and_the_check_still_answers(client, all_swept, monkeypatch):
+    from leadrouter import heartbeat
+
+    def broken(now):
+        raise RuntimeError("no such table")
+
+    monkeypatch.setitem(heartbeat.HEALTH_DETAILS, "stranded_leads", broken)
+    all_swept.move_to(NOON + timedelta(seconds=30), tick=False)
+
+    response = client.get("/health/")
+
+    assert response.status_code == 200
+    assert response.json()["details"]["stranded_leads"] == {"error": "RuntimeError: no such table"}

@@ -78,6 +78,98 @@ def test_a_lead_whose_worker_died_between_two_steps_is_recovered_once_by_the_swe
     assert recovered_events(lead) == [f"Recovered by the sweep (attempt 1 of 5): stranded, {why}"]
 
 
+def test_a_worker_killed_after_routing_before_the_notification_was_queued_is_told_once(
+    api, make_rep, make_rule, monkeypatch, time_machine, django_capture_on_commit_callbacks
+):
+    """The last pair of steps (routing → notification): the lead is owned, so it is not
+    stranded; the owed-notification sweep queues its message, once however often it runs."""
+    from django_q.models import OrmQ
+
+    from routing import notifications
+
+    make_rule(pool_reps=[make_rep("sam")])
+    time_machine.move_to(T0, tick=False)
+    monkeypatch.setattr(notifications, "assignment_notify_enqueue", killed)
+    with pytest.raises(Killed), django_capture_on_commit_callbacks(execute=True):
+        post_lead(api, LEAD)
+    monkeypatch.undo()
+    lead = Lead.objects.get()
+    assert lead.status == LeadStatus.ASSIGNED and not OrmQ.objects.exists()
+
+    time_machine.shift(timedelta(seconds=90))
+    assert tasks.notify_owed_assignments() == "queued 0 owed notification(s)"
+    time_machine.shift(timedelta(seconds=60))
+    assert tasks.notify_owed_assignments() == "queued 1 owed notification(s)"
+    assert tasks.notify_owed_assignments() == "queued 0 owed notification(s)"
+    assert tasks.recover_stranded_leads() == NOTHING
+
+    (task,) = OrmQ.objects.all()
+    assert task.task["func"] == "routing.tasks.notify_assignment"
+    assert task.task["args"] == (lead.assignments.get().pk,)
+    assert recovered_events(lead) == []
+
+
+@pytest.mark.parametrize("status", [LeadStatus.ASSIGNED, LeadStatus.CONTACTED, LeadStatus.REVIEW])
+def test_an_open_lead_past_new_that_nobody_owns_or_reviews_goes_to_review_once(
+    make_leads, make_rep, time_machine, status
+):
+    """A restored backup, or an assignment ended with no next one: status says worked, but
+    nobody owns it. The sweep finds it whatever its open status and a person decides."""
+    from django.utils import timezone
+
+    from routing.selectors import stranded_lead_count
+
+    time_machine.move_to(T0, tick=False)
+    (lead,) = make_leads(1)
+    assignment = assignment_replace(
+        lead=lead, now=timezone.now(), reason="manual", rep=make_rep("sam")
+    )
+    Lead.objects.filter(pk=lead.pk).update(status=status)
+    Assignment.objects.filter(pk=assignment.pk).update(ended_at=timezone.now())
+
+    time_machine.shift(timedelta(minutes=3))
+    assert stranded_lead_count(now=timezone.now()) == 1
+    assert tasks.recover_stranded_leads() == "recovered 1 stranded lead(s); sent to review: 1"
+    assert tasks.recover_stranded_leads() == NOTHING
+    time_machine.shift(timedelta(hours=1))
+    assert tasks.recover_stranded_leads() == NOTHING
+    assert stranded_lead_count(now=timezone.now()) == 0
+
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.REVIEW
+    label = LeadStatus(status).label.lower()
+    task = ReviewTask.objects.get(lead=lead, status=ReviewTask.Status.OPEN)
+    assert task.reasons == [f"stranded: {label} but nobody owns or reviews it"]
+    assert recovered_events(lead) == [
+        f"Recovered by the sweep (attempt 1 of 5): stranded, {label} but nobody owns or reviews it"
+    ]
+
+
+def test_the_stranded_count_is_the_open_leads_in_none_of_the_four_places(
+    make_leads, make_rep, time_machine, django_assert_num_queries
+):
+    from django.utils import timezone
+
+    from routing.selectors import stranded_lead_count, stranded_leads
+
+    time_machine.move_to(T0, tick=False)
+    owned, reviewed, parked, stranded, contacted, won, fresh = make_leads(7)
+    make_leads(1, is_test=True)
+    make_leads(1, is_historical=True)
+    assignment_replace(lead=owned, now=timezone.now(), reason="manual", rep=make_rep("sam"))
+    review_hold(lead=reviewed, reason="exceptional")
+    routing_park(lead=parked, error="OperationalError: database is locked")
+    Lead.objects.filter(pk=contacted.pk).update(status=LeadStatus.CONTACTED)
+    Lead.objects.filter(pk=won.pk).update(status=LeadStatus.WON)  # closed: nothing owed
+    time_machine.shift(timedelta(minutes=10))
+    Lead.objects.filter(pk=fresh.pk).update(updated_at=timezone.now())  # being processed
+
+    with django_assert_num_queries(1):
+        assert stranded_lead_count(now=timezone.now()) == 2
+    listed = stranded_leads(now=timezone.now()).values_list("pk", flat=True)
+    assert set(listed) == {stranded.pk, contacted.pk}
+
+
 def test_a_lead_ingested_without_qualification_is_qualified_and_routed_by_the_sweep(
     source, make_rep, make_rule, time_machine
 ):

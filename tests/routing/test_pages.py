@@ -342,6 +342,27 @@ def test_the_board_filters_with_the_lead_filterset_and_pages(client, make_leads,
     assert bad.status_code == 200
 
 
+def test_the_board_says_how_many_leads_stand_still_highlighted_when_any(
+    client, make_leads, personas, give, time_machine
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    owned, standing = make_leads(2)
+    give(owned, rep=personas.ann)
+    manager = as_user(client, personas.manager)
+    assert 'class="stranded" id="stranded"' in manager.get("/board/").content.decode()
+
+    time_machine.move_to(timezone.now() + timedelta(minutes=3), tick=False)
+    page = manager.get("/board/").content.decode()
+
+    assert 'class="stranded stranded-some"' in page
+    assert "Leads standing still: <strong>1</strong>" in page
+    assert "the sweep repairs them within a few minutes" in page
+    assert standing.pk  # unowned, untouched for three minutes: the one counted
+
+
 def test_the_board_has_a_fixed_query_budget(
     client, make_leads, personas, give, django_assert_max_num_queries
 ):

@@ -539,6 +539,7 @@ def policy_form(steps) -> dict:
         "channel": "",
         "escalate_after_reassignments": 2,
         "escalate_to": "manager",
+        "after_hours_urgent": "wait",
         "targets-TOTAL_FORMS": 1,
         "targets-INITIAL_FORMS": 0,
         "targets-0-urgency": "urgent",
