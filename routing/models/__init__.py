@@ -4,7 +4,7 @@ from routing.models.assignments import Activity, Assignment, RoutingDecision, Sl
 from routing.models.calendars import BusinessCalendar, CalendarClosure, OpeningHours
 from routing.models.rules import RotationState, RoutingRule
 from routing.models.sla import SlaPolicy, SlaStep, SlaStepRecord, SlaTarget
-from routing.models.teams import Rep, Skill, Team, Territory, TimeOff
+from routing.models.teams import AvailabilityChange, Rep, Skill, Team, Territory, TimeOff
 from routing.models.validation import (
     WEEKDAY_CHOICES,
     WEEKDAYS,
@@ -24,6 +24,7 @@ __all__ = [
     "WEEKDAY_CHOICES",
     "Activity",
     "Assignment",
+    "AvailabilityChange",
     "BusinessCalendar",
     "CalendarClosure",
     "OpeningHours",

@@ -27,6 +27,7 @@ class Assignment(models.Model):
         MANUAL = "manual", "Manual"
         SLA = "sla", "SLA reassignment"
         ESCALATION = "escalation", "SLA escalation"
+        CLAIMED = "claimed", "Taken from the team queue"
 
     lead = models.ForeignKey("intake.Lead", on_delete=models.CASCADE, related_name="assignments")
     rep = models.ForeignKey(

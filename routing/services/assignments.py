@@ -3,7 +3,7 @@ manager or an SLA step moves it."""
 
 from datetime import datetime
 
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 
 from intake.models import Lead, LeadEvent
 from leadrouter import sql
@@ -49,18 +49,7 @@ def assignment_replace(
     if end_active:
         # Through the ORM: the routing engine, the one hot caller, passes end_active=False;
         # reassignments by managers and SLA steps are not timed in a benchmark.
-        Assignment.objects.filter(lead_id=lead.pk, ended_at__isnull=True).update(
-            ended_at=now,
-            sla_next_step_at=None,
-            sla_next_step=None,
-            sla_state=Case(
-                When(
-                    sla_state__in=(SlaState.RUNNING, SlaState.PAUSED),
-                    then=Value(SlaState.STOPPED),
-                ),
-                default=F("sla_state"),
-            ),
-        )
+        assignments_end(Assignment.objects.filter(lead_id=lead.pk, ended_at__isnull=True), now)
     assignment = Assignment(
         lead=lead,
         rep_id=rep_id,
@@ -75,6 +64,24 @@ def assignment_replace(
     row_insert(assignment)
     notifications.assignment_notify_on_commit(assignment)
     return assignment
+
+
+def assignments_end(assignments: QuerySet[Assignment], now: datetime) -> int:
+    """End these assignments in one conditional update: their SLA clocks stop (a breached
+    one stays breached) and the sweep forgets them. Returns how many it ended; a caller that
+    names the row it expects to end learns from 0 that another worker got there first."""
+    return assignments.filter(ended_at__isnull=True).update(
+        ended_at=now,
+        sla_next_step_at=None,
+        sla_next_step=None,
+        sla_state=Case(
+            When(
+                sla_state__in=(SlaState.RUNNING, SlaState.PAUSED),
+                then=Value(SlaState.STOPPED),
+            ),
+            default=F("sla_state"),
+        ),
+    )
 
 
 def lead_has_active_assignment(lead_id: int) -> bool:
