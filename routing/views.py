@@ -22,7 +22,7 @@ from intake.models import Lead
 from leadrouter.api.filters import LeadFilter
 from leadrouter.api.selectors import lead_get_for_user, lead_list_for_user, lead_steps
 from routing import selectors, services
-from routing.availability import local_time_label
+from routing.availability import local_time_label, paused_now
 from routing.forms import (
     ActivityForm,
     AssignForm,
@@ -59,8 +59,8 @@ def _render_queue(request, receiving_form: ReceivingForm | None = None, status: 
     """The queue page: the user's open leads; for a rep, the "Receiving leads" switch and,
     when their team allows it, the team's queue to take leads from."""
     now = timezone.now()
-    zone = selectors.user_time_zone(request.user)
     rep = selectors.rep_of_user(request.user)
+    zone = selectors.user_time_zone(request.user, rep=rep)
     context = {
         "rows": list(selectors.rep_queue(user=request.user)),
         "now": now,
@@ -68,11 +68,13 @@ def _render_queue(request, receiving_form: ReceivingForm | None = None, status: 
         "rep": rep,
     }
     if rep is not None:
-        load = selectors.rep_loads(reps=[rep], now=now)[0]
+        paused = paused_now(paused=rep.paused, paused_until=rep.paused_until, now=now)
         context.update(
-            load=load,
+            paused=paused,
             paused_until_label=(
-                local_time_label(load.paused_until, zone, now) if load.paused_until else ""
+                local_time_label(rep.paused_until, zone, now)
+                if paused and rep.paused_until
+                else ""
             ),
             receiving_form=receiving_form or ReceivingForm(zone=zone),
             team_queue=(
