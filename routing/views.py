@@ -72,9 +72,7 @@ def _render_queue(request, receiving_form: ReceivingForm | None = None, status: 
         context.update(
             paused=paused,
             paused_until_label=(
-                local_time_label(rep.paused_until, zone, now)
-                if paused and rep.paused_until
-                else ""
+                local_time_label(rep.paused_until, zone, now) if paused and rep.paused_until else ""
             ),
             receiving_form=receiving_form or ReceivingForm(zone=zone),
             team_queue=(

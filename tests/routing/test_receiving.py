@@ -109,9 +109,7 @@ def test_asking_for_what_already_holds_records_nothing(personas):
     assert rep_availability_set(rep=ann, receiving=True, by_user=ann.user, now=NOON) is None
     rep_availability_set(rep=ann, receiving=False, until=TWO_PM, by_user=ann.user, now=NOON)
 
-    again = rep_availability_set(
-        rep=ann, receiving=False, until=TWO_PM, by_user=ann.user, now=NOON
-    )
+    again = rep_availability_set(rep=ann, receiving=False, until=TWO_PM, by_user=ann.user, now=NOON)
 
     assert again is None
     assert AvailabilityChange.objects.filter(rep=ann).count() == 1
