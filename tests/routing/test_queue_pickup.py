@@ -17,6 +17,7 @@ from routing.services import (
     queue_take_next,
     rep_availability_set,
 )
+from tests.query_plans import captured_statements, full_scans
 
 pytestmark = pytest.mark.django_db
 
@@ -264,3 +265,16 @@ def test_the_queue_page_with_the_team_queue_has_a_fixed_query_budget(
 
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get("/queue/").context["team_queue"]) == 12
+
+
+def test_the_team_queue_and_taking_from_it_read_by_index(client, personas, queued):
+    """No full scan of a table that grows with every lead (tests/query_plans.py): the team
+    queue and a take cost the same whatever the history."""
+    client.force_login(personas.ann.user)
+    with captured_statements() as statements:
+        assert client.get("/queue/").status_code == 200
+        assert client.post("/queue/take-next/").status_code == 302
+        assert client.post(f"/queue/take/{queued[2].pk}/").status_code == 302
+
+    assert statements and full_scans(statements) == []
+    assert Assignment.objects.filter(rep=personas.ann, ended_at__isnull=True).count() == 2

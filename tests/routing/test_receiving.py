@@ -161,10 +161,9 @@ def test_the_manager_and_staff_may_pause_a_rep_but_another_rep_may_not(personas)
     ]
 
 
-def test_pausing_a_rep_in_the_admin_is_a_change_too(personas):
-    ann, staff = personas.ann, personas.staff
-    staff.is_superuser = True  # may change reps in the admin
-    staff.save(update_fields=["is_superuser"])
+def test_pausing_a_rep_in_the_admin_is_a_change_too(personas, django_user_model):
+    ann = personas.ann
+    staff = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
     request = RequestFactory().post("/")
     request.user = staff
     admin = RepAdmin(Rep, AdminSite())
