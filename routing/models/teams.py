@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from routing.models.calendars import BusinessCalendar
 from routing.models.validation import (
@@ -176,6 +177,11 @@ class Rep(models.Model):
     def clean(self) -> None:
         if not self.paused:
             self.paused_until = None  # an end means nothing without a pause
+        elif self.paused_until is not None and self.paused_until <= timezone.now():
+            # Ticking "paused" next to an end that has passed would pause nobody.
+            raise ValidationError(
+                {"paused_until": "This time has passed: clear it, or choose a later one."}
+            )
         validate_state_codes(self.licensed_states, "licensed_states")
         validate_time_zone(self.time_zone)
         validate_webhook_url(self.notify_webhook_url)

@@ -299,3 +299,15 @@ def test_a_user_who_is_no_rep_has_no_switch(client, personas):
 
     assert "Receiving leads" not in client.get("/queue/").content.decode()
     assert client.post("/queue/receiving/", {"receiving": "off"}).status_code == 404
+
+
+def test_the_admin_refuses_a_pause_whose_end_has_passed(personas):
+    ann = personas.ann
+    ann.paused, ann.paused_until = True, NOON
+    with pytest.raises(ValidationError) as refused:
+        ann.full_clean()
+    assert "This time has passed" in str(refused.value.message_dict["paused_until"])
+
+    ann.paused = False
+    ann.full_clean()
+    assert ann.paused_until is None  # unticked: the end goes with the pause
