@@ -48,7 +48,7 @@ def _claim_refusal(unavailable: str, rep: Rep) -> str:
     return f"You cannot take a lead now: {unavailable}."
 
 
-def queue_open_check(rep: Rep) -> None:
+def _check_queue_open(rep: Rep) -> None:
     """Refuse unless the rep's team lets its reps take leads from its queue."""
     if not rep.team.reps_may_claim_queue:
         raise _refuse(f"{rep.team}'s queue is not open to reps: your manager gives out its leads.")
@@ -58,7 +58,7 @@ def _locked_rep_may_take(rep: Rep, now: datetime) -> Rep:
     """Lock the rep's row, read it fresh (team setting, capacity, pause) and refuse unless
     they may take a lead now. Working hours do not count: a rep on the page is working."""
     rep = Rep.objects.select_for_update(of=("self",)).select_related("user", "team").get(pk=rep.pk)
-    queue_open_check(rep)
+    _check_queue_open(rep)
     load = rep_loads(reps=[rep], now=now, working_hours=False)[0]
     if load.unavailable:
         raise _refuse(_claim_refusal(load.unavailable, rep))
@@ -143,7 +143,7 @@ def queue_take_next(*, rep: Rep, now: datetime | None = None) -> Assignment:
     """
     now = now or timezone.now()
     rep = Rep.objects.select_related("team").get(pk=rep.pk)
-    queue_open_check(rep)
+    _check_queue_open(rep)
     tried: set[int] = set()
     while True:
         lead_ids = list(
