@@ -18,6 +18,8 @@ revoked_at  # ApiToken: filtered on, set by the revocation
 _.revoked_at  # a test revokes a token
 processed_at  # Submission: shown in the admin and the API
 _.processed_at  # set by the submission services
+by  # AvailabilityChange: who made the change, shown in the admin, counted by reports
+back_at  # ReceivingForm: the queue page's "Back at" time, read in its clean()
 is_strategic  # Account: filtered on when qualifying
 merged_into  # Lead: the merged-into link (merged_into_id)
 recover_after  # Lead: filtered on by the stranded-lead sweep

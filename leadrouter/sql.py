@@ -130,6 +130,13 @@ def _filters(model: type[models.Model], where: dict, db) -> tuple[str, list]:
     return _condition(model, tuple(shape), db.vendor), params
 
 
+def from_db(model: type[models.Model], name: str, raw, db=None):
+    """A value of column `name` read by `fetch_all`, as the ORM would give it (SQLite's
+    datetimes come back as text)."""
+    db = db or _db()
+    return _convert(_converters(model, (name,), db.vendor), (raw,), db)[0]
+
+
 def fetch_all(sql: str, params: Sequence = (), db=None) -> list[tuple]:
     """Run a statement composed from `Table` names; its rows as the driver gives them."""
     with (db or _db()).cursor() as cursor:

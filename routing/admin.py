@@ -18,6 +18,7 @@ from routing import selectors, services
 from routing.business_time import is_open, next_opening
 from routing.models import (
     Assignment,
+    AvailabilityChange,
     BusinessCalendar,
     CalendarClosure,
     OpeningHours,
@@ -49,7 +50,14 @@ class SkillAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "manager", "time_zone", "calendar", "one_rotation_for_team"]
+    list_display = [
+        "name",
+        "manager",
+        "time_zone",
+        "calendar",
+        "one_rotation_for_team",
+        "reps_may_claim_queue",
+    ]
     list_select_related = ["manager", "calendar"]
     formfield_overrides = HTTPS_URLS
 
@@ -191,6 +199,7 @@ class RepAdmin(admin.ModelAdmin):
         "team",
         "is_active",
         "paused",
+        "paused_until",
         "weight",
         "max_open_leads",
         "max_new_per_day",
@@ -205,6 +214,27 @@ class RepAdmin(admin.ModelAdmin):
     inlines = [TimeOffInline]
     list_select_related = ["user", "team"]
     formfield_overrides = HTTPS_URLS
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A pause set here is a change of availability like the rep's own switch: reports
+        # count it (`AvailabilityChange`).
+        if change and {"paused", "paused_until"} & set(form.changed_data):
+            services.availability_change_record(rep=obj, by_user=request.user)
+
+
+@admin.register(AvailabilityChange)
+class AvailabilityChangeAdmin(admin.ModelAdmin):
+    list_display = ["rep", "receiving", "until", "at", "by"]
+    list_filter = ["receiving", "rep__team"]
+    list_select_related = ["rep__user", "by"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class SimulateLeadForm(forms.Form):

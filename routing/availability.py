@@ -2,7 +2,7 @@
 that routing decisions, the manager board and the reps API all apply. Pure functions of the
 rep's state and the time; callers read that state their own way."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from routing.models import WEEKDAYS
@@ -33,11 +33,41 @@ def off_hours(hours: Hours, zone: ZoneInfo, now: datetime) -> str | None:
     return "no working hours set"
 
 
+def paused_now(*, paused: bool, paused_until: datetime | None, now: datetime) -> bool:
+    """Whether a pause holds at `now`: a pause with an end ("back at 14:00") lapses by itself
+    then, with nobody saving anything."""
+    return paused and (paused_until is None or now < paused_until)
+
+
+def local_time_label(at: datetime, zone: ZoneInfo, now: datetime) -> str:
+    """An instant as a rep reads it in their zone: "14:00 CST" today, "Tue Dec 01 14:00 CST"
+    on another day."""
+    local = at.astimezone(zone)
+    if local.date() == now.astimezone(zone).date():
+        return f"{local:%H:%M} {local.tzname()}"
+    return f"{local:%a %b %d %H:%M} {local.tzname()}"
+
+
+def next_local_time(at: time, zone: ZoneInfo, now: datetime) -> datetime:
+    """The next time the clock reads `at` in a zone ("back at 14:00": today if 14:00 is still
+    ahead, else tomorrow). ValueError for a time the zone skips that day (a DST change); a
+    time it repeats is the first of the two."""
+    local_now = now.astimezone(zone)
+    local = datetime.combine(local_now.date(), at, tzinfo=zone)
+    if local <= local_now:
+        local = datetime.combine(local_now.date() + timedelta(days=1), at, tzinfo=zone)
+    # A skipped time does not survive the round trip through UTC.
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValueError(f"{at:%H:%M} does not exist on {local:%b %d} in {zone.key} (DST).")
+    return local
+
+
 def unavailable_reason(
     *,
     now: datetime,
     is_active: bool,
     paused: bool,
+    paused_until: datetime | None,
     away_until: datetime | None,
     zone: ZoneInfo,
     hours: Hours | None,
@@ -47,11 +77,16 @@ def unavailable_reason(
     max_new_per_day: int | None,
 ) -> str | None:
     """Why the rep cannot take a lead now, or None. `hours` None: working hours do not count
-    (a rule that does not require it)."""
+    (a rule that does not require it). A pause names its end when it has one ("paused until
+    14:00 CST")."""
     if not is_active:
         return "inactive"
-    if paused:
-        return "paused"
+    if paused_now(paused=paused, paused_until=paused_until, now=now):
+        return (
+            f"paused until {local_time_label(paused_until, zone, now)}"
+            if paused_until
+            else "paused"
+        )
     if away_until is not None:
         return f"on time off until {away_until.astimezone(zone):%b %d %H:%M}"
     if hours is not None and (why := off_hours(hours, zone, now)):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from intake.models import LostReason
+from routing.availability import next_local_time
 from routing.models import Activity, Rep, Team
 from routing.services.work import SETTABLE_STATUSES
 
@@ -142,3 +143,35 @@ def assign_groups(reps: list[Rep], teams: list[Team]) -> list:
 
 def assign_choices(reps: list[Rep], teams: list[Team]) -> list:
     return [("", "—"), *assign_groups(reps, teams)]
+
+
+class ReceivingForm(forms.Form):
+    """The queue page's "Receiving leads" switch: on, or off with an optional time to come
+    back ("back at 14:00", the next time the clock reads it in the rep's zone)."""
+
+    receiving = forms.TypedChoiceField(
+        choices=[("on", "on"), ("off", "off")], coerce=lambda value: value == "on"
+    )
+    back_at = forms.TimeField(
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="Optional: receiving starts again by itself then (today, or tomorrow if that "
+        "time has passed).",
+    )
+
+    def __init__(self, *args, zone: ZoneInfo, **kwargs):
+        kwargs.setdefault("auto_id", "receiving_%s")
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.fields["back_at"].label = f"Back at ({zone.key} time)"
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        data["until"] = None
+        if data.get("receiving") is False and data.get("back_at") is not None:
+            try:
+                data["until"] = next_local_time(data["back_at"], self.zone, timezone.now())
+            except ValueError as exc:
+                self.add_error("back_at", str(exc))
+        return data

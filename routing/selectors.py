@@ -25,7 +25,7 @@ from django.http import Http404
 from intake.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
 from leadrouter.config_version import ConfigCache, reload_on_change
 from qualification.models import ReviewTask, Urgency
-from routing.availability import local_day_start, unavailable_reason
+from routing.availability import local_day_start, paused_now, unavailable_reason
 from routing.business_time import CalendarSpec, Closure
 from routing.models import (
     Activity,
@@ -62,6 +62,8 @@ class RepLoad:
     new_today: int
     time_off_until: datetime | None
     unavailable: str  # empty when available, else why not ("paused", "off until Mon 09:00 CST")
+    paused: bool = False  # paused now (a pause whose end has passed is over)
+    paused_until: datetime | None = None  # when that pause ends by itself; None: until lifted
 
     @property
     def available(self) -> bool:
@@ -75,9 +77,10 @@ def rule_rotation_in_force(rule: RoutingRule) -> str:
     return "This rule's own"
 
 
-def rep_loads(*, reps: list[Rep], now: datetime) -> list[RepLoad]:
+def rep_loads(*, reps: list[Rep], now: datetime, working_hours: bool = True) -> list[RepLoad]:
     """Open leads, new leads in the rep's local day, time off and availability for each rep,
-    in three queries whatever the number of reps."""
+    in three queries whatever the number of reps. `working_hours=False`: availability leaves
+    the hours out (a rep taking a lead from the queue is evidently at work)."""
     ids = [rep.pk for rep in reps]
     # The statement routing runs for its pool: from the open leads (a bounded number), never
     # from these reps' assignments, which include every lead they ever closed (44 ms for a
@@ -101,13 +104,15 @@ def rep_loads(*, reps: list[Rep], now: datetime) -> list[RepLoad]:
         today = local_day_start(zone, now)
         new_today = sum(1 for rep_id, at in recent if rep_id == rep.pk and at >= today)
         open_leads = open_counts.get(rep.pk, 0)
+        paused = paused_now(paused=rep.paused, paused_until=rep.paused_until, now=now)
         why = unavailable_reason(
             now=now,
             is_active=rep.is_active and rep.user.is_active,
             paused=rep.paused,
+            paused_until=rep.paused_until,
             away_until=off.get(rep.pk),
             zone=zone,
-            hours=parse_working_hours(rep.working_hours or {}),
+            hours=parse_working_hours(rep.working_hours or {}) if working_hours else None,
             open_leads=open_leads,
             max_open_leads=rep.max_open_leads,
             new_today=new_today,
@@ -120,6 +125,8 @@ def rep_loads(*, reps: list[Rep], now: datetime) -> list[RepLoad]:
                 new_today=new_today,
                 time_off_until=off.get(rep.pk),
                 unavailable=why or "",
+                paused=paused,
+                paused_until=rep.paused_until if paused else None,
             )
         )
     return loads
@@ -440,6 +447,31 @@ def board_waiting(*, user) -> QuerySet[Assignment]:
     )
 
 
+def team_queue(*, team: Team) -> QuerySet[Assignment]:
+    """The open leads waiting in a team's unassigned queue (no rep, no manager), in the order
+    "take next" takes them: the most urgent first, then the longest waiting in the queue."""
+    return (
+        Assignment.objects.filter(
+            queue_team=team,
+            ended_at__isnull=True,
+            rep__isnull=True,
+            user__isnull=True,
+            lead__status__in=OPEN_STATUSES,
+        )
+        .exclude(lead__status=LeadStatus.REVIEW)
+        .select_related("lead__source", "lead__qualification")
+        .annotate(urgency_rank=URGENCY_RANK)
+        .order_by("urgency_rank", "assigned_at", "id")
+    )
+
+
+def rep_of_user(user) -> Rep | None:
+    """The user's rep profile (with its team and user), or None for a user who is no rep."""
+    if not user.is_authenticated:
+        return None
+    return Rep.objects.select_related("team", "user").filter(user=user).first()
+
+
 def board_reps(*, user) -> list[Rep]:
     """The reps whose load the board shows: staff every rep, a manager their teams' reps."""
     return list(reps_visible_to(user).order_by("team__name", "user__username"))
@@ -449,11 +481,12 @@ def lead_activities(*, lead: Lead) -> list[Activity]:
     return list(Activity.objects.filter(lead=lead).select_related("user"))
 
 
-def user_time_zone(user) -> ZoneInfo:
+def user_time_zone(user, rep: Rep | None = None) -> ZoneInfo:
     """The zone a user's pages show and read times in: their rep profile's, else that of the
-    first team they manage, else the server's `TIME_ZONE`."""
-    zone = None
-    if user.is_authenticated:
+    first team they manage, else the server's `TIME_ZONE`. With the user's rep profile
+    already read (`rep_of_user`), no query for it."""
+    zone = rep.time_zone if rep is not None else None
+    if zone is None and user.is_authenticated:
         zone = Rep.objects.filter(user=user).values_list("time_zone", flat=True).first()
         if zone is None:
             teams = user.managed_teams.order_by("pk")

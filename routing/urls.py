@@ -5,6 +5,9 @@ from routing import views
 app_name = "routing"
 urlpatterns = [
     path("queue/", views.my_queue, name="queue"),
+    path("queue/take-next/", views.queue_take_next, name="queue-take-next"),
+    path("queue/take/<int:lead_id>/", views.queue_take_lead, name="queue-take"),
+    path("queue/receiving/", views.queue_receiving, name="queue-receiving"),
     path("board/", views.board, name="board"),
     path("leads/<int:lead_id>/", views.lead_page, name="lead"),
     path("leads/<int:lead_id>/activity/", views.lead_log_activity, name="lead-activity"),

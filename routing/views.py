@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,15 +22,18 @@ from intake.models import Lead
 from leadrouter.api.filters import LeadFilter
 from leadrouter.api.selectors import lead_get_for_user, lead_list_for_user, lead_steps
 from routing import selectors, services
+from routing.availability import local_time_label, paused_now
 from routing.forms import (
     ActivityForm,
     AssignForm,
     HandBackForm,
     NoteForm,
+    ReceivingForm,
     StatusForm,
     WaitForm,
     assign_groups,
 )
+from routing.models import Assignment, Rep
 
 BOARD_PAGE_SIZE = 25
 
@@ -48,15 +52,94 @@ def add_service_error(form: django_forms.Form, exc: ValidationError, rename=None
 @login_required
 @require_GET
 def my_queue(request):
-    return render(
-        request,
-        "routing/queue.html",
-        {
-            "rows": list(selectors.rep_queue(user=request.user)),
-            "now": timezone.now(),
-            "viewer_zone": request.viewer_zone,
-        },
-    )
+    return _render_queue(request)
+
+
+def _render_queue(request, receiving_form: ReceivingForm | None = None, status: int = 200):
+    """The queue page: the user's open leads; for a rep, the "Receiving leads" switch and,
+    when their team allows it, the team's queue to take leads from."""
+    now = timezone.now()
+    rep = selectors.rep_of_user(request.user)
+    zone = request.viewer_zone
+    context = {
+        "rows": list(selectors.rep_queue(user=request.user)),
+        "now": now,
+        "viewer_zone": zone,
+        "rep": rep,
+    }
+    if rep is not None:
+        paused = paused_now(paused=rep.paused, paused_until=rep.paused_until, now=now)
+        context.update(
+            paused=paused,
+            paused_until_label=(
+                local_time_label(rep.paused_until, zone, now) if paused and rep.paused_until else ""
+            ),
+            receiving_form=receiving_form or ReceivingForm(zone=zone),
+            team_queue=(
+                list(selectors.team_queue(team=rep.team)) if rep.team.reps_may_claim_queue else None
+            ),
+        )
+    return render(request, "routing/queue.html", context, status=status)
+
+
+def _rep_or_404(user) -> Rep:
+    rep = selectors.rep_of_user(user)
+    if rep is None:
+        raise Http404("You are not a rep.")
+    return rep
+
+
+def _take(request, perform: Callable[[Rep], Assignment]) -> HttpResponse:
+    """Run a take from the team queue: to the lead page with a message when it is the rep's
+    now, back to the queue with the refusal in plain words otherwise."""
+    try:
+        assignment = perform(_rep_or_404(request.user))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("routing:queue")
+    lead = assignment.lead
+    messages.success(request, f"Lead #{lead.pk} {lead.display_name} is yours now.")
+    return redirect("routing:lead", lead.pk)
+
+
+@login_required
+@require_POST
+def queue_take_next(request):
+    return _take(request, lambda rep: services.queue_take_next(rep=rep))
+
+
+@login_required
+@require_POST
+def queue_take_lead(request, lead_id: int):
+    # The service locks and reads the lead itself, and refuses one that is not waiting in
+    # the rep's team's queue (whoever's it is): nothing is shown of it.
+    return _take(request, lambda rep: services.queue_lead_claim(rep=rep, lead=Lead(pk=lead_id)))
+
+
+@login_required
+@require_POST
+def queue_receiving(request):
+    rep = _rep_or_404(request.user)
+    zone = request.viewer_zone
+    form = ReceivingForm(request.POST, zone=zone)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.rep_availability_set(
+                rep=rep, receiving=data["receiving"], until=data["until"], by_user=request.user
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc, rename={"until": "back_at"})
+        else:
+            if data["receiving"]:
+                messages.success(request, "You are receiving leads again.")
+            elif data["until"]:
+                until = local_time_label(data["until"], zone, timezone.now())
+                messages.success(request, f"You receive no new leads until {until}.")
+            else:
+                messages.success(request, "You receive no new leads until you turn this back on.")
+            return redirect("routing:queue")
+    return _render_queue(request, receiving_form=form, status=400)
 
 
 @login_required

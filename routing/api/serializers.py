@@ -30,7 +30,8 @@ class RepAvailabilitySerializer(serializers.Serializer):
         "such as licence, skill or territory)."
     )
     reason = serializers.CharField(
-        source="unavailable", help_text='Why not ("paused", "at capacity 5/5"); empty if available.'
+        source="unavailable",
+        help_text='Why not ("paused until 14:00 CST", "at capacity 5/5"); empty if available.',
     )
     time_off_until = serializers.DateTimeField(allow_null=True)
 
@@ -47,7 +48,14 @@ class RepSerializer(serializers.Serializer):
     )
     team = RepTeamSerializer(source="rep.team")
     is_active = serializers.BooleanField(source="rep.is_active")
-    paused = serializers.BooleanField(source="rep.paused")
+    paused = serializers.BooleanField(
+        help_text="Not receiving leads now (a pause whose end has passed is over)."
+    )
+    paused_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the pause ends by itself (UTC); empty when not paused or paused until "
+        "turned off.",
+    )
     weight = serializers.IntegerField(source="rep.weight")
     skills = serializers.SerializerMethodField()
     languages = serializers.ListField(child=serializers.CharField(), source="rep.languages")

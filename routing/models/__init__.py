@@ -5,7 +5,7 @@ from routing.models.calendars import BusinessCalendar, CalendarClosure, OpeningH
 from routing.models.recycling import RecyclingRule
 from routing.models.rules import RotationState, RoutingRule
 from routing.models.sla import SlaPolicy, SlaStep, SlaStepRecord, SlaTarget
-from routing.models.teams import Rep, Skill, Team, Territory, TimeOff
+from routing.models.teams import AvailabilityChange, Rep, Skill, Team, Territory, TimeOff
 from routing.models.validation import (
     WEEKDAY_CHOICES,
     WEEKDAYS,
@@ -25,6 +25,7 @@ __all__ = [
     "WEEKDAY_CHOICES",
     "Activity",
     "Assignment",
+    "AvailabilityChange",
     "BusinessCalendar",
     "CalendarClosure",
     "OpeningHours",

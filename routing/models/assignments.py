@@ -29,6 +29,7 @@ class Assignment(models.Model):
         ESCALATION = "escalation", "SLA escalation"
         RECYCLED = "recycled", "Recycled"
         ON_CALL = "on_call", "On call: urgent lead after hours"
+        CLAIMED = "claimed", "Taken from the team queue"
 
     lead = models.ForeignKey("intake.Lead", on_delete=models.CASCADE, related_name="assignments")
     rep = models.ForeignKey(

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from routing.models.calendars import BusinessCalendar
 from routing.models.validation import (
@@ -26,6 +27,8 @@ class Skill(models.Model):
 
 
 class Team(models.Model):
+    """A group of reps with a manager, a time zone, a calendar and an unassigned queue."""
+
     name = models.CharField(max_length=100, unique=True)
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -55,6 +58,12 @@ class Team(models.Model):
         help_text="On: every rule whose pool is this team takes turns from one shared rotation, "
         "so a rep who appears in several rules is balanced across all of them. Off (the "
         "default): each rule keeps its own rotation.",
+    )
+    reps_may_claim_queue = models.BooleanField(
+        "reps may take leads from the queue",
+        default=False,
+        help_text="Reps of this team see its unassigned queue on their queue page and may take "
+        "leads from it themselves, up to their capacity.",
     )
 
     class Meta:
@@ -132,6 +141,13 @@ class Rep(models.Model):
     paused = models.BooleanField(
         default=False, help_text="Temporarily receives no new leads (keeps the ones they have)."
     )
+    # The rep's own "back at 14:00": the pause lapses by itself at this instant, with nobody
+    # saving anything (`routing.availability.paused_now` reads both fields).
+    paused_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a pause ends by itself; empty: paused until turned off.",
+    )
     weight = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
@@ -166,6 +182,13 @@ class Rep(models.Model):
         return self.user.get_full_name() or self.user.get_username()
 
     def clean(self) -> None:
+        if not self.paused:
+            self.paused_until = None  # an end means nothing without a pause
+        elif self.paused_until is not None and self.paused_until <= timezone.now():
+            # Ticking "paused" next to an end that has passed would pause nobody.
+            raise ValidationError(
+                {"paused_until": "This time has passed: clear it, or choose a later one."}
+            )
         validate_state_codes(self.licensed_states, "licensed_states")
         validate_time_zone(self.time_zone)
         validate_webhook_url(self.notify_webhook_url)
@@ -195,3 +218,31 @@ class TimeOff(models.Model):
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "Must be after the start."})
+
+
+class AvailabilityChange(models.Model):
+    """A rep turned "receiving leads" off (perhaps until a time) or on: one row per change,
+    for reports to count."""
+
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="availability_changes")
+    receiving = models.BooleanField(help_text="Receiving leads after the change.")
+    until = models.DateTimeField(
+        null=True, blank=True, help_text="When the pause ends by itself; empty: until turned on."
+    )
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who made the change: the rep, their manager, or staff.",
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["rep", "at"]), models.Index(fields=["at"])]
+
+    def __str__(self) -> str:
+        state = "receiving" if self.receiving else "not receiving"
+        return f"{self.rep}: {state} from {self.at:%Y-%m-%d %H:%M}"

@@ -5,6 +5,8 @@ from routing.services.engine import (
     route_lead,
     routing_park,
 )
+from routing.services.queue import queue_lead_claim, queue_take_next
+from routing.services.receiving import availability_change_record, rep_availability_set
 from routing.services.recovery import (
     owed_notification_claim,
     stranded_lead_claim,
@@ -42,6 +44,7 @@ __all__ = [
     "RuleEdit",
     "SimulatedDecision",
     "activity_log",
+    "availability_change_record",
     "lead_assign_manually",
     "lead_hand_back",
     "lead_note_add",
@@ -51,7 +54,10 @@ __all__ = [
     "lead_wait_on_customer",
     "owed_notification_claim",
     "parked_lead_claim",
+    "queue_lead_claim",
+    "queue_take_next",
     "recycling_sweep",
+    "rep_availability_set",
     "route_lead",
     "routing_park",
     "routing_replay",

@@ -3,7 +3,7 @@ manager or an SLA step moves it."""
 
 from datetime import datetime
 
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 
 from intake.models import Lead, LeadEvent
 from leadrouter import sql
@@ -52,7 +52,7 @@ def assignment_replace(
     if end_active:
         # Through the ORM: the routing engine, the one hot caller, passes end_active=False;
         # reassignments by managers and SLA steps are not timed in a benchmark.
-        assignment_end(lead_id=lead.pk, now=now)
+        assignments_end(Assignment.objects.filter(lead_id=lead.pk), now)
     assignment = Assignment(
         lead=lead,
         rep_id=rep_id,
@@ -71,14 +71,11 @@ def assignment_replace(
     return assignment
 
 
-def assignment_end(*, lead_id: int, now: datetime, assignment_id: int | None = None) -> int:
-    """End the lead's active assignment (only if it is `assignment_id`, when given): its clock
-    stops, a breached one staying breached. Returns how many it ended (0 or 1): as a
-    conditional update it is also a claim, 0 meaning another worker ended it first."""
-    active = Assignment.objects.filter(lead_id=lead_id, ended_at__isnull=True)
-    if assignment_id is not None:
-        active = active.filter(pk=assignment_id)
-    return active.update(
+def assignments_end(assignments: QuerySet[Assignment], now: datetime) -> int:
+    """End these assignments in one conditional update: their SLA clocks stop (a breached
+    one stays breached) and the sweep forgets them. Returns how many it ended; a caller that
+    names the row it expects to end learns from 0 that another worker got there first."""
+    return assignments.filter(ended_at__isnull=True).update(
         ended_at=now,
         sla_next_step_at=None,
         sla_next_step=None,

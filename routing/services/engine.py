@@ -100,6 +100,7 @@ def _exclusions(
             now=now,
             is_active=live.is_active,
             paused=live.paused,
+            paused_until=live.paused_until,
             away_until=profile.away_until(now),
             zone=profile.zone,
             hours=profile.hours if rule.require_working_now else None,
@@ -124,7 +125,7 @@ def _exclusions(
             available.add(rep.pk)
         # Said in the order a manager reads them: who is out, then what this lead needs.
         if unavailable and (
-            unavailable in ("inactive", "paused") or unavailable.startswith("on time")
+            unavailable == "inactive" or unavailable.startswith(("paused", "on time"))
         ):
             reasons[rep.pk] = unavailable
         elif reason := constraint or unavailable:

@@ -43,7 +43,7 @@ from django.utils import timezone
 from intake.models import Lead, LeadEvent, LeadStatus, LostReason
 from routing.business_time import business_days_ago
 from routing.models import Activity, Assignment, RecyclingRule
-from routing.services.assignments import assignment_end, assignment_replace
+from routing.services.assignments import assignment_replace, assignments_end
 from routing.services.config import RoutingSetup, routing_setup
 from routing.services.engine import rule_next_rep
 from routing.services.sla import assignment_owner
@@ -308,8 +308,8 @@ def _recycle(
             return False
     else:
         previous = {}
-    if current is not None and not assignment_end(
-        lead_id=lead.pk, now=now, assignment_id=current.pk
+    if current is not None and not assignments_end(
+        Assignment.objects.filter(pk=current.pk, lead_id=lead.pk), now
     ):
         return False
     number = lead_recycle_count(lead.pk) + 1

@@ -45,6 +45,7 @@ class LiveRep:
     name: str
     is_active: bool
     paused: bool
+    paused_until: datetime | None
     weight: int
     max_open_leads: int | None
     max_new_per_day: int | None
@@ -56,7 +57,7 @@ def _lock_reps_statement(count: int, vendor: str) -> str:
     return (
         f"SELECT {r['id']}, {r['user_id']}, {u['first_name']}, {u['last_name']}, "  # noqa: S608 - names from meta
         f"{u['username']}, {r['is_active']}, {u['is_active']}, {r['paused']}, {r['weight']}, "
-        f"{r['max_open_leads']}, {r['max_new_per_day']} "
+        f"{r['max_open_leads']}, {r['max_new_per_day']}, {r['paused_until']} "
         f"FROM {r} INNER JOIN {u} ON {u['id']} = {r['user_id']} "
         f"WHERE {r['id']} IN ({parameter_marks(count)}) ORDER BY {r['id']}" + _for_update(r)
     )
@@ -76,6 +77,7 @@ def lock_reps(ids: tuple[int, ...] | list[int]) -> dict[int, LiveRep]:
             weight=row[8],
             max_open_leads=row[9],
             max_new_per_day=row[10],
+            paused_until=sql.from_db(Rep, "paused_until", row[11]),
         )
         for row in rows
     }

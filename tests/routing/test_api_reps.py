@@ -155,6 +155,7 @@ def test_each_rep_has_profile_capacity_load_and_availability(manager, team, make
         "team": {"id": team.pk, "name": "Austin office"},
         "is_active": True,
         "paused": False,
+        "paused_until": None,
         "weight": 3,
         "skills": ["spanish"],
         "languages": ["en", "es"],
