@@ -558,6 +558,9 @@ class LeadEvent(models.Model):
         SLA_PAUSED = "sla_paused", "SLA clock paused"
         SLA_RESUMED = "sla_resumed", "SLA clock resumed"
         SLA_MET = "sla_met", "SLA met"
+        HELD = "held", "Held until the next opening"
+        RELEASED = "released", "Released at the opening"
+        PINNED = "pinned", "Kept in the queue"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

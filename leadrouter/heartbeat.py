@@ -32,6 +32,8 @@ SWEEPS = (
     "routing: recover stranded leads",
     "routing: send owed notifications",
     "routing: SLA sweep",
+    "routing: release held leads",
+    "routing: offer queued leads",
     "intake: purge expired idempotency keys",
     "intake: purge old rate limit windows",
 )

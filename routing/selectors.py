@@ -32,6 +32,7 @@ from routing.models import (
     Assignment,
     BusinessCalendar,
     CalendarClosure,
+    HeldLead,
     OpeningHours,
     Rep,
     RoutingDecision,
@@ -473,21 +474,63 @@ def parked_leads() -> QuerySet[Lead]:
 
 
 def stranded_leads(*, now: datetime) -> QuerySet[Lead]:
-    """Open, live leads that nobody owns, queues, reviews or retries: still new, untouched for
-    `STRANDED_AFTER` (so not one a request is processing right now), past any backoff of the
-    sweep, with no active assignment, no open review and no parked routing error (those
-    `parked_leads` lists). Oldest first. Read through the partial index
+    """Open, live leads that nobody owns, queues, holds, reviews or retries: still new,
+    untouched for `STRANDED_AFTER` (so not one a request is processing right now), past any
+    backoff of the sweep, with no active assignment, no active hold (`held_leads_due` lists
+    those at their opening), no open review and no parked routing error (those `parked_leads`
+    lists). Oldest first. Read through the partial index
     `lead_new_by_updated`."""
     return (
         _routable_leads()
         .filter(updated_at__lte=now - STRANDED_AFTER)
         .filter(Q(recover_after__isnull=True) | Q(recover_after__lte=now))
         .exclude(Exists(Assignment.objects.filter(lead=OuterRef("pk"), ended_at__isnull=True)))
+        .exclude(Exists(HeldLead.objects.filter(lead=OuterRef("pk"), released_at__isnull=True)))
         .exclude(
             Exists(ReviewTask.objects.filter(lead=OuterRef("pk"), status=ReviewTask.Status.OPEN))
         )
         .filter(Q(last_outcome__isnull=True) | ~Q(last_outcome=RoutingDecision.Outcome.ERROR))
         .order_by("updated_at", "id")
+    )
+
+
+def held_leads_due(*, now: datetime) -> QuerySet[HeldLead]:
+    """Holds whose opening has come, most urgent first, then in the leads' arrival order
+    (`routing.tasks.release_held_leads` releases them). Read through the partial index
+    `held_lead_due`."""
+    return (
+        HeldLead.objects.filter(released_at__isnull=True, hold_until__lte=now)
+        .select_related("lead")
+        .only("id", "lead_id", "held_at", "hold_until", "lead__id")
+        .order_by("urgency_rank", "received_at", "id")
+    )
+
+
+def queued_leads_to_offer(*, now: datetime) -> QuerySet[Assignment]:
+    """Leads waiting in the queue of a team that has a rep available now (`rep_loads`: active,
+    not paused, not on time off, inside their hours, below their caps), not pinned there by
+    a manager and never worked (still new): most urgent first, then the longest waiting
+    (`routing.tasks.offer_queued_leads` offers them). Read through the partial index
+    `assignment_queued`."""
+    queued = Assignment.objects.filter(
+        ended_at__isnull=True,
+        queue_team__isnull=False,
+        rep__isnull=True,
+        pinned=False,
+        lead__status=LeadStatus.NEW,
+    )
+    team_ids = set(queued.values_list("queue_team_id", flat=True).distinct())
+    reps = Rep.objects.filter(team_id__in=team_ids, is_active=True, user__is_active=True)
+    open_teams = {
+        load.rep.team_id
+        for load in rep_loads(reps=list(reps.select_related("user")), now=now)
+        if load.available
+    }
+    return (
+        queued.filter(queue_team_id__in=open_teams)
+        .select_related("lead", "queue_team")
+        .annotate(urgency_rank=URGENCY_RANK)
+        .order_by("urgency_rank", "assigned_at", "id")
     )
 
 

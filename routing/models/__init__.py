@@ -2,6 +2,7 @@
 
 from routing.models.assignments import Activity, Assignment, RoutingDecision, SlaState
 from routing.models.calendars import BusinessCalendar, CalendarClosure, OpeningHours
+from routing.models.holds import HeldLead
 from routing.models.rules import RotationState, RoutingRule
 from routing.models.sla import SlaPolicy, SlaStep, SlaStepRecord, SlaTarget
 from routing.models.teams import Rep, Skill, Team, Territory, TimeOff
@@ -26,6 +27,7 @@ __all__ = [
     "Assignment",
     "BusinessCalendar",
     "CalendarClosure",
+    "HeldLead",
     "OpeningHours",
     "Rep",
     "RotationState",

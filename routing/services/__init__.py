@@ -10,6 +10,14 @@ from routing.services.recovery import (
     stranded_lead_claim,
     stranded_lead_record,
 )
+from routing.services.release import (
+    NOT_CLAIMED,
+    RELEASE_BATCH,
+    held_lead_release,
+    held_leads_release,
+    queued_lead_offer,
+    queued_leads_offer,
+)
 from routing.services.simulation import (
     DEFAULT_REPLAY_LEADS,
     MAX_REPLAY_LEADS,
@@ -32,15 +40,20 @@ from routing.services.work import (
     lead_note_add,
     lead_status_change,
     lead_wait_on_customer,
+    queued_lead_pin,
 )
 
 __all__ = [
     "DEFAULT_REPLAY_LEADS",
     "MAX_REPLAY_LEADS",
+    "NOT_CLAIMED",
+    "RELEASE_BATCH",
     "ReplayResult",
     "RuleEdit",
     "SimulatedDecision",
     "activity_log",
+    "held_lead_release",
+    "held_leads_release",
     "lead_assign_manually",
     "lead_hand_back",
     "lead_note_add",
@@ -48,6 +61,9 @@ __all__ = [
     "lead_wait_on_customer",
     "owed_notification_claim",
     "parked_lead_claim",
+    "queued_lead_offer",
+    "queued_lead_pin",
+    "queued_leads_offer",
     "route_lead",
     "routing_park",
     "routing_replay",
