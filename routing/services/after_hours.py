@@ -11,6 +11,7 @@ wait for either: the fallback again.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -73,9 +74,18 @@ def _next_start(member: Member, rule: RoutingRule, after: datetime) -> datetime 
     return None
 
 
+@dataclass(frozen=True)
+class Opening:
+    """When a closed pool next works, and whether only its calendar keeps it closed now (a
+    holiday or a closure while reps' own hours say they work)."""
+
+    at: datetime
+    calendar_only: bool
+
+
 def pool_next_opening(
     *, rule: RoutingRule, pool: Sequence[Member], calendar: CalendarSpec | None, now: datetime
-) -> datetime | None:
+) -> Opening | None:
     """When the pool next works, if nobody of it is working now (see the module docstring):
     the first instant at which the calendar is open and a rep of the pool works. None when
     somebody is working now under an open calendar, or when no such instant comes within
@@ -84,7 +94,8 @@ def pool_next_opening(
     if not hopeful:
         return None
     calendar_open = calendar is None or is_open(calendar, now)
-    if calendar_open and any(_works(member, rule, now) for member in hopeful):
+    somebody_works = any(_works(member, rule, now) for member in hopeful)
+    if calendar_open and somebody_works:
         return None
     at = now
     while at <= now + HOLD_HORIZON:
@@ -100,21 +111,19 @@ def pool_next_opening(
             if opening != at:
                 at = opening  # the calendar opens later: is anybody working then?
                 continue
-        return at if at <= now + HOLD_HORIZON else None
+        return Opening(at, calendar_only=somebody_works) if at <= now + HOLD_HORIZON else None
     return None
 
 
-def hold_explanation(
-    *, spec: RuleSpec, setup: RoutingSetup, until: datetime, calendar: CalendarSpec | None, now
-) -> str:
+def hold_explanation(*, spec: RuleSpec, setup: RoutingSetup, opening: Opening, calendar) -> str:
     """ "Held until Mon 09:00 CST: nobody on the Sales team is working." In the zone of the
     pool team's calendar (a team without one: its own zone; no team: the first rep's)."""
     rule = spec.rule
     first = setup.reps.get(spec.pool[0]) if spec.pool else None
     zone = calendar.zone if calendar else first.zone if first else ZoneInfo("UTC")
-    local = until.astimezone(zone)
+    local = opening.at.astimezone(zone)
     who = f"the {rule.pool_team} team" if rule.pool_team_id else f"the pool of “{rule.name}”"
-    if calendar is not None and not is_open(calendar, now):
+    if opening.calendar_only:
         why = f"{who} is closed now (its business calendar)"
     else:
         who = f"on {who}" if rule.pool_team_id else f"in {who}"
@@ -127,14 +136,14 @@ def lead_hold(
     lead: Lead,
     spec: RuleSpec,
     setup: RoutingSetup,
-    until: datetime,
+    opening: Opening,
     calendar: CalendarSpec | None,
     candidates: list,
     now: datetime,
 ) -> RoutingDecision:
-    """Hold a lead (its row locked by the engine) until `until`: a `HeldLead` row the release
-    sweep reads, and the decision the engine records with a `held` event. The lead stays new
-    and owned by nobody; the stranded-lead sweep leaves held leads alone."""
+    """Hold a lead (its row locked by the engine) until the pool's opening: a `HeldLead` row
+    the release sweep reads, and the decision the engine records with a `held` event. The
+    lead stays new and owned by nobody; the stranded-lead sweep leaves held leads alone."""
     rule = spec.rule
     try:
         urgency = lead.qualification.urgency if lead.qualification else Urgency.NORMAL
@@ -145,11 +154,11 @@ def lead_hold(
         rule=rule,
         team_id=rule.pool_team_id,
         held_at=now,
-        hold_until=until,
+        hold_until=opening.at,
         urgency_rank=URGENCY_RANKS.get(urgency, 2),
         received_at=lead.received_at,
     )
-    explanation = hold_explanation(spec=spec, setup=setup, until=until, calendar=calendar, now=now)
+    explanation = hold_explanation(spec=spec, setup=setup, opening=opening, calendar=calendar)
     return RoutingDecision(
         lead=lead,
         outcome=RoutingDecision.Outcome.HELD,

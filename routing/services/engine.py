@@ -379,7 +379,7 @@ def route_lead(
                     lead=lead,
                     spec=spec,
                     setup=setup,
-                    until=opens_at,
+                    opening=opens_at,
                     calendar=pool_calendar(spec, setup),
                     candidates=candidates,
                     now=now,
