@@ -49,12 +49,10 @@ def test_two_release_sweeps_at_once_route_each_held_lead_once_within_capacity(
 
     outcomes = sum(runs, Counter())
     outcomes.pop(NOT_CLAIMED, None)
-    # 5 reps × 30 take 150; the rest find them working but full: the team's queue.
+    # 5 reps of 30 take 150; the rest find them working but full: the team's queue.
     assert outcomes == {"assigned": 150, "team_queue": 50}
     assert all(run.total() > 0 for run in runs), runs  # both sweeps shared the work
-    per_rep = Counter(
-        Assignment.objects.filter(rep__isnull=False).values_list("rep_id", flat=True)
-    )
+    per_rep = Counter(Assignment.objects.filter(rep__isnull=False).values_list("rep_id", flat=True))
     assert per_rep == {rep.pk: CAPACITY for rep in reps}
     assert_one_active_assignment_per_lead()
     assert not HeldLead.objects.filter(released_at__isnull=True).exists()
@@ -83,9 +81,7 @@ def test_two_offer_sweeps_at_once_give_each_queued_lead_to_one_rep_evenly(
     runs = together(lambda: queued_leads_offer(now=back, limit=100))
 
     assert sum(runs) == 100
-    per_rep = Counter(
-        Assignment.objects.filter(rep__isnull=False).values_list("rep_id", flat=True)
-    )
+    per_rep = Counter(Assignment.objects.filter(rep__isnull=False).values_list("rep_id", flat=True))
     assert per_rep == {rep.pk: 20 for rep in reps}
     assert_one_active_assignment_per_lead()
     assert not Assignment.objects.filter(queue_team__isnull=False, ended_at__isnull=True).exists()
