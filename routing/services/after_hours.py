@@ -17,6 +17,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from intake.models import Lead, LeadEvent
+from leadrouter.sql import row_insert
 from qualification.models import Urgency
 from routing.availability import is_working, next_shift_start
 from routing.business_time import CalendarSpec, is_open, next_opening
@@ -149,14 +150,17 @@ def lead_hold(
         urgency = lead.qualification.urgency if lead.qualification else Urgency.NORMAL
     except Lead.qualification.RelatedObjectDoesNotExist:
         urgency = Urgency.NORMAL
-    HeldLead.objects.create(
-        lead=lead,
-        rule=rule,
-        team_id=rule.pool_team_id,
-        held_at=now,
-        hold_until=opening.at,
-        urgency_rank=URGENCY_RANKS.get(urgency, 2),
-        received_at=lead.received_at,
+    # Without the ORM's compiler, as the engine writes its decision (`leadrouter.sql`).
+    row_insert(
+        HeldLead(
+            lead=lead,
+            rule=rule,
+            team_id=rule.pool_team_id,
+            held_at=now,
+            hold_until=opening.at,
+            urgency_rank=URGENCY_RANKS.get(urgency, 2),
+            received_at=lead.received_at,
+        )
     )
     explanation = hold_explanation(spec=spec, setup=setup, opening=opening, calendar=calendar)
     return RoutingDecision(
