@@ -1,12 +1,10 @@
 """Routing's domain writes."""
 
-from routing.services.engine import (
-    parked_lead_claim,
-    route_lead,
-    routing_park,
-)
+from routing.services.engine import route_lead
 from routing.services.recovery import (
     owed_notification_claim,
+    parked_lead_claim,
+    routing_park,
     stranded_lead_claim,
     stranded_lead_record,
 )

@@ -483,33 +483,3 @@ def events_insert(events: list[LeadEvent]) -> None:
     rows_insert(
         LeadEvent, EVENT_COLUMNS, [(e.lead_id, e.kind, e.at, e.message, e.data) for e in events]
     )
-
-
-def routing_park(*, lead: Lead, error: str) -> RoutingDecision:
-    """Record a routing failure on the lead (visible, retried by `route_parked_leads`)."""
-    decision = RoutingDecision.objects.create(
-        lead=lead,
-        outcome=RoutingDecision.Outcome.ERROR,
-        explanation="Routing failed; the lead is parked and will be retried: "
-        + error.strip().splitlines()[-1][:300],
-    )
-    LeadEvent.objects.create(
-        lead=lead,
-        kind=LeadEvent.Kind.ROUTED,
-        message=decision.explanation[:500],
-        data={"outcome": decision.outcome, "error": error[-2000:]},
-    )
-    return decision
-
-
-def parked_lead_claim(*, lead: Lead, now: datetime | None = None) -> bool:
-    """Claim a parked lead, as `parked_leads()` listed it, for one retry. Two clusters'
-    schedules (or one run delivered twice) list the same leads: a conditional update on the
-    lead's `updated_at` as listed lets exactly one of them go on. If it updated nothing,
-    another worker got there first (or the lead changed since it was listed): leave it. The
-    claim only saves the loser the wait; `route_lead` itself never routes a lead twice."""
-    return bool(
-        Lead.objects.filter(pk=lead.pk, status=LeadStatus.NEW, updated_at=lead.updated_at).update(
-            updated_at=now or timezone.now()
-        )
-    )

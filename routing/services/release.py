@@ -20,7 +20,8 @@ from django.db import connection, transaction
 from leadrouter import sql
 from routing import selectors
 from routing.models import Assignment, HeldLead
-from routing.services.engine import route_lead, routing_park
+from routing.services.engine import route_lead
+from routing.services.recovery import routing_park
 
 logger = logging.getLogger(__name__)
 
