@@ -117,8 +117,9 @@ def pool_next_opening(
 
 
 def hold_explanation(*, spec: RuleSpec, setup: RoutingSetup, opening: Opening, calendar) -> str:
-    """ "Held until Mon 09:00 CST: nobody on the Sales team is working." In the zone of the
-    pool team's calendar (a team without one: its own zone; no team: the first rep's)."""
+    """Why and until when, for the decision: "Held until Mon Nov 30 09:00 CST: nobody on the
+    Sales team is working." In the zone of the pool team's calendar (a team without one: its
+    own zone; no team: the first rep's)."""
     rule = spec.rule
     first = setup.reps.get(spec.pool[0]) if spec.pool else None
     zone = calendar.zone if calendar else first.zone if first else ZoneInfo("UTC")
