@@ -24,6 +24,7 @@ from routing.selectors import stranded_leads
 from routing.services import (
     held_leads_release,
     lead_assign_manually,
+    lead_status_change,
     queued_lead_pin,
     queued_leads_offer,
     route_lead,
@@ -310,6 +311,25 @@ def test_a_lead_the_manager_places_by_hand_is_no_longer_held(
     assert HeldLead.objects.get(lead=lead).released_at == SATURDAY_10
     assert held_leads_release(now=MONDAY_9) == Counter()
     assert Assignment.objects.get(lead=lead).reason == Assignment.Reason.MANUAL
+
+
+@pytest.mark.usefixtures("hold_rule")
+def test_a_held_lead_closed_before_its_opening_is_released_without_routing(
+    shift_reps, make_leads, time_machine, django_user_model
+):
+    shift_reps(1)
+    staff = django_user_model.objects.create_user("sue", is_staff=True)
+    (lead,) = leads_at(make_leads, time_machine, FRIDAY_18)
+    route_at(time_machine, FRIDAY_18, [lead])
+    lead_status_change(
+        lead=lead, user=staff, status=LeadStatus.LOST, reason="spam", now=SATURDAY_10
+    )
+
+    assert held_leads_release(now=MONDAY_9) == Counter({"not needed": 1})
+
+    assert HeldLead.objects.get(lead=lead).released_at == MONDAY_9
+    assert not Assignment.objects.filter(lead=lead).exists()
+    assert not LeadEvent.objects.filter(lead=lead, kind=LeadEvent.Kind.RELEASED).exists()
 
 
 def test_the_sweeps_have_schedules_and_heartbeats():
