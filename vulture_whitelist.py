@@ -23,6 +23,7 @@ back_at  # ReceivingForm: the queue page's "Back at" time, read in its clean()
 is_strategic  # Account: filtered on when qualifying
 merged_into  # Lead: the merged-into link (merged_into_id)
 recover_after  # Lead: filtered on by the stranded-lead sweep
+urgency_rank  # HeldLead: the release order, sorted on by routing.selectors.held_leads_due
 phone_extension  # Lead: the API's lead shape
 phone_region  # Lead: the API's lead shape
 utm_term  # Lead: the API's lead shape

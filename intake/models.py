@@ -578,6 +578,9 @@ class LeadEvent(models.Model):
         SLA_MET = "sla_met", "SLA met"
         RECYCLED = "recycled", "Recycled"
         SLA_PAGED = "sla_paged", "On-call rep paged"
+        HELD = "held", "Held until the next opening"
+        RELEASED = "released", "Released at the opening"
+        PINNED = "pinned", "Kept in the queue"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -33,6 +33,8 @@ SWEEPS = (
     "routing: send owed notifications",
     "routing: SLA sweep",
     "routing: recycle leads",
+    "routing: release held leads",
+    "routing: offer queued leads",
     "intake: purge expired idempotency keys",
     "intake: purge old rate limit windows",
 )

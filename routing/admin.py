@@ -21,6 +21,7 @@ from routing.models import (
     AvailabilityChange,
     BusinessCalendar,
     CalendarClosure,
+    HeldLead,
     OpeningHours,
     RecyclingRule,
     Rep,
@@ -315,7 +316,16 @@ class ReplayForm(forms.Form):
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "order", "is_active", "method", "pool_team", "rotation", "fallback"]
+    list_display = [
+        "name",
+        "order",
+        "is_active",
+        "method",
+        "pool_team",
+        "rotation",
+        "after_hours",
+        "fallback",
+    ]
     list_editable = ["order", "is_active"]
     list_select_related = ["pool_team"]
     filter_horizontal = ["pool_reps", "required_skills"]
@@ -485,12 +495,29 @@ class AssignmentAdmin(admin.ModelAdmin):
         "sla_state",
         "sla_due_at",
     ]
-    list_filter = ["reason", "sla_state", "rule", "queue_team"]
+    list_filter = ["reason", "sla_state", "pinned", "rule", "queue_team"]
     list_select_related = ["lead", "rep__user", "user", "queue_team", "rule"]
     readonly_fields = [field.name for field in Assignment._meta.fields]
     inlines = [SlaStepRecordInline]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(HeldLead)
+class HeldLeadAdmin(admin.ModelAdmin):
+    """Leads held until their opening, and the holds that ended: read-only (the engine holds,
+    the sweep `routing.tasks.release_held_leads` releases)."""
+
+    list_display = ["lead", "rule", "team", "held_at", "hold_until", "urgency_rank", "released_at"]
+    list_filter = [("released_at", admin.EmptyFieldListFilter), "team", "rule"]
+    list_select_related = ["lead", "rule", "team"]
+    readonly_fields = [field.name for field in HeldLead._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

@@ -18,19 +18,37 @@ def local_day_start(zone: ZoneInfo, now: datetime) -> datetime:
 def off_hours(hours: Hours, zone: ZoneInfo, now: datetime) -> str | None:
     """None when `now` is inside the working hours (none set: always), else why not, naming
     when work starts again ("off until Mon 09:00 CST")."""
-    if not hours:
+    if not hours or is_working(hours, zone, now):
         return None
+    begins = next_shift_start(hours, zone, now)
+    if begins is None:
+        return "no working hours set"
+    local = begins.astimezone(zone)
+    return f"off until {local:%a %H:%M} {local.tzname()}"
+
+
+def is_working(hours: Hours, zone: ZoneInfo, now: datetime) -> bool:
+    """Whether `now` falls inside the working hours (none set: always)."""
+    if not hours:
+        return True
     local = now.astimezone(zone)
-    for start, end in hours.get(WEEKDAYS[local.weekday()], []):
-        if start <= local.time() < end:
-            return None
+    return any(
+        start <= local.time() < end for start, end in hours.get(WEEKDAYS[local.weekday()], [])
+    )
+
+
+def next_shift_start(hours: Hours, zone: ZoneInfo, after: datetime) -> datetime | None:
+    """The first start of a shift strictly after `after` (an aware datetime in `zone`), within
+    a week; None when no weekday has hours."""
+    local = after.astimezone(zone)
     for days_ahead in range(8):
         day = local + timedelta(days=days_ahead)
         for start, _ in sorted(hours.get(WEEKDAYS[day.weekday()], [])):
-            begins = day.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
+            # Built from the wall clock, so a shift after a DST change starts at 09:00 local.
+            begins = datetime.combine(day.date(), start, tzinfo=zone)
             if begins > local:
-                return f"off until {begins:%a %H:%M} {begins.tzname()}"
-    return "no working hours set"
+                return begins
+    return None
 
 
 def paused_now(*, paused: bool, paused_until: datetime | None, now: datetime) -> bool:

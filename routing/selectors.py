@@ -32,6 +32,7 @@ from routing.models import (
     Assignment,
     BusinessCalendar,
     CalendarClosure,
+    HeldLead,
     OpeningHours,
     Rep,
     RoutingDecision,
@@ -514,11 +515,12 @@ def parked_leads() -> QuerySet[Lead]:
 
 
 def stranded_leads(*, now: datetime) -> QuerySet[Lead]:
-    """Open, live leads (any open status, not only new) in none of the four places a lead may
-    be: owned (an active assignment: a rep, a manager or a named team's queue), in review (an
-    open review task), or parked with a retry (a routing error on a new lead, or the sweep's
-    own backoff after a failed qualification). Untouched for `STRANDED_AFTER`, so not one a
-    request is processing right now. Oldest first.
+    """Open, live leads (any open status, not only new) in none of the places a lead may be:
+    owned (an active assignment: a rep, a manager or a named team's queue), held until the
+    next opening (an active hold), in review (an open review task), or parked with a retry (a
+    routing error on a new lead, or the sweep's own backoff after a failed qualification).
+    Untouched for `STRANDED_AFTER`, so not one a request is processing right now. Oldest
+    first.
 
     New leads are a handful at any time; an open lead of another status with no owner only
     comes from a bug, a crash or a restored backup, but finding one means looking at every
@@ -530,6 +532,7 @@ def stranded_leads(*, now: datetime) -> QuerySet[Lead]:
         .filter(updated_at__lte=now - STRANDED_AFTER)
         .filter(Q(recover_after__isnull=True) | Q(recover_after__lte=now))
         .exclude(Exists(Assignment.objects.filter(lead=OuterRef("pk"), ended_at__isnull=True)))
+        .exclude(Exists(HeldLead.objects.filter(lead=OuterRef("pk"), released_at__isnull=True)))
         .exclude(
             Exists(ReviewTask.objects.filter(lead=OuterRef("pk"), status=ReviewTask.Status.OPEN))
         )
@@ -564,6 +567,46 @@ def stranded_leads_detail(now: datetime) -> dict:
         f"{int(STRANDED_AFTER.total_seconds() // 60)} min; the sweep "
         "'routing: recover stranded leads' repairs them",
     }
+
+
+def held_leads_due(*, now: datetime) -> QuerySet[HeldLead]:
+    """Holds whose opening has come, most urgent first, then in the leads' arrival order
+    (`routing.tasks.release_held_leads` releases them). Read through the partial index
+    `held_lead_due`."""
+    return (
+        HeldLead.objects.filter(released_at__isnull=True, hold_until__lte=now)
+        .select_related("lead")
+        .only("id", "lead_id", "held_at", "hold_until", "lead__id")
+        .order_by("urgency_rank", "received_at", "id")
+    )
+
+
+def queued_leads_to_offer(*, now: datetime) -> QuerySet[Assignment]:
+    """Leads waiting in the queue of a team that has a rep available now (`rep_loads`: active,
+    not paused, not on time off, inside their hours, below their caps), not pinned there by
+    a manager and never worked (still new): most urgent first, then the longest waiting
+    (`routing.tasks.offer_queued_leads` offers them). Read through the partial index
+    `assignment_queued`."""
+    queued = Assignment.objects.filter(
+        ended_at__isnull=True,
+        queue_team__isnull=False,
+        rep__isnull=True,
+        pinned=False,
+        lead__status=LeadStatus.NEW,
+    )
+    team_ids = set(queued.values_list("queue_team_id", flat=True).distinct())
+    reps = Rep.objects.filter(team_id__in=team_ids, is_active=True, user__is_active=True)
+    open_teams = {
+        load.rep.team_id
+        for load in rep_loads(reps=list(reps.select_related("user")), now=now)
+        if load.available
+    }
+    return (
+        queued.filter(queue_team_id__in=open_teams)
+        .select_related("lead", "queue_team")
+        .annotate(urgency_rank=URGENCY_RANK)
+        .order_by("urgency_rank", "assigned_at", "id")
+    )
 
 
 def assignments_owing_notification(*, now: datetime) -> QuerySet[Assignment]:

@@ -1,5 +1,6 @@
 """django-q2 tasks of routing. Their dotted paths are an API: schedules name them."""
 
+import time
 from collections import Counter
 
 from django.utils import timezone
@@ -79,3 +80,36 @@ def recycle_leads() -> str:
     with record_sweep("routing: recycle leads") as beat:
         beat.rows_acted = services.recycling_sweep(timezone.now())
     return f"recycled {beat.rows_acted} lead(s)"
+
+
+# A release run stops listing new batches after this long: the next run (a minute later)
+# goes on, and a second cluster's run shares the work meanwhile.
+RELEASE_RUN_SECONDS = 45
+
+
+def release_held_leads() -> str:
+    """Route the held leads whose opening has come (every minute, by the schedule "routing:
+    release held leads" made in a migration), urgent first, then in arrival order, batch
+    after batch until none is due; each claimed first, so two clusters never route one twice."""
+    with record_sweep("routing: release held leads") as beat:
+        started = time.monotonic()
+        outcomes: Counter = Counter()
+        while time.monotonic() - started < RELEASE_RUN_SECONDS:
+            batch = services.held_leads_release(now=timezone.now())
+            outcomes += batch
+            if batch.total() < services.RELEASE_BATCH:
+                break
+        outcomes.pop(services.NOT_CLAIMED, None)
+        beat.rows_acted = outcomes.total()
+    return f"released {outcomes.total()} held lead(s)" + "".join(
+        f"; {outcome}: {count}" for outcome, count in sorted(outcomes.items())
+    )
+
+
+def offer_queued_leads() -> str:
+    """Offer the leads waiting in a team's queue to the team's reps once one is available
+    (back from time off, a shift starting, capacity freed), every minute, by the schedule
+    "routing: offer queued leads" made in a migration; pinned leads stay where they are."""
+    with record_sweep("routing: offer queued leads") as beat:
+        beat.rows_acted = services.queued_leads_offer(now=timezone.now())
+    return f"{beat.rows_acted} queued lead(s) taken by a rep"

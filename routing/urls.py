@@ -16,4 +16,5 @@ urlpatterns = [
     path("leads/<int:lead_id>/note/", views.lead_add_note, name="lead-note"),
     path("leads/<int:lead_id>/hand-back/", views.lead_hand_back, name="lead-hand-back"),
     path("leads/<int:lead_id>/assign/", views.lead_assign, name="lead-assign"),
+    path("leads/<int:lead_id>/pin/", views.lead_pin, name="lead-pin"),
 ]

@@ -304,6 +304,27 @@ def lead_assign(request, lead_id: int):
 
 
 @login_required
+@require_POST
+def lead_pin(request, lead_id: int):
+    """From the board: a manager keeps a queued lead in its queue, or lets the team's reps
+    have it again when one is available."""
+    lead = lead_get_for_user(user=request.user, lead_id=lead_id)
+    pinned = request.POST.get("pinned") == "1"
+    try:
+        services.queued_lead_pin(lead=lead, user=request.user, pinned=pinned)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"Lead #{lead.pk} stays in the queue."
+            if pinned
+            else f"Lead #{lead.pk} goes to the team's next available rep.",
+        )
+    return redirect(reverse("routing:board"))
+
+
+@login_required
 @require_GET
 def board(request):
     user = request.user

@@ -2,6 +2,7 @@
 
 from routing.models.assignments import Activity, Assignment, RoutingDecision, SlaState
 from routing.models.calendars import BusinessCalendar, CalendarClosure, OpeningHours
+from routing.models.holds import HeldLead
 from routing.models.recycling import RecyclingRule
 from routing.models.rules import RotationState, RoutingRule
 from routing.models.sla import SlaPolicy, SlaStep, SlaStepRecord, SlaTarget
@@ -28,6 +29,7 @@ __all__ = [
     "AvailabilityChange",
     "BusinessCalendar",
     "CalendarClosure",
+    "HeldLead",
     "OpeningHours",
     "RecyclingRule",
     "Rep",

@@ -56,6 +56,11 @@ class Assignment(models.Model):
     note = models.CharField(max_length=300, blank=True)
     assigned_at = models.DateTimeField(db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # A manager keeps a queued lead in its team's queue on purpose: the sweep
+    # `routing.tasks.offer_queued_leads` does not offer it to reps who become available.
+    pinned = models.BooleanField(
+        default=False, help_text="Kept in the team's queue by a manager: not offered to reps."
+    )
     # The SLA clock (`routing.services.sla`): which policy, its target for this lead, when the
     # clock started (the next opening of the calendar for a lead that came after hours) and
     # when first contact is due. Empty when no policy applies.
@@ -103,6 +108,13 @@ class Assignment(models.Model):
                 condition=models.Q(notified_at__isnull=True, ended_at__isnull=True),
                 name="assignment_notify_owed",
             ),
+            # Read every minute by `routing.tasks.offer_queued_leads`: only leads waiting in a
+            # team's queue now are in it.
+            models.Index(
+                fields=["queue_team", "assigned_at"],
+                condition=models.Q(queue_team__isnull=False, ended_at__isnull=True),
+                name="assignment_queued",
+            ),
             # Read every minute by `routing.tasks.sweep_sla`: only open assignments whose clock
             # has a step to come are in it (a small share of all assignments ever made).
             models.Index(
@@ -127,6 +139,7 @@ class RoutingDecision(models.Model):
         MANAGER = "manager", "Given to a manager"
         REVIEW = "review", "Sent to the review queue"
         ERROR = "error", "Routing failed (parked, retried)"
+        HELD = "held", "Held until the next opening"
 
     lead = models.ForeignKey("intake.Lead", on_delete=models.CASCADE, related_name="routing")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -22,6 +22,10 @@ class RoutingRule(models.Model):
         MANAGER = "manager", "A named manager"
         REVIEW = "review", "The review queue"
 
+    class AfterHours(models.TextChoices):
+        FALLBACK = "fallback", "Use the fallback"
+        HOLD = "hold", "Hold the lead until the next opening"
+
     name = models.CharField(max_length=100, unique=True)
     order = models.PositiveIntegerField(default=100, help_text="Lower is tried first.")
     is_active = models.BooleanField(default=True)
@@ -47,6 +51,15 @@ class RoutingRule(models.Model):
     )
     require_working_now = models.BooleanField(default=True)
     fallback = models.CharField(max_length=20, choices=Fallback.choices, default=Fallback.NEXT_RULE)
+    after_hours = models.CharField(
+        "When nobody is working",
+        max_length=10,
+        choices=AfterHours.choices,
+        default=AfterHours.FALLBACK,
+        help_text="Nobody in the pool working now (off hours, time off, or the pool team's "
+        "calendar closed: nights, weekends, holidays): use the fallback, or hold the lead and "
+        "route it at the next opening, urgent first, then in arrival order.",
+    )
     fallback_team = models.ForeignKey(
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -1,18 +1,24 @@
 """Routing's domain writes."""
 
-from routing.services.engine import (
-    parked_lead_claim,
-    route_lead,
-    routing_park,
-)
+from routing.services.engine import route_lead
 from routing.services.queue import queue_lead_claim, queue_take_next
 from routing.services.receiving import availability_change_record, rep_availability_set
 from routing.services.recovery import (
     owed_notification_claim,
+    parked_lead_claim,
+    routing_park,
     stranded_lead_claim,
     stranded_lead_record,
 )
 from routing.services.recycling import lead_recycle, lead_recycle_count, recycling_sweep
+from routing.services.release import (
+    NOT_CLAIMED,
+    RELEASE_BATCH,
+    held_lead_release,
+    held_leads_release,
+    queued_lead_offer,
+    queued_leads_offer,
+)
 from routing.services.simulation import (
     DEFAULT_REPLAY_LEADS,
     MAX_REPLAY_LEADS,
@@ -35,16 +41,21 @@ from routing.services.work import (
     lead_note_add,
     lead_status_change,
     lead_wait_on_customer,
+    queued_lead_pin,
 )
 
 __all__ = [
     "DEFAULT_REPLAY_LEADS",
     "MAX_REPLAY_LEADS",
+    "NOT_CLAIMED",
+    "RELEASE_BATCH",
     "ReplayResult",
     "RuleEdit",
     "SimulatedDecision",
     "activity_log",
     "availability_change_record",
+    "held_lead_release",
+    "held_leads_release",
     "lead_assign_manually",
     "lead_hand_back",
     "lead_note_add",
@@ -56,6 +67,9 @@ __all__ = [
     "parked_lead_claim",
     "queue_lead_claim",
     "queue_take_next",
+    "queued_lead_offer",
+    "queued_lead_pin",
+    "queued_leads_offer",
     "recycling_sweep",
     "rep_availability_set",
     "route_lead",

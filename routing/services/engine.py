@@ -28,13 +28,26 @@ from leadrouter.sql import row_get, row_insert, rows_insert
 from qualification.models import Qualification
 from qualification.services import review_hold
 from routing.availability import local_day_start, unavailable_reason
+from routing.business_time import is_open
 from routing.models import (
     Assignment,
+    HeldLead,
     RoutingDecision,
     RoutingRule,
 )
 from routing.services import rotation
-from routing.services.assignments import assignment_replace, lead_has_active_assignment
+from routing.services.after_hours import (
+    decision_event_kind,
+    lead_hold,
+    pool_calendar,
+    pool_next_opening,
+    release_event,
+)
+from routing.services.assignments import (
+    assignment_replace,
+    lead_is_owned_or_held,
+    lead_queued_in,
+)
 from routing.services.conditions import routing_values
 from routing.services.config import RepProfile, RoutingSetup, RuleSpec, routing_setup
 
@@ -262,18 +275,34 @@ def _lead_locked(lead_id: int, setup: RoutingSetup) -> Lead:
     return lead
 
 
-def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | None:
+def route_lead(
+    lead: Lead,
+    *,
+    now: datetime | None = None,
+    released: HeldLead | None = None,
+    offered_from: Assignment | None = None,
+) -> RoutingDecision | None:
     """Decide where a lead goes, assign it, and record why. Always lands somewhere visible.
     None, with nothing recorded, when the lead no longer needs routing.
 
-    1. Lock the lead. Routed only while new and owned by nobody: another worker (a task
-       delivered twice, another cluster's retry) may have routed it while this one waited
-       for the lock. Then read the rules from memory; take the first whose condition matches.
+    1. Lock the lead. Routed only while new and owned and held by nobody: another worker (a
+       task delivered twice, another cluster's retry) may have routed it while this one
+       waited for the lock. Then read the rules from memory; take the first whose condition
+       matches.
     2. Lock its pool's reps; exclude, with the reason, whoever cannot take this lead.
-    3. Nobody eligible: the rule's fallback (next rule, team queue, manager, review).
-    4. Else the method picks (owner first when sticky), the rotation is written, the lead
+    3. A rule that holds after hours, whose pool has nobody working now (or whose team's
+       calendar is closed): the lead is held until the pool's next opening
+       (`routing.services.after_hours`).
+    4. Nobody eligible: the rule's fallback (next rule, team queue, manager, review).
+    5. Else the method picks (owner first when sticky), the rotation is written, the lead
        assigned; no rule at all: the review queue.
-    5. The decision (rules tried, candidates, method state, timing) and an event are written.
+    6. The decision (rules tried, candidates, method state, timing) and an event are written.
+
+    `released`: the hold the release sweep has just ended (its `released` event goes first
+    on the timeline). `offered_from`: a queued lead's assignment, offered again to reps who
+    became available (`routing.services.release`): routed only while that assignment is
+    still the lead's, unpinned; only a rep takes it (it ends the queue's assignment), and
+    when no rule has one for it, None and nothing is recorded: it stays queued.
     """
     started = time.perf_counter()
     now = now or timezone.now()
@@ -282,8 +311,14 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | 
     with transaction.atomic():
         setup = routing_setup()
         lead = _lead_locked(lead.pk, setup)
-        if lead.status != LeadStatus.NEW or lead_has_active_assignment(lead.pk):
+        if lead.status != LeadStatus.NEW:
             return None
+        if offered_from is None and lead_is_owned_or_held(lead.pk):
+            return None
+        if offered_from is not None and not lead_queued_in(lead.pk, offered_from.pk):
+            return None
+        if released is not None:
+            events.append(release_event(lead=lead, hold=released, now=now))
         values = routing_values(lead)
         decision = None
         for spec in setup.rules:
@@ -301,7 +336,12 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | 
                 for rep in pool
             ]
             eligible = [rep for rep in pool if rep.pk not in excluded]
-            if eligible:
+            opens_at = None
+            if rule.after_hours == RoutingRule.AfterHours.HOLD:
+                calendar = pool_calendar(spec, setup)
+                if not eligible or (calendar is not None and not is_open(calendar, now)):
+                    opens_at = pool_next_opening(rule=rule, pool=pool, calendar=calendar, now=now)
+            if eligible and opens_at is None:
                 choice = _choose(spec, eligible, available, lead, now, open_counts)
                 assignment_replace(
                     lead=lead,
@@ -310,12 +350,16 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | 
                     rule=rule,
                     rep_id=choice.rep.pk,
                     user_id=choice.rep.live.user_id,
-                    end_active=False,  # seen above, under the lock: there is none
+                    # Seen above, under the lock: there is none, or the queue's to end.
+                    end_active=offered_from is not None,
                     setup=setup,
                     events=events,
                     arriving=True,
                 )
                 tried.append({"rule": rule.name, "result": f"matched: {choice.rep} chosen"})
+                offered = ""
+                if offered_from is not None:
+                    offered = f"Offered again from {offered_from.queue_team}'s queue. "
                 decision = RoutingDecision(
                     lead=lead,
                     outcome=RoutingDecision.Outcome.ASSIGNED,
@@ -324,18 +368,37 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | 
                     rep_id=choice.rep.pk,
                     candidates=candidates,
                     method_state=choice.method_state,
-                    explanation=f"Rule “{rule.name}”: {choice.explanation}.",
+                    explanation=f"{offered}Rule “{rule.name}”: {choice.explanation}.",
                 )
                 lead.status = LeadStatus.ASSIGNED
                 break
             why = "nobody eligible" if pool else "its pool is empty"
+            if opens_at is not None:
+                why = "nobody is working"
             tried.append(
                 {"rule": rule.name, "result": f"matched, but {why}", "candidates": candidates}
             )
+            if offered_from is not None:
+                if rule.fallback == RoutingRule.Fallback.NEXT_RULE:
+                    continue
+                return None  # still nobody for it: it stays in its queue, nothing recorded
+            if opens_at is not None:
+                decision = lead_hold(
+                    lead=lead,
+                    spec=spec,
+                    setup=setup,
+                    opening=opens_at,
+                    calendar=pool_calendar(spec, setup),
+                    candidates=candidates,
+                    now=now,
+                )
+                break
             if rule.fallback == RoutingRule.Fallback.NEXT_RULE:
                 continue
             decision = _fallback(lead, rule, candidates, now, why, setup, events)
             break
+        if decision is None and offered_from is not None:
+            return None
         if decision is None:
             review_hold(lead=lead, reason="no routing rule could take this lead")
             decision = RoutingDecision(
@@ -355,7 +418,7 @@ def route_lead(lead: Lead, *, now: datetime | None = None) -> RoutingDecision | 
         events.append(
             LeadEvent(
                 lead=lead,
-                kind=LeadEvent.Kind.ROUTED,
+                kind=decision_event_kind(decision),
                 at=now,
                 message=decision.explanation[:500],
                 data={
@@ -433,34 +496,4 @@ def events_insert(events: list[LeadEvent]) -> None:
     """Insert a decision's timeline events in one statement."""
     rows_insert(
         LeadEvent, EVENT_COLUMNS, [(e.lead_id, e.kind, e.at, e.message, e.data) for e in events]
-    )
-
-
-def routing_park(*, lead: Lead, error: str) -> RoutingDecision:
-    """Record a routing failure on the lead (visible, retried by `route_parked_leads`)."""
-    decision = RoutingDecision.objects.create(
-        lead=lead,
-        outcome=RoutingDecision.Outcome.ERROR,
-        explanation="Routing failed; the lead is parked and will be retried: "
-        + error.strip().splitlines()[-1][:300],
-    )
-    LeadEvent.objects.create(
-        lead=lead,
-        kind=LeadEvent.Kind.ROUTED,
-        message=decision.explanation[:500],
-        data={"outcome": decision.outcome, "error": error[-2000:]},
-    )
-    return decision
-
-
-def parked_lead_claim(*, lead: Lead, now: datetime | None = None) -> bool:
-    """Claim a parked lead, as `parked_leads()` listed it, for one retry. Two clusters'
-    schedules (or one run delivered twice) list the same leads: a conditional update on the
-    lead's `updated_at` as listed lets exactly one of them go on. If it updated nothing,
-    another worker got there first (or the lead changed since it was listed): leave it. The
-    claim only saves the loser the wait; `route_lead` itself never routes a lead twice."""
-    return bool(
-        Lead.objects.filter(pk=lead.pk, status=LeadStatus.NEW, updated_at=lead.updated_at).update(
-            updated_at=now or timezone.now()
-        )
     )

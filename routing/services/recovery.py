@@ -1,7 +1,8 @@
-"""Repairs for a process killed between two steps: a lead stranded between intake,
-qualification and routing, and an assignment whose notification was never queued.
+"""Repairs: a lead whose routing failed (parked, retried by a sweep), a lead stranded between
+intake, qualification and routing by a process killed between two steps, and an assignment
+whose notification was never queued.
 
-Both are found by a sweep (`routing.tasks`, every minute) and claimed by a conditional update,
+Each is found by a sweep (`routing.tasks`, every minute) and claimed by a conditional update,
 so that two clusters, or one run delivered twice, never both repair the same row.
 """
 
@@ -10,8 +11,8 @@ from datetime import datetime
 from django.db.models import F, Q
 from django.utils import timezone
 
-from intake.models import Lead, LeadEvent
-from routing.models import Assignment
+from intake.models import Lead, LeadEvent, LeadStatus
+from routing.models import Assignment, RoutingDecision
 from routing.recovery_policy import RECOVERY_ATTEMPTS, recovery_backoff
 
 
@@ -60,5 +61,35 @@ def owed_notification_claim(*, assignment: Assignment, now: datetime | None = No
     return bool(
         Assignment.objects.filter(as_listed, pk=assignment.pk, notified_at__isnull=True).update(
             notify_queued_at=now or timezone.now()
+        )
+    )
+
+
+def routing_park(*, lead: Lead, error: str) -> RoutingDecision:
+    """Record a routing failure on the lead (visible, retried by `route_parked_leads`)."""
+    decision = RoutingDecision.objects.create(
+        lead=lead,
+        outcome=RoutingDecision.Outcome.ERROR,
+        explanation="Routing failed; the lead is parked and will be retried: "
+        + error.strip().splitlines()[-1][:300],
+    )
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=LeadEvent.Kind.ROUTED,
+        message=decision.explanation[:500],
+        data={"outcome": decision.outcome, "error": error[-2000:]},
+    )
+    return decision
+
+
+def parked_lead_claim(*, lead: Lead, now: datetime | None = None) -> bool:
+    """Claim a parked lead, as `parked_leads()` listed it, for one retry. Two clusters'
+    schedules (or one run delivered twice) list the same leads: a conditional update on the
+    lead's `updated_at` as listed lets exactly one of them go on. If it updated nothing,
+    another worker got there first (or the lead changed since it was listed): leave it. The
+    claim only saves the loser the wait; `route_lead` itself never routes a lead twice."""
+    return bool(
+        Lead.objects.filter(pk=lead.pk, status=LeadStatus.NEW, updated_at=lead.updated_at).update(
+            updated_at=now or timezone.now()
         )
     )

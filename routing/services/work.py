@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from intake.models import Lead, LeadEvent, LeadStatus, LostReason
 from leadrouter.api_errors import CONFLICT_CODE
-from routing.models import Activity, Assignment, Rep, Team
+from routing.models import Activity, Assignment, HeldLead, Rep, Team
 from routing.selectors import (
     assign_targets,
     lead_active_assignment,
@@ -371,7 +371,9 @@ def lead_assign_manually(
     3. Replace the assignment (reason manual): the partial unique index
        `one_active_assignment_per_lead` guarantees a single owner even if two managers race.
     4. An unassigned lead given to a rep becomes assigned, an assigned one put in a queue new;
-       append an ASSIGNED event with from and to.
+       a lead put in a queue by hand is pinned there (the manager chose that queue: the
+       offer sweep leaves it until they unpin it); a hold ends (the manager placed the lead
+       before its opening); append an ASSIGNED event with from and to.
     """
     now = now or timezone.now()
     if not user_manages_leads(user):
@@ -406,7 +408,9 @@ def lead_assign_manually(
             rep=rep,
             team=team,
             note=note.strip(),
+            pinned=team is not None,
         )
+        HeldLead.objects.filter(lead=lead, released_at__isnull=True).update(released_at=now)
         after = str(rep) if rep is not None else f"{team}'s queue"
         if rep is not None and lead.status == LeadStatus.NEW:
             lead.status = LeadStatus.ASSIGNED
@@ -427,6 +431,45 @@ def lead_assign_manually(
             },
         )
     return assignment
+
+
+def queued_lead_pin(*, lead: Lead, user, pinned: bool, now: datetime | None = None) -> Assignment:
+    """A manager keeps a lead in its team's queue on purpose (`pinned`), or lets it be offered
+    again to the team's reps when one becomes available (the sweep
+    `routing.tasks.offer_queued_leads`).
+
+    1. Only managers and staff pin (PermissionDenied otherwise).
+    2. Lock the lead (404 unless the user may act on it); only a lead waiting in a team's
+       queue can be pinned there.
+    3. Set the flag and append a PINNED event; pinning a pinned lead again changes nothing.
+    """
+    now = now or timezone.now()
+    if not user_manages_leads(user):
+        raise PermissionDenied("Only a team's manager or staff keep leads in a queue.")
+    with transaction.atomic():
+        lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
+        current = lead_active_assignment(lead=lead)
+        if current is None or current.queue_team is None:
+            raise ValidationError(
+                "Only a lead waiting in a team's queue can be kept there.", code=CONFLICT_CODE
+            )
+        if current.pinned == pinned:
+            return current
+        current.pinned = pinned
+        current.save(update_fields=["pinned"])
+        if pinned:
+            message = f"Kept in {current.queue_team}'s queue: not offered to reps"
+        else:
+            message = f"Unpinned: offered to {current.queue_team}'s reps when one is available"
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.PINNED,
+            at=now,
+            actor=user,
+            message=message,
+            data={"pinned": pinned, "team": current.queue_team_id, "assignment": current.pk},
+        )
+    return current
 
 
 def _owner_label(assignment: Assignment | None) -> str:

@@ -12,7 +12,7 @@ from intake import services as intake_services
 from intake.models import LeadEvent, LeadStatus
 from qualification.models import Qualification
 from routing.models import Activity, Assignment
-from routing.services import activity_log, lead_status_change
+from routing.services import activity_log, lead_hand_back, lead_status_change
 from tests.conftest import post_lead
 
 pytestmark = pytest.mark.django_db
@@ -457,3 +457,54 @@ def test_a_managers_list_counts_and_orders_each_of_their_leads_once(make_leads, 
     assert listing["count"] == 3
     assert [row["id"] for row in listing["results"]] == [closed.pk, queued.pk, within.pk]
     assert (won["count"], [row["id"] for row in won["results"]]) == (1, [closed.pk])
+
+
+# Keeping a queued lead in its queue (the offer sweep leaves it there)
+
+
+@pytest.fixture
+def queued(lead, personas):
+    """Ann's lead, handed back: it waits in the team's queue."""
+    lead_hand_back(lead=lead, user=personas.ann.user, reason="on leave tomorrow")
+    return lead
+
+
+def test_a_manager_keeps_a_queued_lead_in_the_queue_from_the_board(client, queued, personas):
+    manager = as_user(client, personas.manager)
+
+    response = manager.post(f"/leads/{queued.pk}/pin/", {"pinned": "1"})
+
+    assert response.status_code == 302 and response.url == "/board/"
+    assert Assignment.objects.get(lead=queued, ended_at__isnull=True).pinned
+    board = manager.get("/board/").content.decode()
+    assert "Kept in the queue" in board and f"Lead #{queued.pk} stays in the queue." in board
+
+    manager.post(f"/leads/{queued.pk}/pin/", {"pinned": "0"})
+    assert not Assignment.objects.get(lead=queued, ended_at__isnull=True).pinned
+    assert list(
+        LeadEvent.objects.filter(lead=queued, kind=LeadEvent.Kind.PINNED).values_list(
+            "data__pinned", flat=True
+        )
+    ) == [True, False]
+
+
+@pytest.mark.parametrize("who, status", [("bob", 404), ("other_manager", 404), ("cat", 404)])
+def test_only_the_teams_manager_or_staff_pin_a_queued_lead(client, queued, personas, who, status):
+    user = getattr(personas, who)
+
+    response = as_user(client, getattr(user, "user", user)).post(
+        f"/leads/{queued.pk}/pin/", {"pinned": "1"}
+    )
+
+    assert response.status_code == status
+    assert not Assignment.objects.get(lead=queued, ended_at__isnull=True).pinned
+
+
+def test_pinning_a_lead_a_rep_owns_says_why_not(client, lead, personas):
+    manager = as_user(client, personas.manager)
+
+    response = manager.post(f"/leads/{lead.pk}/pin/", {"pinned": "1"}, follow=True)
+
+    assert "Only a lead waiting in a team&#x27;s queue can be kept there." in (
+        response.content.decode()
+    )

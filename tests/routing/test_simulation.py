@@ -305,6 +305,7 @@ def rule_form(rule, **changes) -> dict:
         "required_skills": [],
         "language": "",
         "fallback": rule.fallback,
+        "after_hours": rule.after_hours,
         "fallback_team": "",
         "fallback_user": "",
     }
