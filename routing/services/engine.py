@@ -50,6 +50,7 @@ from routing.services.assignments import (
 )
 from routing.services.conditions import routing_values
 from routing.services.config import RepProfile, RoutingSetup, RuleSpec, routing_setup
+from routing.services.sla_clock import on_call_takes_arriving_lead
 
 
 @dataclass
@@ -337,7 +338,13 @@ def route_lead(
             ]
             eligible = [rep for rep in pool if rep.pk not in excluded]
             opens_at = None
-            if rule.after_hours == RoutingRule.AfterHours.HOLD:
+            if rule.after_hours == RoutingRule.AfterHours.HOLD and not on_call_takes_arriving_lead(
+                lead=lead,
+                rule_id=rule.pk,
+                team_id=rule.pool_team_id or rule.fallback_team_id,
+                now=now,
+                setup=setup,
+            ):
                 calendar = pool_calendar(spec, setup)
                 if not eligible or (calendar is not None and not is_open(calendar, now)):
                     opens_at = pool_next_opening(rule=rule, pool=pool, calendar=calendar, now=now)

@@ -103,6 +103,33 @@ def _away(setup: RoutingSetup, rep_id: int, now: datetime) -> bool:
     return profile is not None and profile.away_until(now) is not None
 
 
+def _pages_on_call(
+    lead: Lead, policy: PolicySpec, calendar: CalendarSpec, now: datetime, setup: RoutingSetup
+) -> bool:
+    """Whether the policy pages its on-call rep for this lead now: an urgent lead, the
+    calendar closed, a policy that pages, and an on-call rep who is not away."""
+    return (
+        policy.on_call is not None
+        and _lead_urgency_tier(lead)[0] == Urgency.URGENT
+        and not is_open(calendar, now)
+        and not _away(setup, policy.on_call[0], now)
+    )
+
+
+def on_call_takes_arriving_lead(
+    *, lead: Lead, rule_id: int, team_id: int | None, now: datetime, setup: RoutingSetup
+) -> bool:
+    """Whether the SLA policy that would time this arriving lead pages its on-call rep now
+    (`sla_start`, step 2). A rule that holds leads after hours lets such a lead through: the
+    on-call rep takes it tonight instead of the team in the morning."""
+    policy = setup.sla.policy_for(
+        rule_id=rule_id, team_id=team_id, source_id=lead.source_id, channel=lead.channel
+    )
+    if policy is None or policy.target_minutes(*_lead_urgency_tier(lead)) is None:
+        return False
+    return _pages_on_call(lead, policy, setup.sla.calendar(policy, team_id), now, setup)
+
+
 def step_due(calendar: CalendarSpec, assignment: Assignment, step: StepSpec) -> datetime:
     assert assignment.sla_started_at is not None and assignment.sla_target_minutes is not None
     return add_business_minutes(
@@ -204,14 +231,7 @@ def sla_start(
     if target is None:
         return False
     calendar = setup.sla.calendar(policy, team_id)
-    urgency, _ = _lead_urgency_tier(lead)
-    paged = (
-        arriving
-        and policy.on_call is not None
-        and urgency == Urgency.URGENT
-        and not is_open(calendar, now)
-        and not _away(setup, policy.on_call[0], now)
-    )
+    paged = arriving and _pages_on_call(lead, policy, calendar, now, setup)
     if paged:
         routed_to = on_call_take(assignment, policy)
         calendar = ALWAYS_OPEN

@@ -9,7 +9,15 @@ from django.core.exceptions import ValidationError
 from django_q.models import OrmQ
 
 from intake.models import LeadEvent, LeadStatus
-from routing.models import Assignment, RoutingDecision, SlaPolicy, SlaState, SlaStep
+from routing.models import (
+    Assignment,
+    HeldLead,
+    RoutingDecision,
+    RoutingRule,
+    SlaPolicy,
+    SlaState,
+    SlaStep,
+)
 from routing.selectors import lead_clocks
 from routing.services import sla_sweep
 from routing.tasks import notify_assignment
@@ -241,3 +249,22 @@ def test_the_admin_saves_a_paging_policy(admin_client, make_rep):
     assert response.status_code == 302
     policy = SlaPolicy.objects.get()
     assert policy.after_hours_urgent == PAGE and policy.on_call_rep == olga
+
+
+def test_a_rule_that_holds_after_hours_lets_a_paging_policys_urgent_lead_through_tonight(
+    reps, make_rule, make_policy, make_leads, office
+):
+    # The rule holds leads until Monday when nobody works; the policy pages Olga for urgent
+    # ones. Paging wins for the urgent lead (Olga owns it tonight); the normal one is held.
+    _, _, olga, pool_rule = reps
+    pool_rule.delete()
+    make_rule(pool_team=office, after_hours=RoutingRule.AfterHours.HOLD)
+    paging_policy(make_policy, olga)
+
+    urgent = routed(make_leads, now=SATURDAY_02, urgency="urgent")
+    normal = routed(make_leads, now=SATURDAY_02, urgency="normal")
+
+    assert clock(urgent).rep == olga and not HeldLead.objects.filter(lead=urgent).exists()
+    assert not Assignment.objects.filter(lead=normal).exists()
+    held = HeldLead.objects.get(lead=normal, released_at__isnull=True)
+    assert held.hold_until == MONDAY_09
