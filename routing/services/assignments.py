@@ -33,6 +33,7 @@ def assignment_replace(
     setup: RoutingSetup | None = None,
     events: list[LeadEvent] | None = None,
     arriving: bool = False,
+    taken_by_owner: bool = False,
 ) -> Assignment:
     """End the lead's active assignment (if any) and start a new one. A rep (or its id with
     its user's id) owns it, or a user (a manager), or a team's unassigned queue.
@@ -47,6 +48,8 @@ def assignment_replace(
     timeline event is appended there for the caller to insert, not inserted. `arriving`: the
     routing engine's first decision for the lead; an urgent lead after hours may then go to
     the SLA policy's on-call rep instead (`sla_start`; the returned assignment says whose).
+    `taken_by_owner`: the rep took the lead themselves (from the team queue): nobody is told,
+    and the assignment counts as notified so the owed-notification sweep leaves it alone.
     """
     if rep is not None:
         rep_id, user_id = rep.pk, rep.user_id
@@ -66,12 +69,14 @@ def assignment_replace(
         note=note[:300],
         assigned_at=now,
         pinned=pinned,
+        notified_at=now if taken_by_owner else None,
     )
     sla_start(
         assignment=assignment, lead=lead, now=now, setup=setup, events=events, arriving=arriving
     )
     row_insert(assignment)
-    notifications.assignment_notify_on_commit(assignment)
+    if not taken_by_owner:
+        notifications.assignment_notify_on_commit(assignment)
     return assignment
 
 

@@ -98,6 +98,7 @@ def _claim(*, rep: Rep, lead_id: int, now: datetime, skip_locked: bool) -> Assig
         rep=rep,
         note=f"Taken from {rep.team}'s queue",
         end_active=False,
+        taken_by_owner=True,
     )
     if lead.status == LeadStatus.NEW:
         lead.status = LeadStatus.ASSIGNED

@@ -11,6 +11,7 @@ from django.utils import timezone
 from intake.models import LeadEvent, LeadStatus
 from qualification.models import Qualification
 from routing.models import Assignment, SlaState, TimeOff
+from routing.selectors import assignments_owing_notification
 from routing.services import (
     lead_hand_back,
     queue_lead_claim,
@@ -278,3 +279,15 @@ def test_the_team_queue_and_taking_from_it_read_by_index(client, personas, queue
 
     assert statements and full_scans(statements) == []
     assert Assignment.objects.filter(rep=personas.ann, ended_at__isnull=True).count() == 2
+
+
+def test_a_rep_who_takes_a_lead_is_not_told_about_it_now_or_by_the_owed_sweep(
+    personas, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        assignment = queue_lead_claim(rep=personas.ann, lead=queued[0])
+
+    assert callbacks == []  # no "new lead for you" message for a lead Ann just took herself
+    assert assignment.notified_at == assignment.assigned_at
+    later = timezone.now() + timedelta(minutes=10)
+    assert assignment.pk not in {a.pk for a in assignments_owing_notification(now=later)}
