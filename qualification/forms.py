@@ -39,7 +39,7 @@ _FIELD_KINDS: dict[str, tuple[str, str]] = {
     "landing_page": ("Landing page", FieldKind.TEXT),
     "email_kind": ("Email kind", FieldKind.CHOICE),
     "phone_type": ("Phone type", FieldKind.TEXT),
-    "hour": ("Hour it arrived (lead's time, 0–23)", FieldKind.NUMBER),
+    "hour": ("Hour it arrived (lead's time, 0 to 23)", FieldKind.NUMBER),
     "weekday": ("Weekday it arrived", FieldKind.CHOICE),
     "touch_count": ("Times it came in", FieldKind.NUMBER),
     "flags": ("Flags", FieldKind.FLAGS),

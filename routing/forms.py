@@ -185,9 +185,9 @@ def rule_condition_fields() -> list[FieldSpec]:
     lead's qualification."""
     return [
         *condition_fields(),
-        FieldSpec("score", "Score (0–100)", FieldKind.NUMBER),
+        FieldSpec("score", "Score (0 to 100)", FieldKind.NUMBER),
         FieldSpec("tier", "Tier", FieldKind.CHOICE, Tier.choices),
         FieldSpec("urgency", "Urgency", FieldKind.CHOICE, Urgency.choices),
-        FieldSpec("confidence", "Confidence (0–1)", FieldKind.NUMBER),
+        FieldSpec("confidence", "Confidence (0 to 1)", FieldKind.NUMBER),
         FieldSpec("tags", "Tags", FieldKind.LIST),
     ]
