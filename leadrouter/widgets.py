@@ -57,16 +57,15 @@ class FieldSpec:
         }
 
 
-def _value_as_spec(value: Any) -> Any:
-    """The condition a form value stands for: a dict as given, JSON text parsed, else None."""
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str) and value.strip():
+def _sentence(value: Any, empty_text: str) -> str:
+    """The condition in words (`describe`); `empty_text` for none; nothing for broken JSON,
+    whose problem the form's error already names."""
+    if isinstance(value, str):
         try:
-            return json.loads(value)
+            value = json.loads(value) if value.strip() else None
         except json.JSONDecodeError:
-            return None
-    return None
+            return ""
+    return empty_text if value in ({}, None) else describe(value)
 
 
 class ConditionBuilderWidget(forms.Textarea):
@@ -96,12 +95,11 @@ class ConditionBuilderWidget(forms.Textarea):
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
-        spec = _value_as_spec(value)
         context["widget"]["builder"] = {
             "fields": [field.as_json() for field in self.fields],
             "fields_id": f"{context['widget']['attrs'].get('id') or name}-fields",
             # The sentence as the server reads it, shown before the script runs and after save.
-            "sentence": describe(spec) if spec else self.empty_text if spec == {} else "",
+            "sentence": _sentence(value, self.empty_text),
             "empty_text": self.empty_text,
         }
         return context

@@ -356,7 +356,7 @@
   };
 
   Builder.prototype.showSentence = function (spec) {
-    var empty = isObject(spec) && Object.keys(spec).length === 0;
+    var empty = spec === null || (isObject(spec) && Object.keys(spec).length === 0);
     this.sentence.textContent = empty ? this.emptyText : describe(spec);
   };
 
@@ -549,7 +549,8 @@
     } catch (error) {
       return { problem: "Not valid JSON: " + error.message + ". The builder waits until it is." };
     }
-    var tree = this.toTree(spec);
+    // A new signal's empty condition renders as null: nothing built yet.
+    var tree = this.toTree(spec === null ? {} : spec);
     if (typeof tree === "string") {
       return { spec: spec, problem: "The builder cannot show this condition (" + tree +
         "); edit it as JSON." };
