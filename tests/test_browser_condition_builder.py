@@ -11,7 +11,7 @@ from leadrouter.conditions import describe
 from qualification.models import Signal
 from routing.models import RoutingRule
 
-PASSWORD = "a-long-password-1"  # noqa: S105 - a test user
+PASSWORD = "a-long-password-1"
 
 
 @pytest.fixture
@@ -220,9 +220,7 @@ SENTENCE_CASES = [
 def test_the_scripts_sentence_is_the_servers(admin_page, live_server):
     page = admin_page
     page.goto(f"{live_server.url}/admin/routing/routingrule/add/")
-    in_browser = page.evaluate(
-        "cases => cases.map(LeadRouterConditions.describe)", SENTENCE_CASES
-    )
+    in_browser = page.evaluate("cases => cases.map(LeadRouterConditions.describe)", SENTENCE_CASES)
     assert in_browser == [describe(case) for case in SENTENCE_CASES]
 
 
