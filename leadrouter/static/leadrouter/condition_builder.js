@@ -363,6 +363,11 @@
   Builder.prototype.redraw = function () {
     this.tree.textContent = "";
     this.tree.appendChild(this.drawGroup(this.group, null));
+    // A long multi-select (50 states) opens on its first picked option, not on "AA".
+    Array.prototype.forEach.call(this.tree.querySelectorAll("select[multiple]"), function (select) {
+      var picked = select.querySelector("option:checked");
+      if (picked) select.scrollTop = picked.offsetTop - select.clientHeight / 2;
+    });
   };
 
   Builder.prototype.drawGroup = function (group, parent) {
@@ -577,8 +582,8 @@
     var state = this.read();
     if (state.group) {
       this.group = state.group;
-      this.redraw();
       this.setJsonMode(false);
+      this.redraw();
     } else {
       this.group = { mode: "all", children: [] };
       this.showProblem(state.problem);
@@ -593,8 +598,8 @@
       self.showProblem(read.problem);
       if (read.group) {
         self.group = read.group;
-        self.redraw();
         self.setJsonMode(false);
+        self.redraw();
       }
     });
     this.textarea.addEventListener("input", function () {
