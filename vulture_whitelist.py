@@ -103,3 +103,9 @@ readline  # a test's stand-in stream: the server reads it
 # --- named in settings or read by a framework from a view function --------------------------
 split_by_method  # drf-spectacular's PREPROCESSING_HOOKS (settings), by dotted path
 _.initkwargs  # leadrouter.api.dispatch: read by drf-spectacular from a view function
+
+# --- read by Django's form widgets by name -----------------------------------------------------
+template_name  # leadrouter.widgets.ConditionBuilderWidget: the template the widget renders
+Media  # leadrouter.widgets.ConditionBuilderWidget: the builder's script and stylesheet
+css  # leadrouter.widgets.ConditionBuilderWidget.Media
+js  # leadrouter.widgets.ConditionBuilderWidget.Media

@@ -14,7 +14,9 @@ from intake.admin import LeadAdmin
 from intake.models import Lead
 from leadrouter.conditions import InvalidCondition, describe
 from leadrouter.forms import JsonObjectField
+from leadrouter.widgets import ConditionBuilderWidget
 from qualification import services
+from qualification.forms import condition_fields
 from qualification.models import (
     ModelVersion,
     Qualification,
@@ -55,6 +57,13 @@ class SignalAdmin(admin.ModelAdmin):
     list_editable = ["is_active", "order"]
     search_fields = ["name", "review_reason"]
     list_filter = ["is_active", "send_to_review", "set_urgency"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The condition is edited with the builder (sources read per request); the JSON, its
+        # validation and its errors stay the model's.
+        if db_field.name == "condition":
+            kwargs["widget"] = ConditionBuilderWidget(condition_fields())
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="Condition")
     def condition_text(self, signal):

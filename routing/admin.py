@@ -14,8 +14,10 @@ from django.utils.timesince import timeuntil
 
 from intake.models import Channel, Lead, LostReason, Source
 from leadrouter.forms import JsonObjectField
+from leadrouter.widgets import ConditionBuilderWidget
 from routing import selectors, services
 from routing.business_time import is_open, next_opening
+from routing.forms import rule_condition_fields
 from routing.models import (
     Assignment,
     AvailabilityChange,
@@ -330,6 +332,15 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     list_select_related = ["pool_team"]
     filter_horizontal = ["pool_reps", "required_skills"]
     readonly_fields = ["rotation"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The condition is edited with the builder; its fields' choices (sources) are read
+        # per request. The JSON, its validation and its errors stay the model's.
+        if db_field.name == "condition":
+            kwargs["widget"] = ConditionBuilderWidget(
+                rule_condition_fields(), empty_text="Every lead (no condition)."
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="rotation")
     def rotation(self, rule: RoutingRule) -> str:

@@ -8,6 +8,9 @@ from django import forms
 from django.utils import timezone
 
 from intake.models import LostReason
+from leadrouter.widgets import FieldKind, FieldSpec
+from qualification.forms import condition_fields
+from qualification.models import Tier, Urgency
 from routing.availability import next_local_time
 from routing.models import Activity, Rep, Team
 from routing.services.work import SETTABLE_STATUSES
@@ -175,3 +178,16 @@ class ReceivingForm(forms.Form):
             except ValueError as exc:
                 self.add_error("back_at", str(exc))
         return data
+
+
+def rule_condition_fields() -> list[FieldSpec]:
+    """The fields a routing rule's condition may test (ROUTING_FIELDS): a signal's, then the
+    lead's qualification."""
+    return [
+        *condition_fields(),
+        FieldSpec("score", "Score (0 to 100)", FieldKind.NUMBER),
+        FieldSpec("tier", "Tier", FieldKind.CHOICE, Tier.choices),
+        FieldSpec("urgency", "Urgency", FieldKind.CHOICE, Urgency.choices),
+        FieldSpec("confidence", "Confidence (0 to 1)", FieldKind.NUMBER),
+        FieldSpec("tags", "Tags", FieldKind.LIST),
+    ]

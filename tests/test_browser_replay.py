@@ -32,6 +32,7 @@ def test_a_manager_replays_a_narrowed_rule_then_saves_it(page, live_server, api,
     page.fill("#id_password", "a-long-password-1")
     page.click("input[type=submit]")
     page.goto(f"{live_server.url}/admin/routing/routingrule/{rule.pk}/change/")
+    page.click("text=Show JSON")  # the condition builder's raw JSON
     page.fill("#id_condition", json.dumps(narrowed))
     page.fill("#id_replay-leads", "2")
     page.click("input[name=_replay]")
