@@ -119,3 +119,19 @@ def test_a_rep_who_opens_the_board_gets_a_page_in_plain_words_and_staff_land_on_
 
     page.click("button:has-text('Sign out')")
     sign_in(page, live_server, "boss", "/admin/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sign_in_page_and_the_404_page_fit_a_phone(page, live_server):
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/accounts/login/?next=/")
+    assert fits_the_phone(page)
+    box = page.locator("button[type=submit]").bounding_box()
+    assert box is not None and box["height"] >= 44
+
+    response = page.goto(f"{live_server.url}/no-such-page/")
+    assert response is not None and response.status == 404
+    assert "There is nothing here" in page.inner_text("h1")
+    assert fits_the_phone(page)
