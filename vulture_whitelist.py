@@ -73,6 +73,7 @@ BearerKeyScheme  # drf-spectacular extension (registered by subclassing)
 LeadSubmitInputScheme  # drf-spectacular extension (registered by subclassing)
 FallbackToFirstRenderer  # settings.REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_CLASS"]
 ViewerTimeZoneMiddleware  # settings.MIDDLEWARE
+viewer_role  # routing.context_processors: settings.TEMPLATES' context_processors
 _.process_view  # Django's middleware hook, called for each view with the resolved URL
 check_email_deliverability  # queued by name: "intake.tasks.check_email_deliverability"
 purge_idempotency_keys  # scheduled by name in intake migration 0002
@@ -98,6 +99,7 @@ _.QUALIFICATION_LLM_MODEL
 _.QUALIFICATION_LLM_API_KEY
 _.QUALIFICATION_LLM_TIMEOUT
 _.SECURE_SSL_REDIRECT  # a setting a test turns on, read by Django's SecurityMiddleware
+_.DEBUG  # a test turns it off: Django's handlers render the 403/404/500 templates
 readline  # a test's stand-in stream: the server reads it
 
 # --- named in settings or read by a framework from a view function --------------------------

@@ -81,6 +81,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The viewer's roles (rep, manager, staff): the navigation's links.
+                "routing.context_processors.viewer_role",
             ],
         },
     },
@@ -158,7 +160,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Reps are not staff: they sign in on the app's own login page, not the admin's.
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "routing:queue"
+# The role-aware home: a rep to their queue, a manager to the board, staff to the admin.
+LOGIN_REDIRECT_URL = "routing:home"
 LOGOUT_REDIRECT_URL = "login"
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)

@@ -71,6 +71,19 @@ class ActivityForm(LeadActionForm):
         _in_zone(self, "callback_at", zone, "Call back at")
 
 
+# The outcomes of a phone call the lead page logs in one tap (a call, no note): the ones a rep
+# has right after hanging up. Anything else (a note, a call-back time) takes the full form.
+QUICK_CALL_OUTCOMES = [
+    (outcome.value, outcome.label)
+    for outcome in (
+        Activity.Outcome.REACHED,
+        Activity.Outcome.NO_ANSWER,
+        Activity.Outcome.LEFT_VOICEMAIL,
+        Activity.Outcome.WRONG_NUMBER,
+    )
+]
+
+
 class WaitForm(LeadActionForm):
     """The lead waits on the customer; the SLA clock pauses (unless its policy says not)."""
 

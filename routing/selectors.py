@@ -23,6 +23,7 @@ from django.db.models import (
 from django.http import Http404
 
 from intake.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
+from intake.selectors import lead_search
 from leadrouter.config_version import ConfigCache, reload_on_change
 from qualification.models import ReviewTask, Urgency
 from routing.availability import local_day_start, paused_now, unavailable_reason
@@ -328,13 +329,18 @@ SLA_QUEUE_DUE = Case(
 )
 
 
-def rep_queue(*, user) -> QuerySet[Assignment]:
+def rep_queue(*, user, search: str = "") -> QuerySet[Assignment]:
     """The user's open leads (their active assignments), what is due first (`SLA_QUEUE_GROUP`,
     earliest deadline or resumption first), then most urgent, then the longest waiting; one
-    query whatever the number of leads."""
+    query whatever the number of leads. With a `search` term, only the leads it finds (an
+    e-mail, a phone number, the start of a name or company: `intake.selectors.lead_search`)."""
+    mine = Assignment.objects.filter(
+        user=user, ended_at__isnull=True, lead__status__in=OPEN_STATUSES
+    )
+    if search.strip():
+        mine = mine.filter(lead__in=Lead.objects.filter(lead_search(search)).values("pk"))
     return (
-        Assignment.objects.filter(user=user, ended_at__isnull=True, lead__status__in=OPEN_STATUSES)
-        .select_related("lead__source", "lead__qualification")
+        mine.select_related("lead__source", "lead__qualification")
         .annotate(sla_worked=SLA_WORKED)
         .annotate(urgency_rank=URGENCY_RANK, sla_group=SLA_QUEUE_GROUP, sla_sort_due=SLA_QUEUE_DUE)
         .order_by(
@@ -463,6 +469,27 @@ def team_queue(*, team: Team) -> QuerySet[Assignment]:
         .select_related("lead__source", "lead__qualification")
         .annotate(urgency_rank=URGENCY_RANK)
         .order_by("urgency_rank", "assigned_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class UserRole:
+    """What a signed-in user works as, for the home redirect and the navigation: a rep (their
+    queue), a team's manager (the board), staff (the admin); one user may be several."""
+
+    is_rep: bool
+    is_manager: bool
+    is_staff: bool
+
+
+def user_role(user) -> UserRole:
+    """The user's roles: two queries (a rep profile, a managed team), none when anonymous."""
+    if not user.is_authenticated:
+        return UserRole(is_rep=False, is_manager=False, is_staff=False)
+    return UserRole(
+        is_rep=Rep.objects.filter(user=user).exists(),
+        is_manager=user.managed_teams.exists(),
+        is_staff=user.is_staff,
     )
 
 

@@ -4,6 +4,7 @@ from routing import views
 
 app_name = "routing"
 urlpatterns = [
+    path("", views.home, name="home"),
     path("queue/", views.my_queue, name="queue"),
     path("queue/take-next/", views.queue_take_next, name="queue-take-next"),
     path("queue/take/<int:lead_id>/", views.queue_take_lead, name="queue-take"),

@@ -5,6 +5,7 @@ Reads go through the scoped selectors (another rep's lead is a 404), writes thro
 """
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -22,8 +23,9 @@ from intake.models import Lead
 from leadrouter.api.filters import LeadFilter
 from leadrouter.api.selectors import lead_get_for_user, lead_list_for_user, lead_steps
 from routing import selectors, services
-from routing.availability import local_time_label, paused_now
+from routing.availability import local_day_start, local_time_label, paused_now
 from routing.forms import (
+    QUICK_CALL_OUTCOMES,
     ActivityForm,
     AssignForm,
     HandBackForm,
@@ -49,6 +51,29 @@ def add_service_error(form: django_forms.Form, exc: ValidationError, rename=None
         form.add_error(field if field in form.fields else None, errors)
 
 
+QUEUE_PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def home(request):
+    """The role-aware home (and where signing in lands): a rep to their queue, a team's manager
+    to the board, staff to the admin, a reviewer to the review queue; anyone else to their
+    queue, which says what it holds."""
+    role = selectors.user_role(request.user)
+    if role.is_rep:
+        return redirect("routing:queue")
+    if role.is_manager:
+        return redirect("routing:board")
+    if role.is_staff:
+        return redirect("admin:index")
+    if selectors.user_manages_leads(request.user):
+        return redirect("routing:board")
+    if request.user.has_perm("qualification.change_reviewtask"):
+        return redirect("qualification:review-queue")
+    return redirect("routing:queue")
+
+
 @login_required
 @require_GET
 def my_queue(request):
@@ -61,8 +86,19 @@ def _render_queue(request, receiving_form: ReceivingForm | None = None, status: 
     now = timezone.now()
     rep = selectors.rep_of_user(request.user)
     zone = request.viewer_zone
+    search = request.GET.get("q", "").strip()
+    page = Paginator(
+        selectors.rep_queue(user=request.user, search=search), QUEUE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     context = {
-        "rows": list(selectors.rep_queue(user=request.user)),
+        "rows": list(page),
+        "page": page,
+        # A search narrows the list, not the number of leads the rep has open.
+        "open_count": (
+            selectors.rep_queue(user=request.user).count() if search else page.paginator.count
+        ),
+        "search": search,
+        "querystring": urlencode({"q": search}) if search else "",
         "now": now,
         "viewer_zone": zone,
         "rep": rep,
@@ -181,6 +217,7 @@ def _render_lead(request, lead: Lead, bound: dict | None = None, status: int = 2
             "can_note": permissions.can_note,
             "can_hand_back": permissions.can_hand_back,
             "can_assign": permissions.can_assign,
+            "quick_outcomes": QUICK_CALL_OUTCOMES,
             **page_forms,
         },
         status=status,
@@ -324,6 +361,24 @@ def lead_pin(request, lead_id: int):
     return redirect(reverse("routing:board"))
 
 
+def _board_chips(request, zone, now) -> list[dict]:
+    """The board's one-tap filters: each a preset query (the SLA watch's or the lead list's),
+    marked current when the page shows exactly it."""
+    today = local_day_start(zone, now).isoformat()
+    presets = [
+        ("At risk", {"sla": selectors.SlaWatch.AT_RISK}),
+        ("Breached", {"sla": selectors.SlaWatch.BREACHED}),
+        ("Overdue", {"overdue": "true"}),
+        ("Not routed yet", {"status": "new"}),
+        ("Received today", {"received_after": today}),
+    ]
+    shown = {key: value for key, value in request.GET.items() if key != "page"}
+    return [
+        {"label": label, "query": urlencode(query), "current": shown == query}
+        for label, query in presets
+    ]
+
+
 @login_required
 @require_GET
 def board(request):
@@ -344,6 +399,7 @@ def board(request):
     params.pop("page", None)
     board_reps = selectors.board_reps(user=user)
     met_rates = selectors.rep_sla_met_rates(reps=board_reps, now=now)
+    loads = selectors.rep_loads(reps=board_reps, now=now)
     sla_show = request.GET.get("sla", "")
     if sla_show not in dict(selectors.SlaWatch.CHOICES):
         sla_show = ""
@@ -351,7 +407,13 @@ def board(request):
         request,
         "routing/board.html",
         {
-            "loads": selectors.rep_loads(reps=board_reps, now=now),
+            "loads": loads,
+            "available_count": sum(1 for load in loads if load.available),
+            "open_count": sum(load.open_leads for load in loads),
+            "chips": _board_chips(request, request.viewer_zone, now),
+            "more_filters_open": any(
+                value and key not in ("q", "page", "sla") for key, value in request.GET.items()
+            ),
             "met_rates": met_rates,
             "sla_watch": list(selectors.sla_watch(user=user, now=now, show=sla_show)),
             "sla_show": sla_show,
