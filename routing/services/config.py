@@ -24,6 +24,7 @@ from intake.models import Source
 from leadrouter.conditions import Condition, InvalidCondition, compile_condition
 from leadrouter.config_version import ConfigCache, reload_on_change
 from routing.models import (
+    LicenceRequirement,
     Rep,
     RoutingRule,
     Skill,
@@ -32,13 +33,24 @@ from routing.models import (
     TimeOff,
     parse_working_hours,
 )
+from routing.services.licences import LicenceSetup, load_licence_setup
 from routing.services.rotation import RotationKey
 from routing.services.sla_setup import SLA_CONFIGURED_BY, SlaSetup, load_sla_setup
 
 ROUTING_CONFIG = "routing"
 # What `_load` reads: a save or delete of any of these, or a change of one of these links,
 # gives the configuration a new token.
-CONFIGURED_BY = (Rep, RoutingRule, Skill, Team, Territory, TimeOff, Source, *SLA_CONFIGURED_BY)
+CONFIGURED_BY = (
+    LicenceRequirement,
+    Rep,
+    RoutingRule,
+    Skill,
+    Team,
+    Territory,
+    TimeOff,
+    Source,
+    *SLA_CONFIGURED_BY,
+)
 CONFIGURED_BY_LINKS = (
     RoutingRule.pool_reps.through,
     RoutingRule.required_skills.through,
@@ -84,6 +96,7 @@ class RoutingSetup:
     reps: dict[int, RepProfile]
     source_names: dict[int, str]  # what rule conditions read of a lead's source
     sla: SlaSetup  # the SLA policies and calendars a new assignment's clock reads
+    licence: LicenceSetup  # which leads only a rep licensed in their state may hold
 
     def rule(self, rule_id: int | None) -> RuleSpec | None:
         return next((spec for spec in self.rules if spec.rule.pk == rule_id), None)
@@ -172,4 +185,5 @@ def _load() -> RoutingSetup:
         reps=profiles,
         source_names=dict(Source.objects.values_list("id", "name")),
         sla=load_sla_setup(),
+        licence=load_licence_setup(),
     )
