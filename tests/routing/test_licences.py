@@ -9,7 +9,13 @@ from django.core.exceptions import ValidationError
 
 from intake.models import LeadStatus
 from qualification.models import Qualification
-from routing.models import Assignment, RoutingDecision, RoutingRule, SlaStep
+from routing.models import (
+    Assignment,
+    LicenceRequirement,
+    RoutingDecision,
+    RoutingRule,
+    SlaStep,
+)
 from routing.services import (
     lead_assign_manually,
     queue_lead_claim,
@@ -270,3 +276,36 @@ def test_an_sla_reassignment_skips_reps_not_licensed_in_the_leads_state(
     assert not lead.assignments.filter(rep=tex).exists()
     lead.refresh_from_db()
     assert lead.status == LeadStatus.ASSIGNED
+
+
+def test_the_admin_sets_the_requirement_in_plain_words(admin_client, make_leads):
+    make_leads(1, state="NV", request_type="quote")
+    url = "/admin/routing/licencerequirement/"
+    change = admin_client.get(url, follow=True)
+    page = change.content.decode()
+    assert "Leads that need a rep licensed in their state" in page
+    assert 'value="quote"' in page  # a request type the installation knows: a tick box
+
+    refused = admin_client.post(change.redirect_chain[-1][0], {"applies_to": "request_types"})
+    assert "Name at least one request type" in refused.content.decode()
+
+    saved = admin_client.post(
+        change.redirect_chain[-1][0],
+        {
+            "applies_to": "request_types",
+            "request_types": ["quote"],
+            "other_request_types": "Refinance, QUOTE, ",
+        },
+    )
+    assert saved.status_code == 302
+    row = LicenceRequirement.objects.get()
+    assert row.request_types == ["quote", "Refinance"]
+    assert str(row) == "A state licence for: quote, Refinance"
+    assert admin_client.post(f"{url}1/delete/", {"post": "yes"}).status_code == 403
+    assert LicenceRequirement.objects.count() == 1
+
+
+def test_rules_have_no_licence_option_any_more(admin_client):
+    page = admin_client.get("/admin/routing/routingrule/add/").content.decode()
+
+    assert "require_license" not in page and "licensed" not in page.lower()
