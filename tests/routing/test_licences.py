@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from intake.models import LeadStatus
 from qualification.models import Qualification
@@ -17,12 +18,16 @@ from routing.models import (
     SlaStep,
 )
 from routing.services import (
+    RuleEdit,
     lead_assign_manually,
     queue_lead_claim,
     queue_take_next,
     route_lead,
+    routing_replay,
+    routing_simulate,
     sla_sweep,
 )
+from routing.services.simulation import LicenceGap
 
 pytestmark = pytest.mark.django_db
 
@@ -309,3 +314,51 @@ def test_rules_have_no_licence_option_any_more(admin_client):
     page = admin_client.get("/admin/routing/routingrule/add/").content.decode()
 
     assert "require_license" not in page and "licensed" not in page.lower()
+
+
+def test_the_simulation_warns_when_nobody_licensed_can_take_the_lead(
+    reported_rules, make_leads, admin_client, time_machine
+):
+    time_machine.move_to(MONDAY_EVENING, tick=False)
+    (lead,) = make_leads(1, state="NV")
+
+    decision = routing_simulate(lead=lead)
+
+    assert decision.licence_state == "NV" and decision.rules_without_licensed_rep == ("Catch-all",)
+    assert decision.licence_warning == (
+        "This lead needs a rep licensed in NV. No rep of “Catch-all” is licensed there. "
+        "Nobody licensed can take it now: in a team's unassigned queue."
+    )
+    page = admin_client.post(reverse("admin:routing_routingrule_simulate"), {"lead": lead.pk})
+    assert 'id="licence-warning"' in page.content.decode()
+    assert not Assignment.objects.filter(lead=lead).exists()
+
+
+def test_the_simulation_says_nothing_of_licences_when_a_licensed_rep_takes_it(
+    reported_rules, make_leads
+):
+    (lead,) = make_leads(1, state="NV")
+
+    decision = routing_simulate(lead=lead, now=MONDAY_10)
+
+    assert decision.licence_state == "NV" and decision.licence_warning == ""
+
+
+def test_the_replay_lists_states_nobody_licensed_in_the_matching_pools_can_take(
+    reported_rules, make_leads
+):
+    nevada_rep, _, catch_all = reported_rules
+    nevada, texas = make_leads(2, state="NV")
+    texas.state = "TX"
+    texas.save(update_fields=["state"])
+
+    saved = routing_replay(leads=[nevada, texas], now=MONDAY_EVENING)
+    # With the Nevada rep in the catch-all's pool, the Nevada lead has a licensed rep there.
+    edited = routing_replay(
+        leads=[nevada, texas],
+        now=MONDAY_EVENING,
+        rule_changes=[RuleEdit(rule=catch_all, values={"pool_reps": [nevada_rep.pk]})],
+    )
+
+    assert saved.licence_gaps == [LicenceGap(state="NV", leads=1, waiting=1, rules=("Catch-all",))]
+    assert edited.licence_gaps == [LicenceGap(state="TX", leads=1, waiting=1, rules=("Catch-all",))]
