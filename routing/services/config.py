@@ -1,5 +1,6 @@
 """Routing configuration kept in memory: the ordered active rules with their compiled
-conditions and pools, and each rep's profile (skills, languages, licences, territories, hours).
+conditions and pools, each rep's profile (skills, languages, licences, territories, hours),
+and which leads need a state licence (`LicenceRequirement`).
 
 Loading it takes a dozen ORM queries; routing a lead must not. It is a
 `leadrouter.config_version.ConfigCache`: every save or delete of a rule, rep, team, territory,
