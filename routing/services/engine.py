@@ -304,7 +304,10 @@ def route_lead(
     3. A rule that holds after hours, whose pool has nobody working now (or whose team's
        calendar is closed): the lead is held until the pool's next opening
        (`routing.services.after_hours`).
-    4. Nobody eligible: the rule's fallback (next rule, team queue, manager, review).
+    4. Nobody eligible: the rule's fallback (next rule, team queue, manager, review). A lead
+       that needs a state licence (`routing.services.licences`: reps not licensed are
+       excluded by every rule) goes to a team's queue instead, "nobody licensed can take
+       it", even when every matching rule passed it on.
     5. Else the method picks (owner first when sticky), the rotation is written, the lead
        assigned; no rule at all: the review queue.
     6. The decision (rules tried, candidates, method state, timing) and an event are written.
