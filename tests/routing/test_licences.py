@@ -362,3 +362,24 @@ def test_the_replay_lists_states_nobody_licensed_in_the_matching_pools_can_take(
 
     assert saved.licence_gaps == [LicenceGap(state="NV", leads=1, waiting=1, rules=("Catch-all",))]
     assert edited.licence_gaps == [LicenceGap(state="TX", leads=1, waiting=1, rules=("Catch-all",))]
+
+
+def test_the_lead_page_says_why_a_manager_may_not_give_the_lead_to_a_rep(
+    client, personas, make_leads, give, require_licence
+):
+    (lead,) = make_leads(1, state="NV")
+    give(lead, rep=personas.ann)
+    require_licence()
+    personas.ann.licensed_states = personas.bob.licensed_states = ["TX"]
+    personas.ann.save()
+    personas.bob.save()
+    client.force_login(personas.manager)
+
+    response = client.post(f"/leads/{lead.pk}/assign/", {"target": f"rep:{personas.bob.pk}"})
+
+    assert response.status_code == 400
+    assert (
+        "Bob is not licensed in NV, and this lead needs a rep licensed in its state."
+        in response.content.decode()
+    )
+    assert owner(lead).rep == personas.ann
