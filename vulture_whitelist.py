@@ -79,6 +79,8 @@ check_email_deliverability  # queued by name: "intake.tasks.check_email_delivera
 purge_idempotency_keys  # scheduled by name in intake migration 0002
 
 _.clean_holiday_subdivision  # BusinessCalendarForm: Django's form validation calls it by name
+other_request_types  # LicenceRequirementForm: a form field, read from cleaned_data by name
+widgets  # a ModelForm's Meta, read by Django
 
 # --- read by templates -----------------------------------------------------------------------
 lead_label  # the simulation's and replay's rows

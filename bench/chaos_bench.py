@@ -429,7 +429,6 @@ def build_organisation() -> dict:
         order=10,
         condition={"field": "state", "op": "equals", "value": "FL"},
         method=RoutingRule.Method.LEAST_LOADED,
-        require_license=True,
         require_working_now=False,
         fallback=RoutingRule.Fallback.MANAGER,
         fallback_user=manager,

@@ -73,10 +73,14 @@ def build_organisation(seed: int = 11) -> None:
     against every rule's condition before one takes it."""
     from django.contrib.auth import get_user_model
 
-    from routing.models import Rep, RoutingRule, Skill, Team, Territory
+    from routing.models import LicenceRequirement, Rep, RoutingRule, Skill, Team, Territory
 
     rng = random.Random(seed)
     users = get_user_model()
+    # Every lead needs a rep licensed in its state (an insurance agency), for every rule.
+    LicenceRequirement.objects.update_or_create(
+        pk=1, defaults={"applies_to": LicenceRequirement.AppliesTo.EVERY_LEAD}
+    )
     skills = [Skill.objects.create(name=name) for name in ("auto", "home", "life", "commercial")]
     territories = [
         Territory.objects.create(name=f"T-{state}", states=[state]) for state in STATES[:5]
@@ -114,7 +118,6 @@ def build_organisation(seed: int = 11) -> None:
             condition=condition,
             pool_team=teams[i % 5],
             method=methods[i % 3],
-            require_license=True,
             require_working_now=False,
         )
         rule.required_skills.set([skills[i % 4]])
@@ -124,7 +127,6 @@ def build_organisation(seed: int = 11) -> None:
         condition={"field": "state", "op": "in", "value": STATES},
         pool_team=teams[0],
         method=RoutingRule.Method.WEIGHTED,
-        require_license=True,
         require_working_now=False,
         fallback=RoutingRule.Fallback.TEAM_QUEUE,
         fallback_team=teams[0],

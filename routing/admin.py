@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -24,6 +24,7 @@ from routing.models import (
     BusinessCalendar,
     CalendarClosure,
     HeldLead,
+    LicenceRequirement,
     OpeningHours,
     RecyclingRule,
     Rep,
@@ -314,6 +315,72 @@ class ReplayForm(forms.Form):
         label="Leads to replay",
     )
     prefix = "replay"
+
+
+class LicenceRequirementForm(forms.ModelForm):
+    """The licence setting in plain words: which leads, and for "some", a tick per request
+    type the installation knows plus any other typed in."""
+
+    request_types = forms.MultipleChoiceField(
+        label="Request types that need a licence",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The request type qualification judged, else the one the lead arrived with; "
+        "compared without case.",
+    )
+    other_request_types = forms.CharField(
+        label="Other request types",
+        required=False,
+        help_text="Not listed above yet: names separated by commas, e.g. quote, refinance.",
+    )
+
+    class Meta:
+        model = LicenceRequirement
+        fields = ["applies_to", "request_types"]
+        widgets = {"applies_to": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        saved = list(self.instance.request_types or [])
+        known = selectors.known_request_types()
+        folded = {name.casefold() for name in known}
+        names = known + [name for name in saved if name.casefold() not in folded]
+        choices = cast(forms.MultipleChoiceField, self.fields["request_types"])
+        choices.choices = [(name, name) for name in names]
+        self.initial["request_types"] = saved
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        names: list[str] = []
+        typed = (cleaned.get("other_request_types") or "").split(",")
+        for name in [*(cleaned.get("request_types") or []), *typed]:
+            name = name.strip()
+            if name and name.casefold() not in {n.casefold() for n in names}:
+                names.append(name)
+        # The ticks and the typed names, one list; the model's `clean()` checks it.
+        cleaned["request_types"] = names
+        return cleaned
+
+
+@admin.register(LicenceRequirement)
+class LicenceRequirementAdmin(admin.ModelAdmin):
+    """One row: which leads only a rep licensed in their state may hold (never a rule's
+    option)."""
+
+    form = LicenceRequirementForm
+    fields = ["applies_to", "request_types", "other_request_types"]
+
+    def has_add_permission(self, request):
+        return not LicenceRequirement.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # One row of settings: the list is just a way to it.
+        row, _ = LicenceRequirement.objects.get_or_create(pk=1)
+        return redirect("admin:routing_licencerequirement_change", row.pk)
 
 
 @admin.register(RoutingRule)

@@ -25,7 +25,7 @@ from django.http import Http404
 from intake.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
 from intake.selectors import lead_search
 from leadrouter.config_version import ConfigCache, reload_on_change
-from qualification.models import ReviewTask, Urgency
+from qualification.models import Qualification, ReviewTask, Signal, Urgency
 from routing.availability import local_day_start, paused_now, unavailable_reason
 from routing.business_time import CalendarSpec, Closure
 from routing.models import (
@@ -164,6 +164,23 @@ def rep_ids_licensed_in(*, reps, state: str) -> list[int]:
         for pk, states in reps.order_by().values_list("pk", "licensed_states")
         if state in {str(code).upper() for code in states or []}
     ]
+
+
+def known_request_types(*, limit: int = 50) -> list[str]:
+    """Request types the installation knows, for the licence setting's checkboxes: those
+    signals set, leads arrived with and qualification judged (at most `limit` distinct names
+    from each), sorted without case."""
+    names = set(
+        Signal.objects.exclude(set_request_type="").values_list("set_request_type", flat=True)
+    )
+    for model in (Lead, Qualification):
+        names.update(
+            model.objects.exclude(request_type="")
+            .order_by()
+            .values_list("request_type", flat=True)
+            .distinct()[:limit]
+        )
+    return sorted(names, key=str.casefold)
 
 
 def rep_ids_available(*, reps, now: datetime, available: bool = True) -> list[int]:

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from intake import services
 from intake.models import Adapter, Channel, Contact, Lead, LeadStatus
-from routing.models import Rep, RoutingRule, Team
+from routing.models import LicenceRequirement, Rep, RoutingRule, Team
 
 
 def pytest_configure(config):
@@ -104,6 +104,24 @@ def make_rule(team):
         return rule
 
     return make
+
+
+@pytest.fixture
+def require_licence(db):
+    """Say which leads need a rep licensed in their state, as a manager does in the admin:
+    every lead by default, or those of `request_types`."""
+
+    def require(*request_types):
+        applies_to = (
+            LicenceRequirement.AppliesTo.REQUEST_TYPES
+            if request_types
+            else LicenceRequirement.AppliesTo.EVERY_LEAD
+        )
+        LicenceRequirement.objects.update_or_create(
+            pk=1, defaults={"applies_to": applies_to, "request_types": list(request_types)}
+        )
+
+    return require
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from routing.models.assignments import Activity, Assignment, RoutingDecision, SlaState
 from routing.models.calendars import BusinessCalendar, CalendarClosure, OpeningHours
 from routing.models.holds import HeldLead
+from routing.models.licences import LicenceRequirement
 from routing.models.recycling import RecyclingRule
 from routing.models.rules import RotationState, RoutingRule
 from routing.models.sla import SlaPolicy, SlaStep, SlaStepRecord, SlaTarget
@@ -30,6 +31,7 @@ __all__ = [
     "BusinessCalendar",
     "CalendarClosure",
     "HeldLead",
+    "LicenceRequirement",
     "OpeningHours",
     "RecyclingRule",
     "Rep",

@@ -41,9 +41,6 @@ class RoutingRule(models.Model):
     )
     pool_reps = models.ManyToManyField(Rep, blank=True, related_name="rules")
     method = models.CharField(max_length=20, choices=Method.choices, default=Method.ROUND_ROBIN)
-    require_license = models.BooleanField(
-        default=False, help_text="Only reps licensed in the lead's state (a legal constraint)."
-    )
     required_skills = models.ManyToManyField(Skill, blank=True, related_name="+")
     language = models.CharField(max_length=8, blank=True)
     require_territory = models.BooleanField(

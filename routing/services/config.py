@@ -1,5 +1,6 @@
 """Routing configuration kept in memory: the ordered active rules with their compiled
-conditions and pools, and each rep's profile (skills, languages, licences, territories, hours).
+conditions and pools, each rep's profile (skills, languages, licences, territories, hours),
+and which leads need a state licence (`LicenceRequirement`).
 
 Loading it takes a dozen ORM queries; routing a lead must not. It is a
 `leadrouter.config_version.ConfigCache`: every save or delete of a rule, rep, team, territory,
@@ -24,6 +25,7 @@ from intake.models import Source
 from leadrouter.conditions import Condition, InvalidCondition, compile_condition
 from leadrouter.config_version import ConfigCache, reload_on_change
 from routing.models import (
+    LicenceRequirement,
     Rep,
     RoutingRule,
     Skill,
@@ -32,13 +34,24 @@ from routing.models import (
     TimeOff,
     parse_working_hours,
 )
+from routing.services.licences import LicenceSetup, load_licence_setup
 from routing.services.rotation import RotationKey
 from routing.services.sla_setup import SLA_CONFIGURED_BY, SlaSetup, load_sla_setup
 
 ROUTING_CONFIG = "routing"
 # What `_load` reads: a save or delete of any of these, or a change of one of these links,
 # gives the configuration a new token.
-CONFIGURED_BY = (Rep, RoutingRule, Skill, Team, Territory, TimeOff, Source, *SLA_CONFIGURED_BY)
+CONFIGURED_BY = (
+    LicenceRequirement,
+    Rep,
+    RoutingRule,
+    Skill,
+    Team,
+    Territory,
+    TimeOff,
+    Source,
+    *SLA_CONFIGURED_BY,
+)
 CONFIGURED_BY_LINKS = (
     RoutingRule.pool_reps.through,
     RoutingRule.required_skills.through,
@@ -84,6 +97,7 @@ class RoutingSetup:
     reps: dict[int, RepProfile]
     source_names: dict[int, str]  # what rule conditions read of a lead's source
     sla: SlaSetup  # the SLA policies and calendars a new assignment's clock reads
+    licence: LicenceSetup  # which leads only a rep licensed in their state may hold
 
     def rule(self, rule_id: int | None) -> RuleSpec | None:
         return next((spec for spec in self.rules if spec.rule.pk == rule_id), None)
@@ -172,4 +186,5 @@ def _load() -> RoutingSetup:
         reps=profiles,
         source_names=dict(Source.objects.values_list("id", "name")),
         sla=load_sla_setup(),
+        licence=load_licence_setup(),
     )

@@ -34,6 +34,7 @@ from routing.models import (
     HeldLead,
     RoutingDecision,
     RoutingRule,
+    Team,
 )
 from routing.services import rotation
 from routing.services.after_hours import (
@@ -50,6 +51,12 @@ from routing.services.assignments import (
 )
 from routing.services.conditions import routing_values
 from routing.services.config import RepProfile, RoutingSetup, RuleSpec, routing_setup
+from routing.services.licences import (
+    licence_required,
+    nobody_licensed,
+    not_licensed,
+    rep_may_hold_licence,
+)
 from routing.services.sla_clock import on_call_takes_arriving_lead
 
 
@@ -81,10 +88,13 @@ class Choice:
 
 
 def _exclusions(
-    spec: RuleSpec, pool: list[Candidate], lead: Lead, now: datetime
+    spec: RuleSpec, pool: list[Candidate], lead: Lead, now: datetime, licence: str | None
 ) -> tuple[dict[int, str], set[int], dict[int, int]]:
     """(rep id -> why the rep cannot take this lead, ids of reps available at all (before
     this lead's own constraints), rep id -> open leads).
+
+    `licence`: the state a rep must be licensed in to hold this lead (`licence_required`),
+    whatever the rule says: a legal constraint, never a rule's option.
 
     A rep excluded only by this lead's constraints (licence, skill, language, territory) is
     still available: they keep their place in the rotation and lose nothing. One who is
@@ -105,7 +115,6 @@ def _exclusions(
     today_counts: dict[int, int] = {}
     for midnight, rep_ids in by_day.items():
         today_counts.update(rotation.assigned_since(rep_ids, midnight))
-    state = (lead.state or "").upper()
     reasons: dict[int, str] = {}
     available: set[int] = set()
     for rep in pool:
@@ -124,8 +133,8 @@ def _exclusions(
             max_new_per_day=live.max_new_per_day,
         )
         constraint = None
-        if rule.require_license and state not in profile.licensed_states:
-            constraint = f"not licensed in {lead.state or 'an unknown state'}"
+        if not rep_may_hold_licence(profile, licence):
+            constraint = not_licensed(licence or "")
         elif missing := sorted(spec.required_skills - profile.skills):
             constraint = f"lacks skill {', '.join(missing)}"
         elif rule.language and rule.language.lower() not in profile.languages:
@@ -251,7 +260,8 @@ def rule_next_rep(
     reps less `exclude` (an SLA reassignment: whoever already missed the lead), its rotation
     turn taken; None when nobody is left. Call with the lead row locked."""
     pool = _pool(spec, setup.reps)
-    excluded, available, open_counts = _exclusions(spec, pool, lead, now)
+    licence = licence_required(lead, setup)
+    excluded, available, open_counts = _exclusions(spec, pool, lead, now, licence)
     eligible = [rep for rep in pool if rep.pk not in excluded and rep.pk not in exclude]
     if not eligible:
         return None
@@ -294,7 +304,10 @@ def route_lead(
     3. A rule that holds after hours, whose pool has nobody working now (or whose team's
        calendar is closed): the lead is held until the pool's next opening
        (`routing.services.after_hours`).
-    4. Nobody eligible: the rule's fallback (next rule, team queue, manager, review).
+    4. Nobody eligible: the rule's fallback (next rule, team queue, manager, review). A lead
+       that needs a state licence (`routing.services.licences`: reps not licensed are
+       excluded by every rule) goes to a team's queue instead, "nobody licensed can take
+       it", even when every matching rule passed it on.
     5. Else the method picks (owner first when sticky), the rotation is written, the lead
        assigned; no rule at all: the review queue.
     6. The decision (rules tried, candidates, method state, timing) and an event are written.
@@ -321,6 +334,8 @@ def route_lead(
         if released is not None:
             events.append(release_event(lead=lead, hold=released, now=now))
         values = routing_values(lead)
+        licence = licence_required(lead, setup)
+        matched: list[RuleSpec] = []  # where a lead nobody licensed can take waits
         decision = None
         for spec in setup.rules:
             rule = spec.rule
@@ -330,8 +345,9 @@ def route_lead(
             if spec.condition is not None and spec.condition.matches(values) is None:
                 tried.append({"rule": rule.name, "result": "condition did not match"})
                 continue
+            matched.append(spec)
             pool = _pool(spec, setup.reps)
-            excluded, available, open_counts = _exclusions(spec, pool, lead, now)
+            excluded, available, open_counts = _exclusions(spec, pool, lead, now, licence)
             candidates = [
                 {"rep": str(rep), "rep_id": rep.pk, "excluded": excluded.get(rep.pk)}
                 for rep in pool
@@ -347,7 +363,11 @@ def route_lead(
             ):
                 calendar = pool_calendar(spec, setup)
                 if not eligible or (calendar is not None and not is_open(calendar, now)):
-                    opens_at = pool_next_opening(rule=rule, pool=pool, calendar=calendar, now=now)
+                    # Only a licensed rep's shift opens the pool for this lead.
+                    licensed = [rep for rep in pool if rep_may_hold_licence(rep.profile, licence)]
+                    opens_at = pool_next_opening(
+                        rule=rule, pool=licensed, calendar=calendar, now=now
+                    )
             if eligible and opens_at is None:
                 choice = _choose(spec, eligible, available, lead, now, open_counts)
                 assignment_replace(
@@ -402,10 +422,16 @@ def route_lead(
                 break
             if rule.fallback == RoutingRule.Fallback.NEXT_RULE:
                 continue
-            decision = _fallback(lead, rule, candidates, now, why, setup, events)
+            decision = _fallback(
+                lead, [spec, *matched], licence, candidates, now, why, setup, events
+            )
             break
         if decision is None and offered_from is not None:
             return None
+        if decision is None and licence is not None and matched:
+            # Every matching rule passed it on: a lead nobody licensed can take still waits in
+            # a queue, not in review ("no rule could take it" is not what happened).
+            decision = _fallback(lead, matched, licence, [], now, "nobody eligible", setup, events)
         if decision is None:
             review_hold(lead=lead, reason="no routing rule could take this lead")
             decision = RoutingDecision(
@@ -443,48 +469,58 @@ def route_lead(
 
 def _fallback(
     lead: Lead,
-    rule: RoutingRule,
+    specs: list[RuleSpec],
+    licence: str | None,
     candidates,
     now: datetime,
     why: str,
     setup: RoutingSetup,
     events: list[LeadEvent],
 ) -> RoutingDecision:
+    """Put a lead the rule's reps do not take where the first of `specs` says: its fallback
+    (a team's queue, a named manager, the review queue).
+
+    A lead that needs a licence (`licence`, its state) goes to a team's queue instead, saying
+    nobody licensed can take it: never to a manager (a person, not a licensed rep, would own
+    it) nor to a later catch-all's rep (the licence excluded them there too). The team is the
+    rule's fallback team, else its pool team, else the next matching rule's (`specs`), else
+    the team of the rule's first pool rep; a rule whose own fallback is the review queue
+    keeps it.
+    """
+    rule = specs[0].rule
+    where_to, team = rule.fallback, rule.fallback_team
     because = f"Rule “{rule.name}” matched but {why}"
-    if rule.fallback == RoutingRule.Fallback.TEAM_QUEUE:
+    review_reason = f"routing: {because.lower()}"
+    if licence is not None:
+        because = f"{nobody_licensed(licence)}: rule “{rule.name}” matched but {why}"
+        review_reason = f"routing: {because}"
+        team = _licence_queue_team(specs, setup)
+        if rule.fallback != RoutingRule.Fallback.REVIEW and team is not None:
+            where_to = RoutingRule.Fallback.TEAM_QUEUE
+        else:
+            where_to = RoutingRule.Fallback.REVIEW
+    if where_to in (RoutingRule.Fallback.TEAM_QUEUE, RoutingRule.Fallback.MANAGER):
+        to_team = where_to == RoutingRule.Fallback.TEAM_QUEUE
         assignment_replace(
             lead=lead,
             now=now,
             reason=Assignment.Reason.FALLBACK,
             rule=rule,
-            team=rule.fallback_team,
+            team=team if to_team else None,
+            user=None if to_team else rule.fallback_user,
             note=because,
             end_active=False,
             setup=setup,
             events=events,
             arriving=True,
         )
-        outcome, where = (
-            RoutingDecision.Outcome.TEAM_QUEUE,
-            f"{rule.fallback_team}'s unassigned queue",
-        )
-    elif rule.fallback == RoutingRule.Fallback.MANAGER:
-        assignment_replace(
-            lead=lead,
-            now=now,
-            reason=Assignment.Reason.FALLBACK,
-            rule=rule,
-            user=rule.fallback_user,
-            note=because,
-            end_active=False,
-            setup=setup,
-            events=events,
-            arriving=True,
-        )
-        lead.status = LeadStatus.ASSIGNED
-        outcome, where = RoutingDecision.Outcome.MANAGER, f"manager {rule.fallback_user}"
+        if to_team:
+            outcome, where = RoutingDecision.Outcome.TEAM_QUEUE, f"{team}'s unassigned queue"
+        else:
+            lead.status = LeadStatus.ASSIGNED
+            outcome, where = RoutingDecision.Outcome.MANAGER, f"manager {rule.fallback_user}"
     else:
-        review_hold(lead=lead, reason=f"routing: {because.lower()}")
+        review_hold(lead=lead, reason=review_reason)
         outcome, where = RoutingDecision.Outcome.REVIEW, "the review queue"
     return RoutingDecision(
         lead=lead,
@@ -494,6 +530,18 @@ def _fallback(
         candidates=candidates,
         explanation=f"{because}; fallback: {where}.",
     )
+
+
+def _licence_queue_team(specs: list[RuleSpec], setup: RoutingSetup) -> Team | None:
+    """The team whose queue a lead nobody licensed can take waits in (see `_fallback`)."""
+    for spec in specs:
+        for team in (spec.rule.fallback_team, spec.rule.pool_team):
+            if team is not None:
+                return team
+    pool = specs[0].pool
+    if pool and pool[0] in setup.reps:  # a pool of named reps: the first one's team
+        return Team.objects.filter(pk=setup.reps[pool[0]].team_id).first()
+    return None
 
 
 EVENT_COLUMNS = ("lead", "kind", "at", "message", "data")

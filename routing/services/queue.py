@@ -20,6 +20,8 @@ from leadrouter.api_errors import CONFLICT_CODE
 from routing.models import Assignment, Rep
 from routing.selectors import rep_loads, team_queue
 from routing.services.assignments import assignment_replace, assignments_end
+from routing.services.config import routing_setup
+from routing.services.licences import licence_refusal
 
 # How many of the queue's leads "take next" looks at in one read: another rep may be taking
 # some of them at this moment (they are skipped, not waited for).
@@ -28,6 +30,10 @@ TAKE_NEXT_BATCH = 20
 
 def _refuse(message: str) -> ValidationError:
     return ValidationError(message, code=CONFLICT_CODE)
+
+
+class NotLicensedForLead(ValidationError):
+    """The lead needs a state licence the rep does not hold ("take next" passes it over)."""
 
 
 def _claim_refusal(unavailable: str, rep: Rep) -> str:
@@ -72,9 +78,11 @@ def _claim(*, rep: Rep, lead_id: int, now: datetime, skip_locked: bool) -> Assig
 
     1. Lock the lead (or skip it); it must still be open and not held for review.
     2. Lock the rep and refuse unless they may take a lead (`_locked_rep_may_take`).
-    3. End the queue's assignment by a conditional update: only if it is still open, in the
+    3. Refuse a lead that needs a state licence the rep does not hold (`licence_refusal`): a
+       legal constraint, whatever the queue (`NotLicensedForLead`; "take next" passes over it).
+    4. End the queue's assignment by a conditional update: only if it is still open, in the
        rep's team's queue and owned by nobody.
-    4. Start the rep's assignment (reason claimed; its SLA clock starts as for any owner),
+    5. Start the rep's assignment (reason claimed; its SLA clock starts as for any owner),
        make a new lead assigned and append an ASSIGNED event.
     """
     lead = (
@@ -86,6 +94,9 @@ def _claim(*, rep: Rep, lead_id: int, now: datetime, skip_locked: bool) -> Assig
     if lead is None:
         return None
     rep = _locked_rep_may_take(rep, now)
+    setup = routing_setup()
+    if refusal := licence_refusal(lead=lead, rep_id=rep.pk, setup=setup):
+        raise NotLicensedForLead(refusal, code=CONFLICT_CODE)
     waiting = Assignment.objects.filter(
         lead_id=lead.pk, queue_team_id=rep.team_id, rep__isnull=True, user__isnull=True
     )
@@ -98,6 +109,7 @@ def _claim(*, rep: Rep, lead_id: int, now: datetime, skip_locked: bool) -> Assig
         rep=rep,
         note=f"Taken from {rep.team}'s queue",
         end_active=False,
+        setup=setup,
         taken_by_owner=True,
     )
     if lead.status == LeadStatus.NEW:
@@ -124,7 +136,8 @@ def queue_lead_claim(*, rep: Rep, lead: Lead, now: datetime | None = None) -> As
 
     Refused (ValidationError) when the team's queue is not open to reps, when the rep may
     not take a lead now (not receiving leads, at capacity, at the daily cap, on time off,
-    inactive), or when the lead no longer waits there — another rep took it first.
+    inactive), when the lead needs a state licence the rep does not hold, or when the lead
+    no longer waits there — another rep took it first.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -139,13 +152,15 @@ def queue_take_next(*, rep: Rep, now: datetime | None = None) -> Assignment:
     first (urgent, high, normal, low), then the one waiting longest in the queue.
 
     A lead another rep is taking at this moment is skipped rather than waited for, so reps
-    clicking together each get a different lead. Refused like `queue_lead_claim`, and when
-    nothing is waiting.
+    clicking together each get a different lead, and a lead needing a state licence the rep
+    does not hold is passed over (it waits for a licensed rep). Refused like
+    `queue_lead_claim`, and when nothing is waiting.
     """
     now = now or timezone.now()
     rep = Rep.objects.select_related("team").get(pk=rep.pk)
     _check_queue_open(rep)
     tried: set[int] = set()
+    passed_over = 0  # leads needing a licence the rep does not hold
     while True:
         lead_ids = list(
             team_queue(team=rep.team)
@@ -153,10 +168,19 @@ def queue_take_next(*, rep: Rep, now: datetime | None = None) -> Assignment:
             .values_list("lead_id", flat=True)[:TAKE_NEXT_BATCH]
         )
         if not lead_ids:
+            if passed_over:
+                raise _refuse(
+                    f"Nothing is waiting in {rep.team}'s queue that you may take: "
+                    f"{passed_over} lead(s) there need a state licence you do not hold."
+                )
             raise _refuse(f"Nothing is waiting in {rep.team}'s queue right now.")
         for lead_id in lead_ids:
-            with transaction.atomic():
-                assignment = _claim(rep=rep, lead_id=lead_id, now=now, skip_locked=True)
+            try:
+                with transaction.atomic():
+                    assignment = _claim(rep=rep, lead_id=lead_id, now=now, skip_locked=True)
+            except NotLicensedForLead:
+                assignment = None  # it waits for a licensed rep of the team
+                passed_over += 1
             if assignment is not None:
                 return assignment
             tried.add(lead_id)

@@ -29,7 +29,9 @@ from intake.services import lead_build
 from qualification.models import Qualification
 from qualification.services import lead_qualify
 from routing.models import Assignment, RoutingDecision, RoutingRule
+from routing.services.config import routing_setup
 from routing.services.engine import route_lead
+from routing.services.licences import licence_required, rep_may_hold_licence
 
 DEFAULT_REPLAY_LEADS = 100
 MAX_REPLAY_LEADS = 500
@@ -57,11 +59,42 @@ class SimulatedDecision:
     explanation: str
     qualification: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    # The state a rep must be licensed in to hold this lead (None: it needs no licence), and
+    # the rules it matched whose pools hold nobody licensed there.
+    licence_state: str | None = None
+    rules_without_licensed_rep: tuple[str, ...] = ()
 
     @property
     def destination(self) -> str:
         """Where the lead lands, in a few words: the rep, else the outcome."""
         return self.rep_name or self.outcome_label
+
+    @property
+    def nobody_licensed(self) -> bool:
+        """The lead needs a licence and no rep took it: it waits in a queue (or review); a
+        held lead waits for a licensed rep's shift instead."""
+        return self.licence_state is not None and self.outcome in (
+            RoutingDecision.Outcome.TEAM_QUEUE,
+            RoutingDecision.Outcome.REVIEW,
+        )
+
+    @property
+    def licence_warning(self) -> str:
+        """What the simulation page warns about the state licence, in plain words ("": all
+        well)."""
+        if self.licence_state is None or not (
+            self.nobody_licensed or self.rules_without_licensed_rep
+        ):
+            return ""
+        state = self.licence_state or "an unknown state"
+        parts = [f"This lead needs a rep licensed in {state}."]
+        if self.rules_without_licensed_rep:
+            names = ", ".join(f"“{name}”" for name in self.rules_without_licensed_rep)
+            parts.append(f"No rep of {names} is licensed there.")
+        if self.nobody_licensed:
+            where = self.outcome_label[:1].lower() + self.outcome_label[1:]
+            parts.append(f"Nobody licensed can take it now: {where}.")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -113,6 +146,17 @@ class ReplayedLead:
 
 
 @dataclass(frozen=True)
+class LicenceGap:
+    """Replayed leads of one state that need a licence nobody in their rules' pools holds, or
+    that nobody licensed could take."""
+
+    state: str
+    leads: int
+    waiting: int  # of which no rep took: they wait in a queue
+    rules: tuple[str, ...]  # matching rules whose pools hold nobody licensed in the state
+
+
+@dataclass(frozen=True)
 class ReplayResult:
     """The distribution of N leads under the saved rules and under the edited ones."""
 
@@ -134,11 +178,58 @@ class ReplayResult:
     def skipped(self) -> list[ReplayedLead]:
         return [lead for lead in self.leads if lead.skipped]
 
+    @property
+    def licence_gaps(self) -> list[LicenceGap]:
+        """Per state, with the changes: the leads the licence would leave waiting, and the
+        matching rules whose pools hold nobody licensed there (the replay page's warning)."""
+        by_state: dict[str, list[SimulatedDecision]] = {}
+        for row in self.leads:
+            after = row.after
+            if after is not None and after.licence_warning:
+                by_state.setdefault(after.licence_state or "", []).append(after)
+        return [
+            LicenceGap(
+                state=state or "unknown",
+                leads=len(decisions),
+                waiting=sum(1 for d in decisions if d.nobody_licensed),
+                rules=tuple(
+                    sorted({name for d in decisions for name in d.rules_without_licensed_rep})
+                ),
+            )
+            for state, decisions in sorted(by_state.items())
+        ]
+
+
+def _licence_gaps(
+    decision: RoutingDecision, lead: Lead, qualification: Qualification | None
+) -> tuple[str | None, tuple[str, ...]]:
+    """(The state the lead needs a licence in, or None; the rules it matched whose pools hold
+    nobody licensed there), by the configuration the decision used."""
+    setup = routing_setup()
+    Lead.qualification.related.set_cached_value(lead, qualification)
+    state = licence_required(lead, setup)
+    if state is None:
+        return None, ()
+    matched = {
+        tried["rule"]
+        for tried in decision.rules_tried or []
+        if str(tried.get("result", "")).startswith("matched")
+    }
+    return state, tuple(
+        spec.rule.name
+        for spec in setup.rules
+        if spec.rule.name in matched
+        and not any(rep_may_hold_licence(setup.reps.get(pk), state) for pk in spec.pool)
+    )
+
 
 def _capture(decision: RoutingDecision, lead: Lead, label: str) -> SimulatedDecision:
     """Copy what `route_lead` decided into plain data (the rows are about to be rolled back)."""
     qualification = Qualification.objects.filter(lead_id=lead.pk).first()
+    licence_state, unlicensed_rules = _licence_gaps(decision, lead, qualification)
     return SimulatedDecision(
+        licence_state=licence_state,
+        rules_without_licensed_rep=unlicensed_rules,
         lead_id=lead.pk,
         lead_label=label,
         outcome=decision.outcome,

@@ -11,6 +11,7 @@ from qualification.models import Urgency
 from routing.business_time import CalendarSpec, add_business_minutes, is_open, next_opening
 from routing.models import Assignment, SlaState, SlaStep
 from routing.services.config import RoutingSetup, routing_setup
+from routing.services.licences import licence_required, rep_may_hold_licence
 from routing.services.sla_setup import ALWAYS_OPEN, PolicySpec, StepSpec
 
 # Steps that move the lead: an escalated lead (with the manager or in the team queue) has
@@ -107,12 +108,15 @@ def _pages_on_call(
     lead: Lead, policy: PolicySpec, calendar: CalendarSpec, now: datetime, setup: RoutingSetup
 ) -> bool:
     """Whether the policy pages its on-call rep for this lead now: an urgent lead, the
-    calendar closed, a policy that pages, and an on-call rep who is not away."""
+    calendar closed, a policy that pages, and an on-call rep who is not away and may hold
+    the lead (licensed in its state when it needs a licence: otherwise the lead stays where
+    routing put it, never with a rep who may not hold it)."""
     return (
         policy.on_call is not None
         and _lead_urgency_tier(lead)[0] == Urgency.URGENT
         and not is_open(calendar, now)
         and not _away(setup, policy.on_call[0], now)
+        and rep_may_hold_licence(setup.reps.get(policy.on_call[0]), licence_required(lead, setup))
     )
 
 

@@ -23,6 +23,8 @@ from routing.selectors import (
     user_manages_leads,
 )
 from routing.services.assignments import assignment_replace
+from routing.services.config import routing_setup
+from routing.services.licences import licence_refusal
 from routing.services.sla import sla_record_activity, sla_stop, sla_wait_on_customer
 
 # The statuses a person may set by hand, and those among them that close the lead.
@@ -367,7 +369,8 @@ def lead_assign_manually(
     1. Only managers and staff assign (PermissionDenied otherwise); exactly one target, an
        active rep or a queue the manager may use.
     2. Lock the lead (404 unless the user may act on it); refuse merged, closed and in-review
-       leads and the current owner.
+       leads, the current owner, and a rep not licensed in the lead's state when the lead
+       needs a licence (`routing.services.licences`: a legal constraint, never waived).
     3. Replace the assignment (reason manual): the partial unique index
        `one_active_assignment_per_lead` guarantees a single owner even if two managers race.
     4. An unassigned lead given to a rep becomes assigned, an assigned one put in a queue new;
@@ -400,6 +403,11 @@ def lead_assign_manually(
             raise ValidationError({"rep": f"{rep} already owns this lead."})
         if current is not None and team is not None and current.queue_team_id == team.pk:
             raise ValidationError({"team": f"The lead already waits in {team}'s queue."})
+        setup = routing_setup()
+        if rep is not None and (
+            refusal := licence_refusal(lead=lead, rep_id=rep.pk, rep_name=str(rep), setup=setup)
+        ):
+            raise ValidationError({"rep": refusal})
         before = _owner_label(current)
         assignment = assignment_replace(
             lead=lead,
@@ -409,6 +417,7 @@ def lead_assign_manually(
             team=team,
             note=note.strip(),
             pinned=team is not None,
+            setup=setup,
         )
         HeldLead.objects.filter(lead=lead, released_at__isnull=True).update(released_at=now)
         after = str(rep) if rep is not None else f"{team}'s queue"

@@ -122,7 +122,7 @@ def test_demo_loads_an_organisation_idempotently(capsys):
 def test_the_demo_manager_runs_the_team_and_may_configure_routing(capsys):
     from django.contrib.auth import get_user_model
 
-    from routing.models import Assignment, Team
+    from routing.models import Assignment, LicenceRequirement, Team
 
     call_command("demo", "--leads", "40")
 
@@ -130,6 +130,16 @@ def test_the_demo_manager_runs_the_team_and_may_configure_routing(capsys):
     assert Team.objects.get(name="Austin office").manager == manager
     assert manager.has_perm("routing.change_routingrule")
     assert Assignment.objects.filter(rep__isnull=False).exists()
+    # Insurance quotes and refinancing need a rep licensed in the lead's state; no rep holds
+    # a lead of that kind from a state they are not licensed in.
+    licence = LicenceRequirement.objects.get()
+    assert (licence.applies_to, licence.request_types) == ("request_types", ["quote", "refinance"])
+    licensed = Assignment.objects.filter(
+        rep__isnull=False, lead__qualification__request_type__in=["quote", "refinance"]
+    ).select_related("rep", "lead")
+    assert licensed.exists()
+    for assignment in licensed:
+        assert assignment.lead.state in assignment.rep.licensed_states, assignment.lead
 
 
 def test_the_demo_has_office_hours_sla_policies_and_a_clock_in_each_state(capsys):

@@ -63,7 +63,10 @@ def test_least_loaded_picks_the_rep_with_fewest_open_leads(make_rep, make_rule, 
     assert decision.rep == free and "least loaded" in decision.explanation
 
 
-def test_constraints_exclude_reps_with_the_reason(make_rep, make_rule, make_leads, time_machine):
+def test_constraints_exclude_reps_with_the_reason(
+    make_rep, make_rule, make_leads, time_machine, require_licence
+):
+    require_licence()
     time_machine.move_to(
         datetime(2026, 11, 24, 15, 0, tzinfo=ZoneInfo("America/Chicago")), tick=False
     )
@@ -88,7 +91,6 @@ def test_constraints_exclude_reps_with_the_reason(make_rep, make_rule, make_lead
     )
     rule = make_rule(
         pool_reps=[licensed, unlicensed, no_skill, asleep, away],
-        require_license=True,
         require_working_now=True,
     )
     rule.required_skills.add(closer)
@@ -265,10 +267,13 @@ def test_an_owner_who_cannot_take_the_lead_falls_back_to_the_rotation(
     assert "the owner of the household is not eligible; round robin" in decision.explanation
 
 
-def test_a_rep_skipped_for_one_leads_licence_keeps_their_place(make_rep, make_rule, make_leads):
+def test_a_rep_skipped_for_one_leads_licence_keeps_their_place(
+    make_rep, make_rule, make_leads, require_licence
+):
+    require_licence()
     both = make_rep("both", licensed_states=["TX", "OK"])
     texan = make_rep("texan", licensed_states=["TX"])
-    make_rule(pool_reps=[both, texan], require_license=True)
+    make_rule(pool_reps=[both, texan])
     assert owners(make_leads(2, state="TX")) == {"both": 1, "texan": 1}
     # Two Oklahoma leads only "both" may take; the Texan is still next for Texas.
     assert owners(make_leads(2, state="OK")) == {"both": 2}

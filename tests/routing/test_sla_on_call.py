@@ -268,3 +268,31 @@ def test_a_rule_that_holds_after_hours_lets_a_paging_policys_urgent_lead_through
     assert not Assignment.objects.filter(lead=normal).exists()
     held = HeldLead.objects.get(lead=normal, released_at__isnull=True)
     assert held.hold_until == MONDAY_09
+
+
+def test_an_on_call_rep_not_licensed_in_the_leads_state_is_not_paged(
+    reps, make_policy, make_leads, require_licence
+):
+    from qualification.models import Qualification
+    from routing.services import route_lead
+
+    ann, bob, olga, _ = reps
+    require_licence()
+    for rep, states in ((ann, ["NV"]), (bob, ["NV"]), (olga, ["TX"])):
+        rep.licensed_states = states
+        rep.save(update_fields=["licensed_states"])
+    paging_policy(make_policy, olga)
+    nevada, texas = make_leads(2, state="NV")
+    texas.state = "TX"
+    texas.save(update_fields=["state"])
+    for lead in (nevada, texas):
+        Qualification.objects.create(
+            lead=lead, score=50, tier="B", urgency="urgent", confidence=0.9, score_source="rules"
+        )
+        route_lead(lead, now=SATURDAY_02)
+
+    assert clock(nevada).rep == ann and clock(nevada).sla_started_at == MONDAY_09
+    assert not LeadEvent.objects.filter(lead=nevada, kind=LeadEvent.Kind.SLA_PAGED).exists()
+    # A Texas lead she may hold: paged as ever (nobody else is licensed in Texas, so it
+    # first went to the team's queue).
+    assert clock(texas).rep == olga

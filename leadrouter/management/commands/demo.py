@@ -26,6 +26,7 @@ from routing import services as routing_services
 from routing.models import (
     Assignment,
     BusinessCalendar,
+    LicenceRequirement,
     OpeningHours,
     Rep,
     RoutingRule,
@@ -249,7 +250,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name:28} {url}  secret {source.secret}")
 
     def _routing(self) -> None:
-        """A team of reps and two rules: licensed Texas reps for Texas, round robin for the rest."""
+        """A team of reps and two rules: Texas leads weighted to the reps, round robin for the
+        rest. Insurance quotes and mortgage refinancing need a rep licensed in the lead's state
+        (one setting for every rule); home service and support requests do not."""
         User = get_user_model()
         team, _ = Team.objects.get_or_create(name="Austin office")
         if team.manager is None:
@@ -274,13 +277,19 @@ class Command(BaseCommand):
                 "order": 10,
                 "condition": {"field": "state", "op": "equals", "value": "TX"},
                 "method": RoutingRule.Method.WEIGHTED,
-                "require_license": True,
                 "require_working_now": False,
                 "fallback": RoutingRule.Fallback.NEXT_RULE,
             },
         )
-        if created:
+        if created:  # a fresh demo: its licence setting too (a manager's later edit stays)
             texas.pool_reps.set(reps)
+            LicenceRequirement.objects.update_or_create(
+                pk=1,
+                defaults={
+                    "applies_to": LicenceRequirement.AppliesTo.REQUEST_TYPES,
+                    "request_types": ["quote", "refinance"],
+                },
+            )
         RoutingRule.objects.get_or_create(
             name="Everyone else: round robin",
             defaults={
