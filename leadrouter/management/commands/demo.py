@@ -149,6 +149,13 @@ DEMO_REPS = [
     ("liam", "Liam", ["CO", "CA"], 1, ["Auto insurance", "Spanish"], "Mountain and West", 9),
 ]
 DEMO_EMAIL_DOMAIN = "demo.leadrouter.test"
+# The hosted form's name and consent line.
+DEMO_ORGANISATION = "Lone Star Insurance, Austin office"
+DEMO_CONSENT = (
+    "By clicking Send, you agree that Lone Star Insurance may call and text you about your "
+    "request at the number you gave, including by automated means. Consent is not a condition "
+    "of purchase. Message and data rates may apply."
+)
 # (name, states) of the demo's territories: the territory rule routes a lead to its rep.
 DEMO_TERRITORIES = [
     ("Texas and Oklahoma", ["TX", "OK"]),
@@ -264,6 +271,10 @@ class Command(BaseCommand):
                 )
             else:
                 raw_key = services.source_rotate_key(source=source)
+            if adapter == Adapter.FORM and not source.consent_text:
+                source.organisation_name = DEMO_ORGANISATION
+                source.consent_text = DEMO_CONSENT
+                source.save(update_fields=["organisation_name", "consent_text"])
             sources.append(source)
             form_url = base_url + reverse("intake:form-submit", args=[source.public_id])
             self.stdout.write(f"  {name:28} key {raw_key}")
