@@ -630,9 +630,9 @@ class Command(BaseCommand):
         """Work a past lead as the team did: a lead in review is decided by the manager after
         an hour (unless it came in the last three days: it still waits); the owner is told by
         e-mail and calls within the SLA (about one in eight late); then, days later, about a
-        fifth are won (with a value), a third lost (with a listed reason), some qualified. A
-        few leads from the last two days were never touched: the SLA sweep finds them
-        overdue. Returns the lead's status, or "overdue"."""
+        fifth are won (with a value), over a quarter lost (with a listed reason), some
+        qualified. A quarter of the leads from the last four days were never called: the SLA
+        sweep finds them overdue. Returns the lead's status, or "overdue"."""
         lead.refresh_from_db()
         if lead.status == LeadStatus.REVIEW:
             if lead.received_at > now - timedelta(days=3):
@@ -666,15 +666,14 @@ class Command(BaseCommand):
         lead.refresh_from_db()
         close_at = self._working(at + timedelta(hours=rng.randint(20, 240)), rng)
         roll = rng.random()
-        if close_at >= now - timedelta(hours=1) or roll >= 0.72:
+        if close_at >= now - timedelta(hours=1) or roll >= 0.72 or (roll >= 0.64 and not reached):
             return lead.status
         change: dict = {"status": LeadStatus.QUALIFIED}
-        if roll < 0.26:
+        if roll < 0.26 and reached:
             change = {"status": LeadStatus.WON, "value": rng.choice(WON_VALUES)}
         elif roll < 0.64:
-            lost_reason = rng.choice(list(LOST_DETAILS))
-            if not reached:
-                lost_reason = LostReason.NO_RESPONSE
+            # Nobody is won or qualified without being reached: never reached, lost for it.
+            lost_reason = rng.choice(list(LOST_DETAILS)) if reached else LostReason.NO_RESPONSE
             change = {
                 "status": LeadStatus.LOST,
                 "lost_reason": lost_reason,
