@@ -117,12 +117,30 @@ class SpamSubmission(Exception):
     """A form post that filled the hidden honeypot field: a bot, kept for audit, not a lead."""
 
 
+# The hosted form's Send button, sent when a person sends the form under a consent line.
+CONSENT_FIELD = "consent"
+CONSENT_AGREED = "agreed"
+
+
 def parse_form(submission: Submission) -> Parsed:
+    """A form post's fields by the source's map. Sent with the hosted form's Send button under
+    a consent line (the view puts the source's consent text in the submission's options),
+    the lead keeps the text and the time in `attributes.consent_text` and `consented_at`."""
     fields = form_fields(submission)
     fields.pop("csrfmiddlewaretoken", None)
     if str(fields.pop(settings.INTAKE_HONEYPOT_FIELD, "") or "").strip():
         raise SpamSubmission()
-    return apply_field_map(fields, _field_map(submission))
+    consent_text = submission.options.get("consent_text")
+    agreed = consent_text and str(fields.pop(CONSENT_FIELD, "")) == CONSENT_AGREED
+    parsed = apply_field_map(fields, _field_map(submission))
+    attributes = parsed.get("attributes")
+    if agreed and (attributes is None or isinstance(attributes, Mapping)):
+        parsed["attributes"] = {
+            **(attributes or {}),
+            "consent_text": consent_text,
+            "consented_at": submission.received_at.isoformat(),
+        }
+    return parsed
 
 
 def parse_csv_row(submission: Submission) -> Parsed:

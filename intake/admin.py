@@ -96,6 +96,7 @@ class SourceAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Hosted form", {"fields": ["organisation_name", "consent_text"]}),
         ("Activity", {"fields": ["last_received", "status_counts", "recent_problems"]}),
     ]
     actions = ["rotate_api_key"]

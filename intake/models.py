@@ -93,6 +93,20 @@ class Source(models.Model):
     thank_you_url = models.URLField(
         blank=True, help_text="Where an HTML form post is redirected after it is stored."
     )
+    organisation_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The name people see on the hosted form: your team's or company's. Empty: "
+        "the ORGANISATION_NAME setting.",
+    )
+    consent_text = models.TextField(
+        blank=True,
+        max_length=1000,
+        help_text="Plain text shown under the hosted form's Send button, e.g. “By clicking "
+        "Send, you agree that we may call and text you at the number given, including by "
+        "automated means. Consent is not a condition of purchase.” A lead sent with it keeps "
+        "the text and the time in its attributes (consent_text, consented_at).",
+    )
     rate_limit_per_minute = models.PositiveIntegerField(
         null=True, blank=True, help_text="Requests a minute for this key; empty = the default."
     )

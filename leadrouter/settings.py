@@ -261,6 +261,8 @@ INTAKE_DEFAULT_PHONE_REGION = env.str("INTAKE_DEFAULT_PHONE_REGION", default="US
 INTAKE_EMAIL_CHECK_DELIVERABILITY = env.bool("INTAKE_EMAIL_CHECK_DELIVERABILITY", default=False)
 INTAKE_EMAIL_DNS_TIMEOUT = env.float("INTAKE_EMAIL_DNS_TIMEOUT", default=3.0)
 INTAKE_HONEYPOT_FIELD = env.str("INTAKE_HONEYPOT_FIELD", default="hp_website")
+# The name on a hosted form whose source names none (Source.organisation_name).
+ORGANISATION_NAME = env.str("ORGANISATION_NAME", default="")
 # Vendor webhooks: how old a signed timestamp may be (HubSpot v3, Mailgun), and how long the
 # previous vendor secret keeps working after it is replaced.
 INTAKE_HOOK_MAX_AGE_SECONDS = env.int("INTAKE_HOOK_MAX_AGE_SECONDS", default=300)

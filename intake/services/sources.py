@@ -35,6 +35,8 @@ def source_create(
     verify_token: str = "",
     access_token: str = "",
     rate_limit_per_minute: int | None = None,
+    organisation_name: str = "",
+    consent_text: str = "",
 ) -> tuple[Source, str]:
     """Create a source; return it with its API key, which is never retrievable again."""
     source = Source(
@@ -50,6 +52,8 @@ def source_create(
         verify_token=verify_token,
         access_token=access_token,
         rate_limit_per_minute=rate_limit_per_minute,
+        organisation_name=storable_text(organisation_name, multiline=False),
+        consent_text=storable_text(consent_text, multiline=True),
     )
     raw_key = source.set_api_key()
     source.full_clean()

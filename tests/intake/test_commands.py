@@ -154,7 +154,7 @@ def test_the_demo_has_office_hours_sla_policies_and_a_clock_in_each_state(capsys
     assert sorted(calendar.opening_hours.values_list("weekday", "opens", "closes")) == [
         (day, time(8), time(18)) for day in range(5)
     ]
-    assert SlaPolicy.objects.count() == RoutingRule.objects.count() == 2
+    assert SlaPolicy.objects.count() == RoutingRule.objects.count() == 4
     for policy in SlaPolicy.objects.all():
         assert sorted(policy.targets.values_list("urgency", "minutes")) == [("", 30), ("urgent", 5)]
         assert list(policy.steps.values_list("kind", "percent")) == [

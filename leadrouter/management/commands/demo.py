@@ -2,39 +2,54 @@
 
 It lives in the project package, above the apps, because the demo seeds every app: users (an
 admin, a manager), form/API/vendor-webhook sources with their keys, qualification signals, a
-year of closed historical leads with the models trained on them, a team of reps with two
-routing rules, then recent leads. The leads go through the real pipeline (gate, dedup,
-qualification, routing), so their flags, merges, scores, owners and timelines are genuine.
+year of closed historical leads with the models trained on them, a team of reps with skills,
+territories and working hours, four routing rules, then a few weeks of leads. The leads go
+through the real pipeline (gate, dedup, qualification, routing) and are worked through the
+real services (contact attempts, won and lost), so their flags, merges, scores, owners, SLA
+clocks and timelines are genuine.
+
+The weeks of history are made under a travelling clock (`time_machine`, frozen at each
+moment in turn): every service that reads `timezone.now()` (routing, the SLA clock, the
+timeline, `updated_at`) records the past moment, so pages say "9 days ago", not "3 minutes
+ago". The last few leads arrive in the last hours and are left for the reps to work.
 """
 
 import json
 import random
-from datetime import time, timedelta
+from collections import Counter
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from intake import services
-from intake.models import Adapter, Channel, Door, Lead, Source
+from intake.models import Adapter, Channel, Door, Lead, LeadStatus, LostReason, Source
 from leadrouter import pipeline
 from qualification import services as qualification_services
-from qualification.models import ModelVersion, Signal
+from qualification.models import ModelVersion, ReviewTask, Signal
+from routing import notifications
 from routing import services as routing_services
 from routing.models import (
+    Activity,
     Assignment,
     BusinessCalendar,
     LicenceRequirement,
     OpeningHours,
     Rep,
     RoutingRule,
+    Skill,
     SlaPolicy,
     SlaState,
     SlaStep,
     SlaTarget,
     Team,
+    Territory,
 )
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the laptop demo only
@@ -126,13 +141,40 @@ VENDOR_SOURCES = [
 ]
 
 
-# (username, first name, licensed states, weight) of the demo's reps.
+# (username, first name, licensed states, weight, skills, territory, hours) of the demo's
+# reps; each has an e-mail address at DEMO_EMAIL_DOMAIN, so assignment e-mails are sent.
 DEMO_REPS = [
-    ("rosa", "Rosa", ["TX", "OK"], 2),
-    ("kenji", "Kenji", ["TX"], 1),
-    ("amara", "Amara", ["FL", "GA"], 1),
-    ("liam", "Liam", ["CO", "CA"], 1),
+    ("rosa", "Rosa", ["TX", "OK"], 2, ["Emergency service", "Spanish"], "Texas and Oklahoma", 8),
+    ("kenji", "Kenji", ["TX"], 1, ["Auto insurance"], "Texas and Oklahoma", 9),
+    ("amara", "Amara", ["FL", "GA"], 1, ["Emergency service"], "Southeast", 8),
+    ("liam", "Liam", ["CO", "CA"], 1, ["Auto insurance", "Spanish"], "Mountain and West", 9),
 ]
+DEMO_EMAIL_DOMAIN = "demo.leadrouter.test"
+# The hosted form's name and consent line.
+DEMO_ORGANISATION = "Lone Star Insurance, Austin office"
+DEMO_CONSENT = (
+    "By clicking Send, you agree that Lone Star Insurance may call and text you about your "
+    "request at the number you gave, including by automated means. Consent is not a condition "
+    "of purchase. Message and data rates may apply."
+)
+# (name, states) of the demo's territories: the territory rule routes a lead to its rep.
+DEMO_TERRITORIES = [
+    ("Texas and Oklahoma", ["TX", "OK"]),
+    ("Southeast", ["FL", "GA"]),
+    ("Mountain and West", ["CO", "CA", "AZ"]),
+]
+# The office's zone: the demo's days, hours and weekends are Austin's.
+DEMO_ZONE = ZoneInfo("America/Chicago")
+# Leads that arrive in the last few hours and are left for the reps to work.
+FRESH_LEADS = 8
+WON_VALUES = [650, 900, 1200, 1800, 2400, 3500, 5200, 8000]
+LOST_DETAILS = {
+    LostReason.NO_RESPONSE: "Three calls and an e-mail, no answer",
+    LostReason.NOT_NOW: "Renewal is not until next spring",
+    LostReason.PRICE: "Our quote was above their budget",
+    LostReason.COMPETITOR: "Went with their bank's insurer",
+    LostReason.NO_NEED: "Sold the house",
+}
 HISTORY_SOURCE = "Past leads (CSV import)"
 HISTORY_ROWS = 400
 # (name, condition, effects) of the demo's manager-written signals.
@@ -160,7 +202,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--leads", type=int, default=300)
-        parser.add_argument("--weeks", type=int, default=6)
+        parser.add_argument("--weeks", type=int, default=4)
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--base-url", default="http://localhost:8000")
 
@@ -230,6 +272,10 @@ class Command(BaseCommand):
                 )
             else:
                 raw_key = services.source_rotate_key(source=source)
+            if adapter == Adapter.FORM and not source.consent_text:
+                source.organisation_name = DEMO_ORGANISATION
+                source.consent_text = DEMO_CONSENT
+                source.save(update_fields=["organisation_name", "consent_text"])
             sources.append(source)
             form_url = base_url + reverse("intake:form-submit", args=[source.public_id])
             self.stdout.write(f"  {name:28} key {raw_key}")
@@ -250,27 +296,58 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name:28} {url}  secret {source.secret}")
 
     def _routing(self) -> None:
-        """A team of reps and two rules: Texas leads weighted to the reps, round robin for the
-        rest. Insurance quotes and mortgage refinancing need a rep licensed in the lead's state
-        (one setting for every rule); home service and support requests do not."""
+        """A team of reps with skills, territories and working hours, and four rules: service
+        emergencies to emergency-trained reps, Texas to licensed reps, the Southeast and the
+        West to their territory's rep, round robin for the rest (queue as the last resort).
+        Insurance quotes and mortgage refinancing need a rep licensed in the lead's state (one
+        setting for every rule); home service and support requests do not."""
         User = get_user_model()
         team, _ = Team.objects.get_or_create(name="Austin office")
         if team.manager is None:
             # The demo's manager runs this team: the board and their reps' leads are theirs.
             team.manager = User.objects.filter(username="manager").first()
             team.save(update_fields=["manager"])
+        territories = {}
+        for name, states in DEMO_TERRITORIES:
+            territories[name], _ = Territory.objects.get_or_create(
+                name=name, defaults={"states": states}
+            )
         reps = []
-        for username, first, states, weight in DEMO_REPS:
+        for username, first, states, weight, skills, territory, starts in DEMO_REPS:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"first_name": first}
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+            if not user.email:
+                user.email = f"{username}@{DEMO_EMAIL_DOMAIN}"
+                user.save(update_fields=["email"])
+            hours = [f"{starts:02d}:00", f"{starts + 9:02d}:00"]
             rep, _ = Rep.objects.get_or_create(
-                user=user, defaults={"team": team, "licensed_states": states, "weight": weight}
+                user=user,
+                defaults={
+                    "team": team,
+                    "licensed_states": states,
+                    "weight": weight,
+                    "working_hours": {day: [hours] for day in ("mon", "tue", "wed", "thu", "fri")},
+                },
             )
+            rep.skills.add(*(Skill.objects.get_or_create(name=name)[0] for name in skills))
+            rep.territories.add(territories[territory])
             reps.append(rep)
+        emergency, created = RoutingRule.objects.get_or_create(
+            name="Service emergencies: trained reps",
+            defaults={
+                "order": 5,
+                "condition": {"field": "request_type", "op": "equals", "value": "service"},
+                "pool_team": team,
+                "require_working_now": False,
+                "fallback": RoutingRule.Fallback.NEXT_RULE,
+            },
+        )
+        if created:
+            emergency.required_skills.set(Skill.objects.filter(name="Emergency service"))
         texas, created = RoutingRule.objects.get_or_create(
             name="Texas leads: licensed reps",
             defaults={
@@ -291,6 +368,21 @@ class Command(BaseCommand):
                 },
             )
         RoutingRule.objects.get_or_create(
+            name="Southeast and West: territory reps",
+            defaults={
+                "order": 15,
+                "condition": {
+                    "field": "state",
+                    "op": "in",
+                    "value": sorted({s for _, states in DEMO_TERRITORIES[1:] for s in states}),
+                },
+                "pool_team": team,
+                "require_territory": True,
+                "require_working_now": False,
+                "fallback": RoutingRule.Fallback.NEXT_RULE,
+            },
+        )
+        RoutingRule.objects.get_or_create(
             name="Everyone else: round robin",
             defaults={
                 "order": 20,
@@ -301,8 +393,8 @@ class Command(BaseCommand):
             },
         )
         self.stdout.write(
-            f"Reps: {', '.join(r.user.username for r in reps)} (password {DEMO_PASSWORD}); "
-            "two routing rules"
+            f"Reps: {', '.join(r.user.username for r in reps)} (password {DEMO_PASSWORD}, "
+            f"e-mail USERNAME@{DEMO_EMAIL_DOMAIN}); {RoutingRule.objects.count()} routing rules"
         )
 
     def _calendars(self) -> None:
@@ -452,21 +544,34 @@ class Command(BaseCommand):
                 self.stdout.write(f"  model {result.kind}: {result.note}")
 
     def _leads(self, sources: list[Source], *, count: int, weeks: int, rng: random.Random) -> None:
+        """`count` leads over the last `weeks` weeks, oldest first, each received, routed and
+        worked at its own moment (see the module's docstring); the last FRESH_LEADS arrive in
+        the last three hours and wait for the reps, one of them handed back to the queue."""
         now = timezone.now()
+        fresh = min(FRESH_LEADS, count // 4)
+        arrivals = sorted(self._arrival(rng, now, weeks) for _ in range(count - fresh))
+        arrivals += sorted(now - timedelta(minutes=rng.randint(2, 180)) for _ in range(fresh))
         people: list[dict] = []
         created = merged = flagged = 0
-        for _ in range(count):
+        outcomes: Counter[str] = Counter()
+        fresh_leads: list[Lead] = []
+        for index, received_at in enumerate(arrivals):
+            is_fresh = index >= count - fresh
             # One in ten inquiries is a person coming back: a merge, or a returning contact.
-            if people and (rng.random() < 0.1 or len(people) >= 700):
+            if people and not is_fresh and (rng.random() < 0.1 or len(people) >= 700):
                 person = rng.choice(people)
             else:
                 person = self._person(rng, len(people))
                 people.append(person)
             source = rng.choices(sources, weights=[5, 2, 3, 1])[0]
             request_type = rng.choice(list(MESSAGES))
+            message = rng.choice(MESSAGES[request_type])
+            if index in (count - fresh, count - fresh + 1):
+                # Two of today's leads mention a lawyer: they wait in the review queue.
+                request_type, message = "support", MESSAGES["support"][-1]
             payload = {
                 **person,
-                "message": rng.choice(MESSAGES[request_type]),
+                "message": message,
                 "request_type": request_type,
                 "utm_source": {"web": "google", "vendor": "quotewizard"}.get(source.channel, ""),
                 "utm_medium": "cpc" if source.channel == Channel.WEB else "",
@@ -479,25 +584,155 @@ class Command(BaseCommand):
                     "homeowner": rng.random() < 0.6,
                 },
             }
-            received_at = now - timedelta(minutes=rng.randint(5, weeks * 7 * 24 * 60))
             doors: dict[str, Door] = {Adapter.FORM: Door.FORM, Adapter.MANUAL: Door.ADMIN}
-            door = doors.get(source.adapter, Door.API)
-            submission = services.submission_store(
-                source=source,
-                door=door,
-                body=json.dumps(payload).encode(),
-                content_type="application/json",
-                headers={"user-agent": "LeadRouter demo loader"},
-                received_at=received_at,
-            )
-            result = pipeline.process_submission(submission)
+            with time_machine.travel(received_at, tick=False) as clock:
+                submission = services.submission_store(
+                    source=source,
+                    door=doors.get(source.adapter, Door.API),
+                    body=json.dumps(payload).encode(),
+                    content_type="application/json",
+                    headers={"user-agent": "LeadRouter demo loader"},
+                    received_at=received_at,
+                )
+                clock.shift(timedelta(seconds=rng.randint(15, 200)))  # routed within minutes
+                result = pipeline.process_submission(submission)
             created += int(result.created)
             merged += int(result.merged)
             flagged += int(bool(result.lead and result.lead.flags))
+            if not (result.created and result.lead):
+                continue
+            if is_fresh:
+                fresh_leads.append(result.lead)
+            else:
+                outcomes[self._work(result.lead, rng=rng, now=now)] += 1
+        self._hand_back_one(fresh_leads)
         self.stdout.write(
             f"Demo leads: {created} created, {merged} merged as repeat touches, "
-            f"{flagged} with quality flags."
+            f"{flagged} with quality flags; worked: "
+            + ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+            + f"; {len(fresh_leads)} fresh in the last hours."
         )
+
+    def _arrival(self, rng: random.Random, now: datetime, weeks: int) -> datetime:
+        """When a past lead arrived: a weekday mostly, office hours mostly, in the office's
+        zone; between `weeks` weeks and six hours ago."""
+        while True:
+            day = (now - timedelta(days=rng.randint(0, weeks * 7))).astimezone(DEMO_ZONE).date()
+            if day.weekday() >= 5 and rng.random() < 0.7:
+                continue  # weekends are quiet
+            hour = rng.randint(8, 17) if rng.random() < 0.85 else rng.choice([6, 7, 18, 19, 20, 21])
+            moment = datetime.combine(day, time(hour, rng.randint(0, 59)), DEMO_ZONE)
+            if moment < now - timedelta(hours=6):
+                return moment
+
+    def _working(self, moment: datetime, rng: random.Random) -> datetime:
+        """`moment`, or when the office is next open after it (a few minutes past opening)."""
+        local = moment.astimezone(DEMO_ZONE)
+        if local.weekday() < 5 and 8 <= local.hour < 18:
+            return moment
+        day = local.date() + timedelta(days=0 if local.hour < 8 else 1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return datetime.combine(day, time(8, rng.randint(2, 40)), DEMO_ZONE)
+
+    def _work(self, lead: Lead, *, rng: random.Random, now: datetime) -> str:
+        """Work a past lead as the team did: a lead in review is decided by the manager after
+        an hour (unless it came in the last three days: it still waits); the owner is told by
+        e-mail and calls within the SLA (about one in eight late); then, days later, about a
+        fifth are won (with a value), over a quarter lost (with a listed reason), some
+        qualified. A quarter of the leads from the last four days were never called: the SLA
+        sweep finds them overdue. Returns the lead's status, or "overdue"."""
+        lead.refresh_from_db()
+        if lead.status == LeadStatus.REVIEW:
+            if lead.received_at > now - timedelta(days=3):
+                return LeadStatus.REVIEW
+            task = ReviewTask.objects.get(lead=lead, status=ReviewTask.Status.OPEN)
+            with time_machine.travel(self._working(lead.received_at + timedelta(hours=1), rng)):
+                pipeline.release_after_review(task=task, user=self._manager())
+            lead.refresh_from_db()
+        assignment = Assignment.objects.filter(
+            lead=lead, ended_at__isnull=True, user__isnull=False
+        ).first()
+        if assignment is None:
+            return lead.status
+        self._notify(assignment)
+        if lead.received_at > now - timedelta(days=4) and rng.random() < 0.25:
+            return "overdue"
+        at = self._first_call(assignment, rng)
+        reached = rng.random() < 0.7
+        for _attempt in range(2):
+            if at >= now:
+                return lead.status
+            outcome = Activity.Outcome.REACHED if reached else Activity.Outcome.NO_ANSWER
+            with time_machine.travel(at, tick=False):
+                routing_services.activity_log(
+                    lead=lead, user=assignment.user, kind="call", outcome=outcome, now=at
+                )
+            if reached:
+                break
+            reached = rng.random() < 0.8  # the next day's call
+            at = self._working(at + timedelta(hours=rng.randint(18, 26)), rng)
+        lead.refresh_from_db()
+        close_at = self._working(at + timedelta(hours=rng.randint(20, 240)), rng)
+        roll = rng.random()
+        if close_at >= now - timedelta(hours=1) or roll >= 0.72 or (roll >= 0.64 and not reached):
+            return lead.status
+        change: dict = {"status": LeadStatus.QUALIFIED}
+        if roll < 0.26 and reached:
+            change = {"status": LeadStatus.WON, "value": rng.choice(WON_VALUES)}
+        elif roll < 0.64:
+            # Nobody is won or qualified without being reached: never reached, lost for it.
+            lost_reason = rng.choice(list(LOST_DETAILS)) if reached else LostReason.NO_RESPONSE
+            change = {
+                "status": LeadStatus.LOST,
+                "lost_reason": lost_reason,
+                "reason": LOST_DETAILS[lost_reason],
+            }
+        with time_machine.travel(close_at, tick=False):
+            routing_services.lead_status_change(
+                lead=lead, user=assignment.user, now=close_at, **change
+            )
+        return change["status"]
+
+    def _first_call(self, assignment: Assignment, rng: random.Random) -> datetime:
+        """When the owner first calls: before the SLA deadline (in the last half hour before
+        it, urgent leads within their minutes), or for about one lead in eight up to two
+        hours after it."""
+        due = assignment.sla_due_at
+        if due is None:
+            return self._working(assignment.assigned_at + timedelta(minutes=10), rng)
+        if rng.random() < 0.12:
+            return self._working(due + timedelta(minutes=rng.randint(5, 120)), rng)
+        span = min(due - assignment.assigned_at, timedelta(minutes=30))
+        return due - span * rng.uniform(0.1, 0.9)
+
+    def _notify(self, assignment: Assignment) -> None:
+        """Send a past assignment's notification at its time, to an in-memory mailbox: the
+        lead's timeline says who was told, and the task the routing queued finds nothing left
+        to send (the cluster does not mail the reps about weeks-old leads when it starts)."""
+        with (
+            time_machine.travel(assignment.assigned_at + timedelta(seconds=5), tick=False),
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+        ):
+            notifications.assignment_notify(assignment.pk)
+
+    def _manager(self):
+        return get_user_model().objects.get(username="manager")
+
+    def _hand_back_one(self, fresh_leads: list[Lead]) -> None:
+        """The newest rep-owned fresh lead is handed back: it waits in the team's queue."""
+        for lead in reversed(fresh_leads):
+            assignment = Assignment.objects.filter(
+                lead=lead, ended_at__isnull=True, user__isnull=False
+            ).first()
+            if assignment is not None:
+                routing_services.lead_hand_back(
+                    lead=lead,
+                    user=assignment.user,
+                    reason="Asks for a Spanish-speaking agent; I don't speak Spanish.",
+                    now=timezone.now(),
+                )
+                return
 
     def _person(self, rng: random.Random, index: int) -> dict:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
