@@ -101,7 +101,8 @@ LAST_NAMES = [
     "Jones",
     "Davis",
 ]
-# (ZIP, area code) pairs that agree: Austin, Miami, Denver, Phoenix, Columbus, Sacramento, Boston.
+# (ZIP, area code) pairs that agree: Austin, Miami, Denver, Phoenix, Columbus, Sacramento,
+# Atlanta. No demo rep is licensed in Ohio: a few quotes wait in the queue saying so.
 PLACES = [
     ("78701", "512"),
     ("33130", "305"),
@@ -109,7 +110,7 @@ PLACES = [
     ("85004", "602"),
     ("43215", "614"),
     ("95814", "916"),
-    ("02108", "617"),
+    ("30303", "404"),
 ]
 COMPANY_DOMAINS = [
     ("Acme Roofing", "acmeroofing.com"),
@@ -147,7 +148,7 @@ DEMO_REPS = [
     ("rosa", "Rosa", ["TX", "OK"], 2, ["Emergency service", "Spanish"], "Texas and Oklahoma", 8),
     ("kenji", "Kenji", ["TX"], 1, ["Auto insurance"], "Texas and Oklahoma", 9),
     ("amara", "Amara", ["FL", "GA"], 1, ["Emergency service"], "Southeast", 8),
-    ("liam", "Liam", ["CO", "CA"], 1, ["Auto insurance", "Spanish"], "Mountain and West", 9),
+    ("liam", "Liam", ["CO", "CA", "AZ"], 1, ["Auto insurance", "Spanish"], "Mountain and West", 9),
 ]
 DEMO_EMAIL_DOMAIN = "demo.leadrouter.test"
 # The hosted form's name and consent line.
