@@ -103,3 +103,9 @@ readline  # a test's stand-in stream: the server reads it
 # --- named in settings or read by a framework from a view function --------------------------
 split_by_method  # drf-spectacular's PREPROCESSING_HOOKS (settings), by dotted path
 _.initkwargs  # leadrouter.api.dispatch: read by drf-spectacular from a view function
+
+# --- read by Django's form machinery (leadrouter.forms pickers) -----------------------------
+_.template_name  # Widget.get_context/render read it
+_.value_omitted_from_data  # BaseForm: a missing editor keeps the saved hours
+_.has_changed  # BaseForm.changed_data
+_.format_value  # Widget.get_context

@@ -16,6 +16,7 @@ from intake.models import Channel, Lead, LostReason, Source
 from leadrouter.forms import JsonObjectField
 from routing import selectors, services
 from routing.business_time import is_open, next_opening
+from routing.forms import RepForm, TeamForm, TerritoryForm, TimeZoneField
 from routing.models import (
     Assignment,
     AvailabilityChange,
@@ -51,6 +52,7 @@ class SkillAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    form = TeamForm
     list_display = [
         "name",
         "manager",
@@ -118,6 +120,7 @@ def subdivision_choices() -> list:
 
 
 class BusinessCalendarForm(forms.ModelForm):
+    time_zone = TimeZoneField(initial="America/Chicago")
     holiday_subdivision = forms.ChoiceField(
         label="State or region",
         required=False,
@@ -185,6 +188,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 @admin.register(Territory)
 class TerritoryAdmin(admin.ModelAdmin):
+    form = TerritoryForm
     list_display = ["name", "states", "zip_prefixes", "countries"]
 
 
@@ -195,6 +199,7 @@ class TimeOffInline(admin.TabularInline):
 
 @admin.register(Rep)
 class RepAdmin(admin.ModelAdmin):
+    form = RepForm
     list_display = [
         "__str__",
         "team",

@@ -8,8 +8,15 @@ from django import forms
 from django.utils import timezone
 
 from intake.models import LostReason
+from leadrouter.forms import (
+    LanguageMultipleChoiceField,
+    StateMultipleChoiceField,
+    WeeklyHoursField,
+    us_first_time_zones,
+)
 from routing.availability import next_local_time
-from routing.models import Activity, Rep, Team
+from routing.models import Activity, Rep, Team, Territory
+from routing.models.validation import time_zone_names
 from routing.services.work import SETTABLE_STATUSES
 
 
@@ -175,3 +182,96 @@ class ReceivingForm(forms.Form):
             except ValueError as exc:
                 self.add_error("back_at", str(exc))
         return data
+
+
+# --- The admin's pickers for reps, territories, teams and calendars. ---
+
+
+class TimeZoneField(forms.ChoiceField):
+    """An IANA time zone from a select (US zones first); a name this machine does not know,
+    like "Pacific", is refused with an example."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=lambda: us_first_time_zones(time_zone_names()), **kwargs)
+
+    def validate(self, value) -> None:
+        if value and value not in time_zone_names():
+            raise forms.ValidationError(
+                f"{value!r} is not a time zone (e.g. America/Chicago).",
+                code="invalid_choice",
+            )
+        super().validate(value)
+
+
+PICKER_MEDIA = forms.Media(css={"all": ["leadrouter/admin_pickers.css"]})
+
+
+class RepForm(forms.ModelForm):
+    """A rep's licences, languages, time zone and hours as pickers, never typed JSON."""
+
+    licensed_states = StateMultipleChoiceField(
+        help_text=Rep._meta.get_field("licensed_states").help_text.split(", e.g.")[0] + "."
+    )
+    languages = LanguageMultipleChoiceField(help_text="The languages the rep sells in.")
+    time_zone = TimeZoneField(help_text="Working hours are read in this zone.")
+    working_hours = WeeklyHoursField(
+        help_text="In the rep's time zone. No hours at all: always working."
+    )
+
+    class Meta:
+        model = Rep
+        fields = [
+            "user",
+            "team",
+            "is_active",
+            "paused",
+            "paused_until",
+            "weight",
+            "max_open_leads",
+            "max_new_per_day",
+            "skills",
+            "languages",
+            "licensed_states",
+            "territories",
+            "time_zone",
+            "working_hours",
+            "notify_webhook_url",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast(LanguageMultipleChoiceField, self.fields["languages"]).keep_codes(
+            self.instance.languages
+        )
+
+    @property
+    def media(self):
+        return super().media + PICKER_MEDIA
+
+
+class TerritoryForm(forms.ModelForm):
+    states = StateMultipleChoiceField(help_text="Leads from these states match.")
+
+    class Meta:
+        model = Territory
+        fields = ["name", "states", "zip_prefixes", "zip_ranges", "countries"]
+
+    @property
+    def media(self):
+        return super().media + PICKER_MEDIA
+
+
+class TeamForm(forms.ModelForm):
+    time_zone = TimeZoneField(initial="America/Chicago")
+
+    class Meta:
+        model = Team
+        fields = [
+            "name",
+            "manager",
+            "time_zone",
+            "notify_webhook_url",
+            "calendar",
+            "one_rotation_for_team",
+            "reps_may_claim_queue",
+        ]
