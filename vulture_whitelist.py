@@ -75,6 +75,7 @@ FallbackToFirstRenderer  # settings.REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_
 ViewerTimeZoneMiddleware  # settings.MIDDLEWARE
 _.process_view  # Django's middleware hook, called for each view with the resolved URL
 check_email_deliverability  # queued by name: "intake.tasks.check_email_deliverability"
+send_rep_welcome  # queued by name: routing.services.people.WELCOME_TASK
 purge_idempotency_keys  # scheduled by name in intake migration 0002
 
 _.clean_holiday_subdivision  # BusinessCalendarForm: Django's form validation calls it by name

@@ -16,7 +16,7 @@ from intake.models import Channel, Lead, LostReason, Source
 from leadrouter.forms import JsonObjectField
 from routing import selectors, services
 from routing.business_time import is_open, next_opening
-from routing.forms import RepForm, TeamForm, TerritoryForm, TimeZoneField
+from routing.forms import NewRepForm, RepForm, TeamForm, TerritoryForm, TimeZoneField
 from routing.models import (
     Assignment,
     AvailabilityChange,
@@ -220,6 +220,58 @@ class RepAdmin(admin.ModelAdmin):
     inlines = [TimeOffInline]
     list_select_related = ["user", "team"]
     formfield_overrides = HTTPS_URLS
+
+    def get_urls(self):
+        return [
+            path(
+                "new-person/",
+                self.admin_site.admin_view(self.add_person_view),
+                name="routing_rep_add_person",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_person_view(self, request):
+        """ "Add a rep": a new person's account and rep in one form, for anyone who may add
+        reps (a manager, not only a superuser); they get an e-mail to choose a password."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        teams = selectors.teams_for_new_reps(user=request.user)
+        form = NewRepForm(request.POST or None, teams=teams)
+        if request.method == "POST" and form.is_valid():
+            try:
+                rep = services.rep_create_with_user(
+                    **form.cleaned_data, site_url=request.build_absolute_uri("/")
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                self.log_addition(request, rep, [{"added": {}}])
+                self.message_user(
+                    request,
+                    f"{rep} is a rep of {rep.team} (username {rep.user.get_username()}). "
+                    f"An e-mail to {rep.user.email} lets them choose a password.",
+                )
+                if self.has_change_permission(request, rep):
+                    return redirect("admin:routing_rep_change", rep.pk)
+                return redirect("admin:routing_rep_changelist")
+        admin_form = helpers.AdminForm(
+            form,  # type: ignore[arg-type]  # the stubs want a ModelForm; any form renders
+            [(None, {"fields": list(form.fields)})],
+            {},
+            model_admin=self,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Add a rep",
+            "subtitle": "A new person: their account and their rep settings",
+            "opts": self.model._meta,
+            "adminform": admin_form,
+            "form": form,
+            "errors": helpers.AdminErrorList(form, []),  # type: ignore[arg-type]  # as above
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/routing/rep/add_person.html", context)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -275,3 +275,27 @@ class TeamForm(forms.ModelForm):
             "one_rotation_for_team",
             "reps_may_claim_queue",
         ]
+
+
+class NewRepForm(forms.Form):
+    """ "Add a rep": a new person's name and e-mail with their rep settings; the account is
+    created with them and they choose their own password."""
+
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(help_text="They receive a link here to choose their password.")
+    team = forms.ModelChoiceField(Team.objects.none())
+    licensed_states = StateMultipleChoiceField(help_text="States the rep is licensed in.")
+    languages = LanguageMultipleChoiceField(initial=["en"])
+    time_zone = TimeZoneField(initial="America/Chicago")
+    working_hours = WeeklyHoursField(
+        help_text="In the rep's time zone. No hours at all: always working."
+    )
+
+    def __init__(self, *args, teams, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams
+
+    @property
+    def media(self):
+        return super().media + PICKER_MEDIA
