@@ -110,3 +110,7 @@ _.template_name  # Widget.get_context/render read it
 _.value_omitted_from_data  # BaseForm: a missing editor keeps the saved hours
 _.has_changed  # BaseForm.changed_data
 _.format_value  # Widget.get_context
+_.site_title  # AdminSite: the admin's <title>
+_.index_title  # AdminSite: the index page's heading
+_.has_module_permission  # ModelAdmin: whether the index lists the app
+_.site_header  # AdminSite: the heading on every admin page

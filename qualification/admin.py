@@ -268,13 +268,15 @@ class QualifiedLeadAdmin(LeadAdmin):
         if qualification is None:
             return "not qualified"
         return format_html(
-            "<p>Score {} (tier {}, {}), {} urgency, {}, confidence {:.0%}{}</p><ul>{}</ul>",
+            "<p>Score {} (tier {}, {}), {} urgency, {}, confidence {}{}</p><ul>{}</ul>",
             qualification.score,
             qualification.tier,
             qualification.score_source,
             qualification.urgency,
             qualification.request_type or "request type unknown",
-            qualification.confidence,
+            # Formatted here: format_html escapes its arguments into strings first, and a
+            # string given to "{:.0%}" raised ValueError, which the admin shows as "-".
+            f"{qualification.confidence:.0%}",
             " — held for review" if qualification.needs_review else "",
             format_html_join(
                 "",

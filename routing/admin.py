@@ -14,6 +14,7 @@ from django.utils.timesince import timeuntil
 
 from intake.models import Channel, Lead, LostReason, Source
 from leadrouter.forms import JsonObjectField
+from qualification.admin import QualifiedLeadAdmin
 from routing import selectors, services
 from routing.business_time import is_open, next_opening
 from routing.forms import NewRepForm, RepForm, TeamForm, TerritoryForm, TimeZoneField
@@ -688,3 +689,45 @@ class RecyclingRuleAdmin(admin.ModelAdmin):
         if rule.target == RecyclingRule.Target.TEAM_QUEUE:
             return f"{rule.target_team}'s queue"
         return f"rule “{rule.target_rule}”" if rule.target_rule else "the rule that routed it"
+
+
+# The lead's page in the admin, with who owns it and why it went there, next to its
+# qualification (intake owns the page; each app adds the parts it owns).
+admin.site.unregister(Lead)
+
+
+@admin.register(Lead)
+class RoutedLeadAdmin(QualifiedLeadAdmin):
+    OWN_PARTS = ("owner", "qualification_explained", "routing_explained")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "owner", "routing_explained"]
+
+    def get_fields(self, request, obj=None):
+        # What a manager opens the page for first: owner, qualification, routing.
+        fields = super().get_fields(request, obj)
+        return [*self.OWN_PARTS, *(name for name in fields if name not in self.OWN_PARTS)]
+
+    @admin.display(description="Owner")
+    def owner(self, lead: Lead) -> str:
+        assignment = selectors.lead_active_assignment(lead=lead)
+        if assignment is None:
+            return "nobody"
+        if assignment.rep:
+            holder = f"{assignment.rep} ({assignment.rep.team})"
+        elif assignment.queue_team:
+            holder = f"{assignment.queue_team}'s queue"
+        else:
+            holder = str(assignment.user)
+        since = timezone.localtime(assignment.assigned_at)
+        return (
+            f"{holder}, since {since:%Y-%m-%d %H:%M} {since.tzname()} "
+            f"({assignment.get_reason_display()})"
+        )
+
+    @admin.display(description="Routing")
+    def routing_explained(self, lead: Lead) -> str:
+        decision = selectors.lead_latest_decision(lead=lead)
+        if decision is None:
+            return "not routed"
+        return f"{decision.get_outcome_display()}: {decision.explanation}"

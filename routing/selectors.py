@@ -287,6 +287,16 @@ def lead_active_assignment(*, lead: Lead) -> Assignment | None:
     )
 
 
+def lead_latest_decision(*, lead: Lead) -> RoutingDecision | None:
+    """The last routing decision about a lead: its explanation says why it went where it went."""
+    return (
+        RoutingDecision.objects.filter(lead=lead)
+        .select_related("rule", "rep__user")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def assign_targets(*, user) -> tuple[list[Rep], list[Team]]:
     """The active reps and the team queues a manager may give a lead to: staff any, a team's
     manager their team's reps and queue."""
