@@ -14,7 +14,8 @@ from intake.admin import LeadAdmin
 from intake.models import Lead
 from leadrouter.conditions import InvalidCondition, describe
 from leadrouter.forms import JsonObjectField
-from qualification import services
+from qualification import selectors, services
+from qualification.ml.in_words import metrics_in_words
 from qualification.models import (
     ModelVersion,
     Qualification,
@@ -142,6 +143,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     readonly_fields = [
         "kind",
+        "in_words",
         "created_at",
         "trained_rows",
         "metrics_table",
@@ -166,6 +168,19 @@ class ModelVersionAdmin(admin.ModelAdmin):
             else f"{key} {metrics[key]}"
             for key in keys
             if key in metrics
+        )
+
+    @admin.display(description="In words")
+    def in_words(self, version):
+        """The held-out metrics as sentences, beside the previous version's figures."""
+        previous = selectors.model_version_previous(version)
+        sentences = metrics_in_words(
+            version.kind, version.metrics, previous.metrics if previous else None
+        )
+        if not sentences:
+            return "No held-out metrics recorded."
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((s,) for s in sentences))
         )
 
     @admin.display(description="Metrics")
