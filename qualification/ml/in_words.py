@@ -34,7 +34,7 @@ def conversion_sentences(metrics: Metrics, previous: Metrics | None) -> list[str
         for key in ("precision_at_top", "top_tier_fraction", "base_rate_test")
     ):
         lift = metrics.get("lift_at_top")
-        times = f": {lift:.1f}× the average" if isinstance(lift, int | float) else ""
+        times = f": {lift:.1f} times the average" if isinstance(lift, int | float) else ""
         sentences.append(
             f"Of the {_pct(metrics['top_tier_fraction'])} of leads it scores highest, "
             f"{_pct(metrics['precision_at_top'])} converted, against "

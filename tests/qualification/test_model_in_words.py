@@ -25,7 +25,7 @@ def test_a_conversion_model_in_words_with_the_previous_version():
         "Ranks a lead that later converts above one that does not 89 % of the time (50 % "
         "would be a coin toss); the previous version: 86 %.",
         "Of the 20 % of leads it scores highest, 42 % converted, against 14 % of all leads: "
-        "3.0× the average.",
+        "3.0 times the average.",
         "Its chance of converting is off by 3.1 points on average (lower is better); the "
         "previous version: 5.0 points.",
         "Measured on the 250 newest closed leads, kept out of its training, 35 of them converted.",
