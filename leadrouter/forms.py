@@ -79,6 +79,12 @@ class StateMultipleChoiceField(forms.MultipleChoiceField):
             choices=[(code, f"{code} {name}") for code, name in US_STATES.items()], **kwargs
         )
 
+    def prepare_value(self, value):
+        # States saved before codes were normalised ("tx") are shown ticked all the same.
+        if not isinstance(value, list | tuple):
+            return value
+        return [_STATE_BY_NAME.get(str(text).strip().casefold(), text) for text in value]
+
     def to_python(self, value) -> list[str]:
         if not value:
             return []

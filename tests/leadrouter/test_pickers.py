@@ -1,6 +1,8 @@
 """The admin's pickers: states, languages, time zones and weekly hours parse what a manager
 gives them, and refuse the rest with the reason."""
 
+import re
+
 import pytest
 from django import forms
 
@@ -29,6 +31,17 @@ def test_the_state_field_stores_codes_once_in_order_and_names_what_it_refuses():
     assert field.clean([]) == []
     with pytest.raises(forms.ValidationError, match="Not a US state: Narnia, ZZ"):
         field.clean(["TX", "Narnia", "ZZ"])
+
+
+def test_states_saved_in_lower_case_show_ticked():
+    rendered = forms.Form()
+    rendered.fields["states"] = StateMultipleChoiceField(initial=["tx", "NV"])
+
+    html = str(rendered["states"])
+
+    assert re.search(r'value="TX"[^>]*checked', html)
+    assert re.search(r'value="NV"[^>]*checked', html)
+    assert html.count("checked") == 2
 
 
 def test_the_language_field_keeps_a_reps_unlisted_codes_and_refuses_unknown_ones():
