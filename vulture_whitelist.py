@@ -76,6 +76,7 @@ ViewerTimeZoneMiddleware  # settings.MIDDLEWARE
 viewer_role  # routing.context_processors: settings.TEMPLATES' context_processors
 _.process_view  # Django's middleware hook, called for each view with the resolved URL
 check_email_deliverability  # queued by name: "intake.tasks.check_email_deliverability"
+send_rep_welcome  # queued by name: routing.services.people.WELCOME_TASK
 purge_idempotency_keys  # scheduled by name in intake migration 0002
 
 _.clean_holiday_subdivision  # BusinessCalendarForm: Django's form validation calls it by name
@@ -113,3 +114,12 @@ template_name  # leadrouter.widgets.ConditionBuilderWidget: the template the wid
 Media  # leadrouter.widgets.ConditionBuilderWidget: the builder's script and stylesheet
 css  # leadrouter.widgets.ConditionBuilderWidget.Media
 js  # leadrouter.widgets.ConditionBuilderWidget.Media
+# --- read by Django's form machinery (leadrouter.forms pickers) -----------------------------
+_.template_name  # Widget.get_context/render read it
+_.value_omitted_from_data  # BaseForm: a missing editor keeps the saved hours
+_.has_changed  # BaseForm.changed_data
+_.format_value  # Widget.get_context
+_.site_title  # AdminSite: the admin's <title>
+_.index_title  # AdminSite: the index page's heading
+_.has_module_permission  # ModelAdmin: whether the index lists the app
+_.site_header  # AdminSite: the heading on every admin page

@@ -68,3 +68,41 @@ class SweepHeartbeatAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- The admin as the back office of LeadRouter -------------------------------------------
+
+admin.site.site_header = "LeadRouter"
+admin.site.site_title = "LeadRouter admin"
+admin.site.index_title = "Configuration"
+
+
+def _superusers_only(model_admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:
+    """The same admin, shown to superusers only: a manager sees no task-queue internals."""
+
+    class SuperusersOnly(model_admin_class):  # type: ignore[valid-type,misc]  # a dynamic subclass
+        def has_module_permission(self, request) -> bool:
+            return request.user.is_superuser
+
+        def has_view_permission(self, request, obj=None) -> bool:
+            return request.user.is_superuser
+
+        def has_add_permission(self, request, *args) -> bool:
+            return request.user.is_superuser and super().has_add_permission(request, *args)
+
+        def has_change_permission(self, request, obj=None) -> bool:
+            return request.user.is_superuser
+
+        def has_delete_permission(self, request, obj=None) -> bool:
+            return request.user.is_superuser
+
+    SuperusersOnly.__name__ = model_admin_class.__name__
+    return SuperusersOnly
+
+
+# django_q registers its schedules, tasks and queue in the admin (it comes before this app in
+# INSTALLED_APPS, so its registrations exist here).
+for _model, _model_admin in list(admin.site._registry.items()):
+    if _model._meta.app_label == "django_q":
+        admin.site.unregister(_model)
+        admin.site.register(_model, _superusers_only(type(_model_admin)))

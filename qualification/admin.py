@@ -15,8 +15,9 @@ from intake.models import Lead
 from leadrouter.conditions import InvalidCondition, describe
 from leadrouter.forms import JsonObjectField
 from leadrouter.widgets import ConditionBuilderWidget
-from qualification import services
+from qualification import selectors, services
 from qualification.forms import condition_fields
+from qualification.ml.in_words import metrics_in_words
 from qualification.models import (
     ModelVersion,
     Qualification,
@@ -151,6 +152,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     readonly_fields = [
         "kind",
+        "in_words",
         "created_at",
         "trained_rows",
         "metrics_table",
@@ -175,6 +177,19 @@ class ModelVersionAdmin(admin.ModelAdmin):
             else f"{key} {metrics[key]}"
             for key in keys
             if key in metrics
+        )
+
+    @admin.display(description="In words")
+    def in_words(self, version):
+        """The held-out metrics as sentences, beside the previous version's figures."""
+        previous = selectors.model_version_previous(version)
+        sentences = metrics_in_words(
+            version.kind, version.metrics, previous.metrics if previous else None
+        )
+        if not sentences:
+            return "No held-out metrics recorded."
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((s,) for s in sentences))
         )
 
     @admin.display(description="Metrics")
@@ -277,13 +292,15 @@ class QualifiedLeadAdmin(LeadAdmin):
         if qualification is None:
             return "not qualified"
         return format_html(
-            "<p>Score {} (tier {}, {}), {} urgency, {}, confidence {:.0%}{}</p><ul>{}</ul>",
+            "<p>Score {} (tier {}, {}), {} urgency, {}, confidence {}{}</p><ul>{}</ul>",
             qualification.score,
             qualification.tier,
             qualification.score_source,
             qualification.urgency,
             qualification.request_type or "request type unknown",
-            qualification.confidence,
+            # Formatted here: format_html escapes its arguments into strings first, and a
+            # string given to "{:.0%}" raised ValueError, which the admin shows as "-".
+            f"{qualification.confidence:.0%}",
             " — held for review" if qualification.needs_review else "",
             format_html_join(
                 "",

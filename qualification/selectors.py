@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from intake.models import OPEN_STATUSES, Lead
-from qualification.models import Qualification, ReviewTask
+from qualification.models import ModelVersion, Qualification, ReviewTask
 
 
 def review_queue() -> QuerySet[ReviewTask]:
@@ -37,3 +37,8 @@ def leads_to_qualify(*, everyone: bool = False):
 
 def lead_qualification(lead_id: int) -> Qualification | None:
     return Qualification.objects.filter(lead_id=lead_id).first()
+
+
+def model_version_previous(version: ModelVersion) -> ModelVersion | None:
+    """The version of the same kind trained just before this one."""
+    return ModelVersion.objects.filter(kind=version.kind, id__lt=version.pk).order_by("-id").first()

@@ -15,9 +15,17 @@ from django.utils.timesince import timeuntil
 from intake.models import Channel, Lead, LostReason, Source
 from leadrouter.forms import JsonObjectField
 from leadrouter.widgets import ConditionBuilderWidget
+from qualification.admin import QualifiedLeadAdmin
 from routing import selectors, services
 from routing.business_time import is_open, next_opening
-from routing.forms import rule_condition_fields
+from routing.forms import (
+    NewRepForm,
+    RepForm,
+    TeamForm,
+    TerritoryForm,
+    TimeZoneField,
+    rule_condition_fields,
+)
 from routing.models import (
     Assignment,
     AvailabilityChange,
@@ -54,6 +62,7 @@ class SkillAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    form = TeamForm
     list_display = [
         "name",
         "manager",
@@ -121,6 +130,7 @@ def subdivision_choices() -> list:
 
 
 class BusinessCalendarForm(forms.ModelForm):
+    time_zone = TimeZoneField(initial="America/Chicago")
     holiday_subdivision = forms.ChoiceField(
         label="State or region",
         required=False,
@@ -188,6 +198,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 @admin.register(Territory)
 class TerritoryAdmin(admin.ModelAdmin):
+    form = TerritoryForm
     list_display = ["name", "states", "zip_prefixes", "countries"]
 
 
@@ -198,6 +209,7 @@ class TimeOffInline(admin.TabularInline):
 
 @admin.register(Rep)
 class RepAdmin(admin.ModelAdmin):
+    form = RepForm
     list_display = [
         "__str__",
         "team",
@@ -218,6 +230,58 @@ class RepAdmin(admin.ModelAdmin):
     inlines = [TimeOffInline]
     list_select_related = ["user", "team"]
     formfield_overrides = HTTPS_URLS
+
+    def get_urls(self):
+        return [
+            path(
+                "new-person/",
+                self.admin_site.admin_view(self.add_person_view),
+                name="routing_rep_add_person",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_person_view(self, request):
+        """ "Add a rep": a new person's account and rep in one form, for anyone who may add
+        reps (a manager, not only a superuser); they get an e-mail to choose a password."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        teams = selectors.teams_for_new_reps(user=request.user)
+        form = NewRepForm(request.POST or None, teams=teams)
+        if request.method == "POST" and form.is_valid():
+            try:
+                rep = services.rep_create_with_user(
+                    **form.cleaned_data, site_url=request.build_absolute_uri("/")
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                self.log_addition(request, rep, [{"added": {}}])
+                self.message_user(
+                    request,
+                    f"{rep} is a rep of {rep.team} (username {rep.user.get_username()}). "
+                    f"An e-mail to {rep.user.email} lets them choose a password.",
+                )
+                if self.has_change_permission(request, rep):
+                    return redirect("admin:routing_rep_change", rep.pk)
+                return redirect("admin:routing_rep_changelist")
+        admin_form = helpers.AdminForm(
+            form,  # type: ignore[arg-type]  # the stubs want a ModelForm; any form renders
+            [(None, {"fields": list(form.fields)})],
+            {},
+            model_admin=self,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Add a rep",
+            "subtitle": "A new person: their account and their rep settings",
+            "opts": self.model._meta,
+            "adminform": admin_form,
+            "form": form,
+            "errors": helpers.AdminErrorList(form, []),  # type: ignore[arg-type]  # as above
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/routing/rep/add_person.html", context)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -709,3 +773,45 @@ class RecyclingRuleAdmin(admin.ModelAdmin):
         if rule.target == RecyclingRule.Target.TEAM_QUEUE:
             return f"{rule.target_team}'s queue"
         return f"rule “{rule.target_rule}”" if rule.target_rule else "the rule that routed it"
+
+
+# The lead's page in the admin, with who owns it and why it went there, next to its
+# qualification (intake owns the page; each app adds the parts it owns).
+admin.site.unregister(Lead)
+
+
+@admin.register(Lead)
+class RoutedLeadAdmin(QualifiedLeadAdmin):
+    OWN_PARTS = ("owner", "qualification_explained", "routing_explained")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "owner", "routing_explained"]
+
+    def get_fields(self, request, obj=None):
+        # What a manager opens the page for first: owner, qualification, routing.
+        fields = super().get_fields(request, obj)
+        return [*self.OWN_PARTS, *(name for name in fields if name not in self.OWN_PARTS)]
+
+    @admin.display(description="Owner")
+    def owner(self, lead: Lead) -> str:
+        assignment = selectors.lead_active_assignment(lead=lead)
+        if assignment is None:
+            return "nobody"
+        if assignment.rep:
+            holder = f"{assignment.rep} ({assignment.rep.team})"
+        elif assignment.queue_team:
+            holder = f"{assignment.queue_team}'s queue"
+        else:
+            holder = str(assignment.user)
+        since = timezone.localtime(assignment.assigned_at)
+        return (
+            f"{holder}, since {since:%Y-%m-%d %H:%M} {since.tzname()} "
+            f"({assignment.get_reason_display()})"
+        )
+
+    @admin.display(description="Routing")
+    def routing_explained(self, lead: Lead) -> str:
+        decision = selectors.lead_latest_decision(lead=lead)
+        if decision is None:
+            return "not routed"
+        return f"{decision.get_outcome_display()}: {decision.explanation}"

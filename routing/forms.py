@@ -8,11 +8,18 @@ from django import forms
 from django.utils import timezone
 
 from intake.models import LostReason
+from leadrouter.forms import (
+    LanguageMultipleChoiceField,
+    StateMultipleChoiceField,
+    WeeklyHoursField,
+    us_first_time_zones,
+)
 from leadrouter.widgets import FieldKind, FieldSpec
 from qualification.forms import condition_fields
 from qualification.models import Tier, Urgency
 from routing.availability import next_local_time
-from routing.models import Activity, Rep, Team
+from routing.models import Activity, Rep, Team, Territory
+from routing.models.validation import time_zone_names
 from routing.services.work import SETTABLE_STATUSES
 
 
@@ -204,3 +211,120 @@ def rule_condition_fields() -> list[FieldSpec]:
         FieldSpec("confidence", "Confidence (0 to 1)", FieldKind.NUMBER),
         FieldSpec("tags", "Tags", FieldKind.LIST),
     ]
+
+
+# --- The admin's pickers for reps, territories, teams and calendars. ---
+
+
+class TimeZoneField(forms.ChoiceField):
+    """An IANA time zone from a select (US zones first); a name this machine does not know,
+    like "Pacific", is refused with an example."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=lambda: us_first_time_zones(time_zone_names()), **kwargs)
+
+    def validate(self, value) -> None:
+        if value and value not in time_zone_names():
+            raise forms.ValidationError(
+                f"{value!r} is not a time zone (e.g. America/Chicago).",
+                code="invalid_choice",
+            )
+        super().validate(value)
+
+
+PICKER_MEDIA = forms.Media(css={"all": ["leadrouter/admin_pickers.css"]})
+
+
+class RepForm(forms.ModelForm):
+    """A rep's licences, languages, time zone and hours as pickers, never typed JSON."""
+
+    licensed_states = StateMultipleChoiceField(
+        help_text=Rep._meta.get_field("licensed_states").help_text.split(", e.g.")[0] + "."
+    )
+    languages = LanguageMultipleChoiceField(help_text="The languages the rep sells in.")
+    time_zone = TimeZoneField(help_text="Working hours are read in this zone.")
+    working_hours = WeeklyHoursField(
+        help_text="In the rep's time zone. No hours at all: always working."
+    )
+
+    class Meta:
+        model = Rep
+        fields = [
+            "user",
+            "team",
+            "is_active",
+            "paused",
+            "paused_until",
+            "weight",
+            "max_open_leads",
+            "max_new_per_day",
+            "skills",
+            "languages",
+            "licensed_states",
+            "territories",
+            "time_zone",
+            "working_hours",
+            "notify_webhook_url",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast(LanguageMultipleChoiceField, self.fields["languages"]).keep_codes(
+            self.instance.languages
+        )
+
+    @property
+    def media(self):
+        return super().media + PICKER_MEDIA
+
+
+class TerritoryForm(forms.ModelForm):
+    states = StateMultipleChoiceField(help_text="Leads from these states match.")
+
+    class Meta:
+        model = Territory
+        fields = ["name", "states", "zip_prefixes", "zip_ranges", "countries"]
+
+    @property
+    def media(self):
+        return super().media + PICKER_MEDIA
+
+
+class TeamForm(forms.ModelForm):
+    time_zone = TimeZoneField(initial="America/Chicago")
+
+    class Meta:
+        model = Team
+        fields = [
+            "name",
+            "manager",
+            "time_zone",
+            "notify_webhook_url",
+            "calendar",
+            "one_rotation_for_team",
+            "reps_may_claim_queue",
+        ]
+
+
+class NewRepForm(forms.Form):
+    """ "Add a rep": a new person's name and e-mail with their rep settings; the account is
+    created with them and they choose their own password."""
+
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(help_text="They receive a link here to choose their password.")
+    team = forms.ModelChoiceField(Team.objects.none())
+    licensed_states = StateMultipleChoiceField(help_text="States the rep is licensed in.")
+    languages = LanguageMultipleChoiceField(initial=["en"])
+    time_zone = TimeZoneField(initial="America/Chicago")
+    working_hours = WeeklyHoursField(
+        help_text="In the rep's time zone. No hours at all: always working."
+    )
+
+    def __init__(self, *args, teams, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams
+
+    @property
+    def media(self):
+        return super().media + PICKER_MEDIA

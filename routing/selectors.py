@@ -155,6 +155,13 @@ def user_can_view_reps(user) -> bool:
     return Team.objects.filter(manager=user).exists()
 
 
+def teams_for_new_reps(*, user):
+    """The teams a user may add a new rep to: a superuser any; a manager the teams they
+    manage, or any team when they manage none by name (staff holding routing.add_rep)."""
+    managed = Team.objects.filter(manager=user)
+    return Team.objects.all() if user.is_superuser or not managed.exists() else managed
+
+
 def rep_ids_licensed_in(*, reps, state: str) -> list[int]:
     """Ids of those reps licensed in a state (case-insensitive). Read in Python: SQLite has no
     JSON containment lookup, and a team's reps are few."""
@@ -294,6 +301,16 @@ def lead_active_assignment(*, lead: Lead) -> Assignment | None:
     return (
         Assignment.objects.filter(lead=lead, ended_at__isnull=True)
         .select_related("rep__user", "rep__team", "user", "queue_team")
+        .first()
+    )
+
+
+def lead_latest_decision(*, lead: Lead) -> RoutingDecision | None:
+    """The last routing decision about a lead: its explanation says why it went where it went."""
+    return (
+        RoutingDecision.objects.filter(lead=lead)
+        .select_related("rule", "rep__user")
+        .order_by("-created_at", "-id")
         .first()
     )
 

@@ -29,6 +29,13 @@ def notify_assignment(assignment_id: int) -> str:
     return notifications.assignment_notify(assignment_id)
 
 
+def send_rep_welcome(user_id: int, site_url: str) -> str:
+    """E-mail a new rep the link to set their password (queued after commit by
+    `routing.services.rep_create_with_user`)."""
+    sent = services.rep_welcome_email_send(user_id=user_id, site_url=site_url)
+    return "sent" if sent else "nothing to send"
+
+
 def recover_stranded_leads() -> str:
     """Run the remaining steps of leads a killed process left between two steps (every
     minute, by a schedule made in a migration): `leadrouter.pipeline.recover_stranded_lead`

@@ -21,7 +21,7 @@ def test_a_manager_adds_a_calendar_with_two_intervals_and_sees_it_listed(
     page.click("input[type=submit]")
     page.goto(f"{live_server.url}/admin/routing/businesscalendar/add/")
     page.fill("#id_name", "Austin office hours")
-    page.fill("#id_time_zone", "America/Chicago")
+    page.select_option("#id_time_zone", "America/Chicago")
     page.select_option("#id_holiday_country", label="United States (US)")
     page.select_option("#id_holiday_subdivision", label="Texas (TX)")
     page.select_option("#id_opening_hours-0-weekday", label="Monday")

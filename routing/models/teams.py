@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from routing.models.calendars import BusinessCalendar
 from routing.models.validation import (
+    ErrorCollector,
+    normalised_state_codes,
     parse_working_hours,
     validate_state_codes,
     validate_time_zone,
@@ -73,8 +75,12 @@ class Team(models.Model):
         return self.name
 
     def clean(self) -> None:
-        validate_time_zone(self.time_zone)
-        validate_webhook_url(self.notify_webhook_url)
+        errors = ErrorCollector()
+        with errors.collect():
+            validate_time_zone(self.time_zone)
+        with errors.collect():
+            validate_webhook_url(self.notify_webhook_url)
+        errors.raise_any()
 
 
 class Territory(models.Model):
@@ -96,11 +102,14 @@ class Territory(models.Model):
         return self.name
 
     def clean(self) -> None:
-        validate_state_codes(self.states, "states")
+        errors = ErrorCollector()
+        with errors.collect():
+            self.states = normalised_state_codes(self.states)
+            validate_state_codes(self.states, "states")
         if not isinstance(self.zip_prefixes, list) or not all(
             isinstance(p, str) and p.isdigit() and 1 <= len(p) <= 5 for p in self.zip_prefixes
         ):
-            raise ValidationError({"zip_prefixes": "Give a list of 1 to 5 digit ZIP prefixes."})
+            errors.add({"zip_prefixes": "Give a list of 1 to 5 digit ZIP prefixes."})
         if not isinstance(self.zip_ranges, list) or not all(
             isinstance(r, list)
             and len(r) == 2
@@ -108,15 +117,16 @@ class Territory(models.Model):
             and r[0] <= r[1]
             for r in self.zip_ranges
         ):
-            raise ValidationError(
+            errors.add(
                 {"zip_ranges": 'Give [["low", "high"], …] pairs of 5-digit ZIPs, low ≤ high.'}
             )
         if not isinstance(self.countries, list) or not all(
             isinstance(c, str) and len(c) == 2 and c.isalpha() for c in self.countries
         ):
-            raise ValidationError({"countries": 'Give two-letter country codes, e.g. ["CA"].'})
+            errors.add({"countries": 'Give two-letter country codes, e.g. ["CA"].'})
         if not (self.states or self.zip_prefixes or self.zip_ranges or self.countries):
-            raise ValidationError("A territory needs at least one state, ZIP or country.")
+            errors.add("A territory needs at least one state, ZIP or country.")
+        errors.raise_any()
 
     def covers(self, *, state: str, postal_code: str, country: str) -> bool:
         zip5 = (postal_code or "")[:5]
@@ -182,24 +192,29 @@ class Rep(models.Model):
         return self.user.get_full_name() or self.user.get_username()
 
     def clean(self) -> None:
+        """Every field's problem at once, so that a manager fixes them in one save."""
+        errors = ErrorCollector()
         if not self.paused:
             self.paused_until = None  # an end means nothing without a pause
         elif self.paused_until is not None and self.paused_until <= timezone.now():
             # Ticking "paused" next to an end that has passed would pause nobody.
-            raise ValidationError(
-                {"paused_until": "This time has passed: clear it, or choose a later one."}
-            )
-        validate_state_codes(self.licensed_states, "licensed_states")
-        validate_time_zone(self.time_zone)
-        validate_webhook_url(self.notify_webhook_url)
+            errors.add({"paused_until": "This time has passed: clear it, or choose a later one."})
+        with errors.collect():
+            self.licensed_states = normalised_state_codes(self.licensed_states)
+            validate_state_codes(self.licensed_states, "licensed_states")
+        with errors.collect():
+            validate_time_zone(self.time_zone)
+        with errors.collect():
+            validate_webhook_url(self.notify_webhook_url)
         try:
             parse_working_hours(self.working_hours)
         except ValueError as exc:
-            raise ValidationError({"working_hours": str(exc)}) from None
+            errors.add({"working_hours": str(exc)})
         if not isinstance(self.languages, list) or not all(
             isinstance(code, str) and 2 <= len(code) <= 8 for code in self.languages
         ):
-            raise ValidationError({"languages": 'Give language codes, e.g. ["en", "es"].'})
+            errors.add({"languages": 'Give language codes, e.g. ["en", "es"].'})
+        errors.raise_any()
 
 
 class TimeOff(models.Model):

@@ -2,6 +2,8 @@
 working hours, holiday countries and opening hours."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import time
 from functools import cache
 from itertools import pairwise
@@ -16,6 +18,40 @@ from leadrouter.http_client import validate_outbound_url
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _STATE_CODES = {state.abbr for state in us.STATES_AND_TERRITORIES} | {"DC"}
+
+
+class ErrorCollector:
+    """A model's `clean()` gathers each field's problem here and raises them together, so a
+    form shows every error in one pass rather than one per save."""
+
+    def __init__(self) -> None:
+        self.errors: list[ValidationError] = []
+
+    def add(self, message) -> None:
+        self.errors.append(ValidationError(message))
+
+    @contextmanager
+    def collect(self) -> Iterator[None]:
+        try:
+            yield
+        except ValidationError as exc:
+            self.errors.append(exc)
+
+    def raise_any(self) -> None:
+        if not self.errors:
+            return
+        by_field: dict = {}  # a field's messages under its name, the rest under NON_FIELD_ERRORS
+        for error in self.errors:
+            error.update_error_dict(by_field)
+        raise ValidationError(by_field)
+
+
+def normalised_state_codes(codes):
+    """A list of state codes trimmed and upper-cased ("nv " → "NV"), each once; anything else
+    unchanged for `validate_state_codes` to refuse."""
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        return codes
+    return list(dict.fromkeys(code.strip().upper() for code in codes))
 
 
 def validate_state_codes(codes, field: str) -> None:

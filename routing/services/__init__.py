@@ -1,6 +1,7 @@
 """Routing's domain writes."""
 
 from routing.services.engine import route_lead
+from routing.services.people import rep_create_with_user, rep_welcome_email_send
 from routing.services.queue import queue_lead_claim, queue_take_next
 from routing.services.receiving import availability_change_record, rep_availability_set
 from routing.services.recovery import (
@@ -72,6 +73,8 @@ __all__ = [
     "queued_leads_offer",
     "recycling_sweep",
     "rep_availability_set",
+    "rep_create_with_user",
+    "rep_welcome_email_send",
     "route_lead",
     "routing_park",
     "routing_replay",

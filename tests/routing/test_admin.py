@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from routing.models import Rep, RoutingRule, Team
+from routing.models import Rep, RoutingRule, Team, Territory
 from tests.conftest import post_lead
 
 pytestmark = pytest.mark.django_db
@@ -22,17 +22,19 @@ def test_a_rep_with_an_unknown_state_or_bad_hours_is_refused(admin_client, team,
             "team": team.pk,
             "is_active": "on",
             "weight": 1,
-            "languages": "[]",
-            "licensed_states": '["TX", "ZZ"]',
+            "licensed_states": ["TX", "ZZ"],
             "time_zone": "America/Chicago",
-            "working_hours": '{"mon": [["17:00", "09:00"]]}',
+            "working_hours_mon_0_start": "17:00",
+            "working_hours_mon_0_end": "09:00",
             "time_off-TOTAL_FORMS": 0,
             "time_off-INITIAL_FORMS": 0,
         },
     )
 
     assert response.status_code == 200
-    assert "Unknown US state code(s): ZZ" in response.content.decode()
+    page = html.unescape(response.content.decode())
+    assert "Not a US state: ZZ" in page
+    assert "Monday: the end 09:00 is not after the start 17:00." in page
     assert not Rep.objects.exists()
 
 
@@ -49,10 +51,8 @@ def test_a_rep_whose_time_zone_is_not_a_zone_name_is_refused_not_a_500(
             "team": team.pk,
             "is_active": "on",
             "weight": 1,
-            "languages": "[]",
-            "licensed_states": '["TX"]',
+            "licensed_states": ["TX"],
             "time_zone": zone,
-            "working_hours": "{}",
             "time_off-TOTAL_FORMS": 0,
             "time_off-INITIAL_FORMS": 0,
         },
@@ -74,17 +74,16 @@ def test_a_rep_in_a_real_time_zone_is_saved(admin_client, team, django_user_mode
             "team": team.pk,
             "is_active": "on",
             "weight": 1,
-            "languages": "[]",
-            "licensed_states": '["NV"]',
+            "licensed_states": ["nv"],
             "time_zone": "America/Los_Angeles",
-            "working_hours": "{}",
             "time_off-TOTAL_FORMS": 0,
             "time_off-INITIAL_FORMS": 0,
         },
     )
 
     assert response.status_code == 302
-    assert Rep.objects.get(user=user).time_zone == "America/Los_Angeles"
+    rep = Rep.objects.get(user=user)
+    assert (rep.time_zone, rep.licensed_states) == ("America/Los_Angeles", ["NV"])
 
 
 def test_a_webhook_url_on_the_private_network_is_refused_with_the_setting_that_allows_it(
@@ -215,3 +214,78 @@ def test_the_rule_pages_say_which_rotation_is_in_force(admin_client, make_rule, 
         admin_client.get(reverse("admin:routing_routingrule_changelist")).content.decode()
     )
     assert "Shared by the whole Sales team" in listing and "This rule's own" in listing
+
+
+def rep_form(user, team, **fields) -> dict:
+    """The rep admin form's POST: the fields a test cares about over an empty rep."""
+    return {
+        "user": user.pk,
+        "team": team.pk,
+        "is_active": "on",
+        "weight": 1,
+        "time_off-TOTAL_FORMS": 0,
+        "time_off-INITIAL_FORMS": 0,
+        **fields,
+    }
+
+
+def test_one_save_with_three_bad_fields_shows_all_three_errors(
+    admin_client, team, django_user_model
+):
+    user = django_user_model.objects.create_user("nia")
+    response = admin_client.post(
+        reverse("admin:routing_rep_add"),
+        rep_form(
+            user,
+            team,
+            licensed_states=["Nevada", "Narnia"],
+            time_zone="Pacific",
+            working_hours_mon_0_start="17:00",
+            working_hours_mon_0_end="09:00",
+        ),
+    )
+
+    page = html.unescape(response.content.decode())
+    assert "Not a US state: Narnia" in page
+    assert "'Pacific' is not a time zone (e.g. America/Chicago)." in page
+    assert "Monday: the end 09:00 is not after the start 17:00." in page
+    assert page.count('class="errorlist') >= 3
+    assert not Rep.objects.exists()
+
+
+def test_the_model_reports_every_field_at_once(team, django_user_model):
+    rep = Rep(
+        user=django_user_model.objects.create_user("ola"),
+        team=team,
+        licensed_states=["ZZ"],
+        time_zone="Pacific",
+        working_hours={"mon": [["17:00", "09:00"]]},
+        languages="en",
+    )
+
+    with pytest.raises(ValidationError) as raised:
+        rep.full_clean()
+
+    assert set(raised.value.message_dict) == {
+        "licensed_states",
+        "time_zone",
+        "working_hours",
+        "languages",
+    }
+
+
+def test_a_territory_stores_states_as_upper_case_codes(admin_client):
+    response = admin_client.post(
+        reverse("admin:routing_territory_add"),
+        {
+            "name": "West",
+            "states": ["nv", "California"],
+            "zip_prefixes": "[]",
+            "zip_ranges": "[]",
+            "countries": "[]",
+        },
+    )
+
+    assert response.status_code == 302
+
+    assert Territory.objects.get(name="West").states == ["CA", "NV"]

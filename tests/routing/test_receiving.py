@@ -174,10 +174,7 @@ def test_pausing_a_rep_in_the_admin_is_a_change_too(personas, django_user_model)
         "is_active": "on",
         "paused": "on",
         "weight": 1,
-        "languages": "[]",
-        "licensed_states": "[]",
         "time_zone": "America/Chicago",
-        "working_hours": "{}",
     }
     form = form_class(data, instance=ann)
     assert form.is_valid(), form.errors
