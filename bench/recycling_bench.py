@@ -17,7 +17,6 @@ import argparse
 import json
 import sys
 import time
-from datetime import time as clock_time
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,11 +25,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from intake_bench import fresh_database, setup_django  # noqa: E402
 from routing_bench import analyze  # noqa: E402
-from sla_bench import timed_statements  # noqa: E402
+from sla_bench import office_team, timed_statements  # noqa: E402
 
 
 def build(open_count: int, due_count: int):
-    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from intake import services
@@ -38,28 +36,11 @@ def build(open_count: int, due_count: int):
     from routing.models import (
         Activity,
         Assignment,
-        BusinessCalendar,
-        OpeningHours,
         RecyclingRule,
-        Rep,
-        RoutingRule,
-        Team,
     )
 
     now = timezone.now()
-    calendar = BusinessCalendar.objects.create(
-        name="Office", time_zone="America/Chicago", holiday_country="US"
-    )
-    for weekday in range(5):
-        OpeningHours.objects.create(
-            calendar=calendar, weekday=weekday, opens=clock_time(9), closes=clock_time(17)
-        )
-    team = Team.objects.create(name="Office", calendar=calendar)
-    users = get_user_model()
-    reps = [
-        Rep.objects.create(user=users.objects.create_user(f"rep{i}"), team=team) for i in range(10)
-    ]
-    rule = RoutingRule.objects.create(name="Everyone", pool_team=team, require_working_now=False)
+    _, reps, rule = office_team()
     rule.pool_reps.set(reps)
     RecyclingRule.objects.create(name="Idle a week", kind="not_worked", business_days=5)
     source, _ = services.source_create(name="Bench", channel="api", adapter="api")

@@ -63,25 +63,13 @@ def assigned_leads(source, count: int, now) -> list:
     )
 
 
-def build(open_count: int, due_count: int):
+def office_team():
+    """The benchmarks' office: a 09:00-17:00 Chicago calendar with US holidays, its team of 10
+    reps and a round-robin rule over the team. Returns (team, reps, rule)."""
     from django.contrib.auth import get_user_model
-    from django.utils import timezone
 
-    from intake import services
-    from routing.models import (
-        Assignment,
-        BusinessCalendar,
-        OpeningHours,
-        Rep,
-        RoutingRule,
-        SlaPolicy,
-        SlaState,
-        SlaStep,
-        SlaTarget,
-        Team,
-    )
+    from routing.models import BusinessCalendar, OpeningHours, Rep, RoutingRule, Team
 
-    now = timezone.now()
     calendar = BusinessCalendar.objects.create(
         name="Office", time_zone="America/Chicago", holiday_country="US"
     )
@@ -95,6 +83,23 @@ def build(open_count: int, due_count: int):
         Rep.objects.create(user=users.objects.create_user(f"rep{i}"), team=team) for i in range(10)
     ]
     rule = RoutingRule.objects.create(name="Everyone", pool_team=team, require_working_now=False)
+    return team, reps, rule
+
+
+def build(open_count: int, due_count: int):
+    from django.utils import timezone
+
+    from intake import services
+    from routing.models import (
+        Assignment,
+        SlaPolicy,
+        SlaState,
+        SlaStep,
+        SlaTarget,
+    )
+
+    now = timezone.now()
+    team, reps, rule = office_team()
     policy = SlaPolicy.objects.create(name="Standard", is_default=True)
     SlaTarget.objects.create(policy=policy, minutes=30)
     remind = SlaStep.objects.create(policy=policy, order=1, kind="remind", percent=50)
