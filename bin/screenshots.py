@@ -47,7 +47,7 @@ def free_port():
 
 
 def manage(env, *args, **kwargs):
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py, fixed arguments
         [sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True, **kwargs
     )
 
@@ -113,8 +113,9 @@ def main():
         manage(env, "migrate", "--noinput", stdout=subprocess.DEVNULL)
         manage(env, "demo", "--base-url", base_url, stdout=subprocess.DEVNULL)
         log = open(Path(tmp) / "runserver.log", "w")  # noqa: SIM115 - closed in finally
-        server = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
+        runserver = ["runserver", "--noreload", f"127.0.0.1:{port}"]
+        server = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+            [sys.executable, str(ROOT / "manage.py"), *runserver],
             env=env,
             cwd=ROOT,
             stdout=log,
