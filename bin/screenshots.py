@@ -32,7 +32,8 @@ SHOTS = [
         "manager",
         DESKTOP,
         "/admin/routing/routingrule/",
-        "#result_list a[href*='/change/']",
+        # The Southeast rule: its condition is a multi-select of states, more to see than one row.
+        "#result_list a:has-text('Southeast')",
         ".cb-tree",
     ),
     ("review-queue.png", "manager", DESKTOP, "/review/", None, "main"),
