@@ -49,7 +49,8 @@ def tab(browser, live_server):
 @pytest.fixture
 def world(django_user_model, make_leads, make_source, api):
     """Mia manages Sales and may review; Sam is its rep with one lead; a lead waits for review;
-    a hosted form exists. Returns the URLs (path, who signs in) of the pages under check."""
+    a hosted form exists. Returns the pages under check: path, who signs in, and an element that
+    shows the page has the content worth checking."""
     mia = django_user_model.objects.create_user("mia", "mia@example.com", PASSWORD, is_staff=True)
     mia.user_permissions.add(
         Permission.objects.get(
@@ -73,14 +74,15 @@ def world(django_user_model, make_leads, make_source, api):
     task = ReviewTask.objects.get(lead_id=response.json()["id"], status=ReviewTask.Status.OPEN)
     form = make_source(name="Web form", channel=Channel.WEB, adapter=Adapter.FORM)
     return {
-        "sign-in": ("/accounts/login/", None),
-        "rep queue": ("/queue/", "sam"),
-        "lead page": (f"/leads/{lead.pk}/", "sam"),
-        "manager board": ("/board/", "mia"),
-        "review queue": ("/review/", "mia"),
-        "review item": (f"/review/{task.pk}/", "mia"),
-        "not found": ("/no-such-page/", None),
-        "hosted form": (f"/f/{form.public_id}/", None),
+        "sign-in": ("/accounts/login/", None, "#id_password"),
+        "rep queue": ("/queue/", "sam", "table.queue a.tel"),
+        "lead page": (f"/leads/{lead.pk}/", "sam", "h1"),
+        "lead page, manager's controls": (f"/leads/{lead.pk}/", "mia", "#assign-form"),
+        "manager board": ("/board/", "mia", "#board-search"),
+        "review queue": ("/review/", "mia", f"a[href='/review/{task.pk}/']"),
+        "review item": (f"/review/{task.pk}/", "mia", "button[name=decide]"),
+        "not found": ("/no-such-page/", None, "h1"),
+        "hosted form": (f"/f/{form.public_id}/", None, "#full_name"),
     }
 
 
@@ -110,6 +112,7 @@ def serious_violations(page) -> list[str]:
         "sign-in",
         "rep queue",
         "lead page",
+        "lead page, manager's controls",
         "manager board",
         "review queue",
         "review item",
@@ -119,7 +122,7 @@ def serious_violations(page) -> list[str]:
 )
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_page_has_no_serious_accessibility_violations(tab, live_server, world, name, width):
-    path, username = world[name]
+    path, username, content = world[name]
     tab.set_viewport_size({"width": width, "height": 844})
     if username:
         sign_in(tab, live_server.url, username)
@@ -127,6 +130,7 @@ def test_the_page_has_no_serious_accessibility_violations(tab, live_server, worl
     assert response is not None
     assert response.status == (404 if name == "not found" else 200), tab.url
     assert tab.url == f"{live_server.url}{path}"  # the page itself, not a sign-in redirect
+    assert tab.locator(content).count() == 1, content
 
     found = serious_violations(tab)
 
