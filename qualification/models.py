@@ -233,3 +233,20 @@ class ReviewTask(models.Model):
 
     def __str__(self) -> str:
         return f"Review of lead {self.lead_id} ({self.get_status_display()})"
+
+
+class FieldLabel(models.Model):
+    """The plain name a manager gives a lead field, used when reasons are shown.
+
+    ``field`` is the name the model and signals use (``attributes.budget``, ``utm_source``);
+    without a row the name is humanised (``attributes.referred`` → "Referred").
+    """
+
+    field = models.CharField(max_length=200, unique=True, help_text="e.g. attributes.budget")
+    label = models.CharField(max_length=200, help_text="e.g. Budget")
+
+    class Meta:
+        ordering = ["field"]
+
+    def __str__(self) -> str:
+        return f"{self.field} → {self.label}"
