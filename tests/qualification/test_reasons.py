@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from qualification.models import FieldLabel, Qualification
 from qualification.reasons import label_for, mentions, percent, plain_reason, plain_reasons
+from tests.conftest import post_lead
 from tests.qualification.test_review import held, manager  # noqa: F401 (fixtures)
 
 REFERRED_MISSING = {"kind": "feature", "text": "attributes.referred is missing", "weight": 0.216}
@@ -123,3 +124,17 @@ def test_the_pages_show_reasons_in_plain_words_and_confidence_as_percent(
         assert "82 %" in page, name
         assert "is missing" not in page, name
         assert "heater is" not in page, name
+
+
+@pytest.mark.django_db
+def test_the_api_keeps_reasons_and_adds_them_in_plain_words(api):
+    response = post_lead(
+        api, {"full_name": "Ann Lee", "email": "ann@gmail.com", "message": "quote please"}
+    )
+    qualification = response.json()["qualification"]
+
+    # The contract's shape is kept: reasons are the stored texts, details the stored dicts.
+    assert qualification["reasons"] == [r["text"] for r in qualification["reason_details"]]
+    assert len(qualification["reasons_text"]) == len(qualification["reasons"])
+    weighted = next(r for r in qualification["reason_details"] if r.get("weight"))
+    assert f"{weighted['text']} ({weighted['weight']})" in qualification["reasons_text"]
