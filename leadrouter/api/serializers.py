@@ -34,7 +34,7 @@ class QualificationSerializer(serializers.Serializer):
     reasons_text = serializers.ListField(
         child=serializers.CharField(),
         help_text="The reasons in plain words with the managers' field labels "
-        "(e.g. 'Budget 5,000 — typical (−0.08)'), as the pages show them.",
+        "(e.g. 'Budget 5,000 — typical (\N{MINUS SIGN}0.08)'), as the pages show them.",
     )
     score_source = serializers.CharField(help_text="model (trained) or rules (before a model)")
     conversion_probability = serializers.FloatField(allow_null=True)
