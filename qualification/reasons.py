@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.core.cache import cache
+
 from qualification.models import FieldLabel
 
 # Field names whose humanised form would still be jargon.
@@ -80,8 +82,12 @@ _PERCENT = re.compile(r"(\d)%")
 
 
 def field_labels() -> dict[str, str]:
-    """The labels managers set, by field name (one query; pass it to ``plain_reason``)."""
-    return dict(FieldLabel.objects.values_list("field", "label"))
+    """The labels managers set, by field name (cached; pass it to ``plain_reason``)."""
+    labels = cache.get(FieldLabel.CACHE_KEY)
+    if labels is None:
+        labels = dict(FieldLabel.objects.values_list("field", "label"))
+        cache.set(FieldLabel.CACHE_KEY, labels, FieldLabel.CACHE_SECONDS)
+    return labels
 
 
 def label_for(field: str, labels: Mapping[str, str] | None = None) -> str:

@@ -88,6 +88,7 @@ def test_percent_reads_confidences_as_percentages():
 
 @pytest.mark.django_db
 def test_a_managers_label_overrides_the_default():
+    assert plain_reasons([REFERRED_MISSING])[0].startswith("Referred:")  # labels now cached
     FieldLabel.objects.create(field="attributes.referred", label="Referral")
     FieldLabel.objects.create(field="attributes.budget", label="Stated budget")
 
@@ -138,3 +139,13 @@ def test_the_api_keeps_reasons_and_adds_them_in_plain_words(api):
     assert len(qualification["reasons_text"]) == len(qualification["reasons"])
     weighted = next(r for r in qualification["reason_details"] if r.get("weight"))
     assert f"{weighted['text']} ({weighted['weight']})" in qualification["reasons_text"]
+
+
+@pytest.mark.django_db
+def test_deleting_a_label_brings_the_default_back():
+    label = FieldLabel.objects.create(field="attributes.referred", label="Referral")
+    assert plain_reasons([REFERRED_MISSING]) == ["Referral: not given (+0.22)"]
+
+    label.delete()
+
+    assert plain_reasons([REFERRED_MISSING]) == ["Referred: not given (+0.22)"]
