@@ -54,6 +54,7 @@ NO_NEED
 
 # --- serializer and filter fields: part of the API contract, declared by name ----------------
 reason_details  # the qualification's reasons in the lead shape
+reasons_text  # the qualification's reasons in plain words (API)
 _.get_actor  # SerializerMethodField "actor"
 _.get_owner  # SerializerMethodField "owner"
 time_off_until  # RepSerializer's availability and the selector's row

@@ -19,12 +19,14 @@ from qualification import selectors, services
 from qualification.forms import condition_fields
 from qualification.ml.in_words import metrics_in_words
 from qualification.models import (
+    FieldLabel,
     ModelVersion,
     Qualification,
     QualificationSettings,
     ReviewTask,
     Signal,
 )
+from qualification.reasons import percent, plain_reasons
 from qualification.services.records import lead_values
 
 
@@ -243,7 +245,7 @@ class ReviewTaskAdmin(admin.ModelAdmin):
 
     @admin.display(description="Why")
     def reason_text(self, task):
-        return "; ".join(task.reasons)[:200]
+        return "; ".join(plain_reasons(task.reasons))[:200]
 
 
 @admin.register(Qualification)
@@ -254,7 +256,7 @@ class QualificationAdmin(admin.ModelAdmin):
         "tier",
         "urgency",
         "request_type",
-        "confidence",
+        "confidence_percent",
         "needs_review",
         "score_source",
     ]
@@ -265,6 +267,19 @@ class QualificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="Confidence", ordering="confidence")
+    def confidence_percent(self, qualification):
+        return percent(qualification.confidence)
+
+
+@admin.register(FieldLabel)
+class FieldLabelAdmin(admin.ModelAdmin):
+    """The plain names reasons use for lead fields; without one the name is humanised."""
+
+    list_display = ["field", "label"]
+    list_editable = ["label"]
+    search_fields = ["field", "label"]
 
 
 # Intake's lead admin, with each lead's qualification: a score column in the list and the
@@ -300,14 +315,11 @@ class QualifiedLeadAdmin(LeadAdmin):
             qualification.request_type or "request type unknown",
             # Formatted here: format_html escapes its arguments into strings first, and a
             # string given to "{:.0%}" raised ValueError, which the admin shows as "-".
-            f"{qualification.confidence:.0%}",
+            percent(qualification.confidence),
             " — held for review" if qualification.needs_review else "",
             format_html_join(
                 "",
-                "<li>{}{}</li>",
-                (
-                    (r["text"], f" ({r['weight']})" if r.get("weight") else "")
-                    for r in qualification.reasons
-                ),
+                "<li>{}</li>",
+                ((reason,) for reason in plain_reasons(qualification.reasons)),
             ),
         )

@@ -2,6 +2,7 @@
 and the human review queue."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -233,3 +234,35 @@ class ReviewTask(models.Model):
 
     def __str__(self) -> str:
         return f"Review of lead {self.lead_id} ({self.get_status_display()})"
+
+
+class FieldLabel(models.Model):
+    """The plain name a manager gives a lead field, used when reasons are shown.
+
+    ``field`` is the name the model and signals use (``attributes.budget``, ``utm_source``);
+    without a row the name is humanised (``attributes.referred`` → "Referred").
+    """
+
+    field = models.CharField(max_length=200, unique=True, help_text="e.g. attributes.budget")
+    label = models.CharField(max_length=200, help_text="e.g. Budget")
+
+    # The labels are read for every reason shown (and every lead the API answers with), so they
+    # are cached; a save or delete drops the cache. Without Redis each process keeps its own
+    # copy, which another process's edit reaches when the copy expires.
+    CACHE_KEY = "qualification:field-labels"
+    CACHE_SECONDS = 60
+
+    class Meta:
+        ordering = ["field"]
+
+    def __str__(self) -> str:
+        return f"{self.field} → {self.label}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+        return result

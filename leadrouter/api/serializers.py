@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from intake.models import Lead, LeadEvent, LeadStatus
 from leadrouter.api.selectors import LeadSteps, lead_sla, lead_steps
+from qualification.reasons import plain_reasons
 from routing.models import Activity, SlaState, SlaStep, SlaStepRecord
 from routing.services.work import MAX_NOTE_LENGTH
 
@@ -30,6 +31,11 @@ class QualificationSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
     # Extensions of the contract: where each reason came from and how much it weighed.
     reason_details = serializers.ListField(child=serializers.DictField())
+    reasons_text = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The reasons in plain words with the managers' field labels "
+        "(e.g. 'Budget 5,000 — typical (\N{MINUS SIGN}0.08)'), as the pages show them.",
+    )
     score_source = serializers.CharField(help_text="model (trained) or rules (before a model)")
     conversion_probability = serializers.FloatField(allow_null=True)
     tags = serializers.ListField(child=serializers.CharField())
@@ -125,6 +131,7 @@ class LeadSerializer(serializers.ModelSerializer):
             "needs_review": qualification.needs_review,
             "reasons": [reason["text"] for reason in qualification.reasons],
             "reason_details": qualification.reasons,
+            "reasons_text": plain_reasons(qualification.reasons),
             "score_source": qualification.score_source,
             "conversion_probability": qualification.conversion_probability,
             "tags": qualification.tags,

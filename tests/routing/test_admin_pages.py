@@ -26,7 +26,7 @@ def test_the_lead_page_shows_the_owner_the_qualification_and_why(
     assert "Sam (Austin office), since " in page
     assert "(Routed by a rule)" in page
     # The qualification was "-" when "{:.0%}" met an escaped string in format_html.
-    assert "<p>Score 60 (tier B, rules), normal urgency, home, confidence 60%</p>" in page
+    assert "<p>Score 60 (tier B, rules), normal urgency, home, confidence 60 %</p>" in page
     assert "Assigned to a rep: Rule “Home leads”: round robin: Sam waited longest" in page
     assert page.index("field-owner") < page.index("field-id")
 
