@@ -543,12 +543,12 @@ def lead_activities(*, lead: Lead) -> list[Activity]:
     return list(Activity.objects.filter(lead=lead).select_related("user"))
 
 
-def user_time_zone(user, rep: Rep | None = None) -> ZoneInfo:
+def user_time_zone(user) -> ZoneInfo:
     """The zone a user's pages show and read times in: their rep profile's, else that of the
-    first team they manage, else the server's `TIME_ZONE`. With the user's rep profile
-    already read (`rep_of_user`), no query for it."""
-    zone = rep.time_zone if rep is not None else None
-    if zone is None and user.is_authenticated:
+    first team they manage, else the server's `TIME_ZONE` (read once per request by
+    `routing.middleware.ViewerTimeZoneMiddleware`, kept as `request.viewer_zone`)."""
+    zone = None
+    if user.is_authenticated:
         zone = Rep.objects.filter(user=user).values_list("time_zone", flat=True).first()
         if zone is None:
             teams = user.managed_teams.order_by("pk")
