@@ -64,6 +64,10 @@ class OwnerMatcher(Protocol):
     def __call__(self, *, names: Collection[str]) -> Mapping[str, OwnerMatch]: ...
 
 
+# The key of a problem with the row as a whole (`intake.fields.validate_lead_fields`).
+WHOLE_ROW = "non_field_errors"
+
+
 @dataclass
 class RowReport:
     row: int  # as a spreadsheet numbers it: the header is row 1
@@ -75,7 +79,8 @@ class RowReport:
     def describe(self) -> str:
         if self.errors:
             return "; ".join(
-                f"{name}: {', '.join(reasons)}" for name, reasons in self.errors.items()
+                ", ".join(reasons) if name == WHOLE_ROW else f"{name}: {', '.join(reasons)}"
+                for name, reasons in self.errors.items()
             )
         return f"lead #{self.lead_id}" if self.lead_id else ""
 
@@ -83,7 +88,9 @@ class RowReport:
         """Each problem of the row on its own, by row and column: "row 14, column 'Closed':
         '31/31/2026' is not a date"."""
         return [
-            f"row {self.row}, {name}: {reason}"
+            f"row {self.row}: {reason}"
+            if name == WHOLE_ROW
+            else f"row {self.row}, {name}: {reason}"
             for name, reasons in self.errors.items()
             for reason in reasons
         ]

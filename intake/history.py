@@ -66,7 +66,7 @@ def read_outcome(text: str) -> tuple[str | None, bool]:
 _US_DATE = re.compile(
     r"^(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4}|\d{2})"
     r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
-    r" ?(?P<half>[ap])\.?m\.?)?$",
+    r"(?: ?(?P<half>[ap])\.?m\.?)?)?$",
     re.IGNORECASE,
 )
 _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")

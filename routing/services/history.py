@@ -38,40 +38,31 @@ def imported_owners_match(
        stored, when that is not one team); without, the reason, which the import reports for
        each row naming them.
     """
+    people = _People()
     create_in: Team | None = None
-    users = list(
-        get_user_model()
-        .objects.values_list("pk", "username", "email", "first_name", "last_name", "rep__pk")
-        .order_by("pk")
-    )
-    by_username, by_email, by_name = defaultdict(list), defaultdict(list), defaultdict(list)
-    for user in users:
-        by_username[user[1].casefold()].append(user)
-        if user[2]:
-            by_email[user[2].casefold()].append(user)
-        full_name = _folded(f"{user[3]} {user[4]}")
-        if full_name:
-            by_name[full_name].append(user)
     matches = {}
-    for name in names:
-        key = _folded(name)
-        found = by_username.get(key) or by_email.get(key) or by_name.get(key) or []
+    # In order, so that which of "Zed Old" and "zed old" names the person added is fixed.
+    for name in sorted(names):
+        found = people.find(name)
         if len(found) > 1:
             usernames = ", ".join(sorted(user[1] for user in found))
             matches[name] = OwnerMatch(
                 problem=f"{name!r} is the name of {len(found)} people ({usernames}): "
                 "write the owner's username or e-mail instead"
             )
-        elif found and found[0][5] is not None:
-            matches[name] = OwnerMatch(rep_id=found[0][5])
+        elif found and people.rep_of(found[0]) is not None:
+            matches[name] = OwnerMatch(rep_id=people.rep_of(found[0]))
         elif create:
             if create_in is None:
                 try:
                     create_in = imported_owners_team(team)
                 except ValueError as exc:
                     raise CsvImportError(f"cannot create owners: {exc}") from None
-            user_id = found[0][0] if found else None
-            rep = rep_create_imported(name=name, team=create_in, user_id=user_id)
+            rep = rep_create_imported(
+                name=name, team=create_in, user_id=found[0][0] if found else None
+            )
+            # Later cells naming the same person ("zed old" after "Zed Old") find this rep.
+            people.add(rep.user, rep_id=rep.pk)
             matches[name] = OwnerMatch(rep_id=rep.pk)
         elif found:
             matches[name] = OwnerMatch(
@@ -84,6 +75,45 @@ def imported_owners_match(
                 "owners to add them as inactive reps)"
             )
     return matches
+
+
+class _People:
+    """Every user by folded username, e-mail and full name, with their rep, read at once."""
+
+    def __init__(self) -> None:
+        self.by_username: dict[str, list[tuple]] = defaultdict(list)
+        self.by_email: dict[str, list[tuple]] = defaultdict(list)
+        self.by_name: dict[str, list[tuple]] = defaultdict(list)
+        self.reps: dict[int, int] = {}
+        users = get_user_model().objects.values_list(
+            "pk", "username", "email", "first_name", "last_name", "rep__pk"
+        )
+        for *user, rep_id in users.order_by("pk"):
+            self._index(tuple(user), rep_id)
+
+    def _index(self, user: tuple, rep_id: int | None) -> None:
+        pk, username, email, first_name, last_name = user
+        if rep_id is not None:
+            self.reps[pk] = rep_id
+        if user in self.by_username[username.casefold()]:
+            return
+        self.by_username[username.casefold()].append(user)
+        if email:
+            self.by_email[email.casefold()].append(user)
+        full_name = _folded(f"{first_name} {last_name}")
+        if full_name:
+            self.by_name[full_name].append(user)
+
+    def add(self, user, *, rep_id: int) -> None:
+        fields = (user.pk, user.username, user.email, user.first_name, user.last_name)
+        self._index(fields, rep_id)
+
+    def find(self, name: str) -> list[tuple]:
+        key = _folded(name)
+        return self.by_username.get(key) or self.by_email.get(key) or self.by_name.get(key) or []
+
+    def rep_of(self, user: tuple) -> int | None:
+        return self.reps.get(user[0])
 
 
 def rep_create_imported(*, name: str, team: Team, user_id: int | None = None) -> Rep:
