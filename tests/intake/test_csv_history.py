@@ -14,8 +14,9 @@ from intake.models import Lead, LeadEvent, LeadStatus, OrganisationSettings, Sub
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def chicago(db):
+    """The organisation works in Chicago (the server's TIME_ZONE is UTC)."""
     return OrganisationSettings.objects.create(time_zone="America/Chicago")
 
 
@@ -53,7 +54,7 @@ HISTORY_OPTIONS = (
 )
 
 
-def test_won_and_lost_leads_keep_their_dates_value_and_stay_closed(chicago, run):
+def test_won_and_lost_leads_keep_their_dates_value_and_stay_closed(run):
     out = run(HISTORY, *HISTORY_OPTIONS)
 
     assert "3 rows: 3 created, 0 merged, 0 invalid, 0 failed" in out
@@ -72,7 +73,7 @@ def test_won_and_lost_leads_keep_their_dates_value_and_stay_closed(chicago, run)
         assert not {"Created", "Stage", "Closed", "Amount"} & set(imported.attributes)
 
 
-def test_an_unknown_outcome_is_imported_as_still_open_and_summed_up(chicago, run):
+def test_an_unknown_outcome_is_imported_as_still_open_and_summed_up(run):
     text = (
         "Email,Stage\n"
         "a@gmail.com,maybe\nb@gmail.com,Maybe\nc@gmail.com,pending\n"
@@ -80,7 +81,6 @@ def test_an_unknown_outcome_is_imported_as_still_open_and_summed_up(chicago, run
     )
     out = run(text, "--outcome", "Stage")
 
-    assert "2 rows with an outcome we don't know ('maybe': 1, 'Maybe': 1, 'pending': 1)" not in out
     assert (
         "3 rows with an outcome we don't know ('maybe': 1, 'Maybe': 1, 'pending': 1) were "
         "imported as still open" in out
@@ -92,7 +92,7 @@ def test_an_unknown_outcome_is_imported_as_still_open_and_summed_up(chicago, run
     assert lead("d@gmail.com").status == LeadStatus.WON
 
 
-def test_the_summary_counts_each_unknown_spelling(chicago, run):
+def test_the_summary_counts_each_unknown_spelling(run):
     text = "Email,Stage\na@gmail.com,maybe\nb@gmail.com,maybe\nc@gmail.com,pending\n"
 
     out = run(text, "--outcome", "Stage")
@@ -103,7 +103,7 @@ def test_the_summary_counts_each_unknown_spelling(chicago, run):
     )
 
 
-def test_imported_leads_carry_an_imported_event_and_their_timeline_at_their_own_times(chicago, run):
+def test_imported_leads_carry_an_imported_event_and_their_timeline_at_their_own_times(run):
     run(HISTORY, *HISTORY_OPTIONS)
 
     won = lead("won@gmail.com")
@@ -118,9 +118,7 @@ def test_imported_leads_carry_an_imported_event_and_their_timeline_at_their_own_
     assert still_open.message == "Imported history: still open (outcome 'maybe' not understood)"
 
 
-def test_a_value_or_closing_date_that_says_nothing_about_the_outcome_stays_an_extra_field(
-    chicago, run
-):
+def test_a_value_or_closing_date_that_says_nothing_about_the_outcome_stays_an_extra_field(run):
     text = "Email,Stage,Closed,Amount\nlost@gmail.com,lost,,500\nopen@gmail.com,,2026-03-01,900\n"
 
     run(text, "--outcome", "Stage", "--closed-at", "Closed", "--value", "Amount")
@@ -129,7 +127,7 @@ def test_a_value_or_closing_date_that_says_nothing_about_the_outcome_stays_an_ex
     assert lead("open@gmail.com").attributes == {"Closed": "2026-03-01", "Amount": "900"}
 
 
-def test_a_bad_cell_is_reported_by_row_and_column_and_the_rest_imported(chicago, run):
+def test_a_bad_cell_is_reported_by_row_and_column_and_the_rest_imported(run):
     text = (
         "Email,Created,Stage,Closed,Amount\n"
         "a@gmail.com,2026-03-04,won,2026-03-10,100\n"
@@ -162,14 +160,14 @@ def test_a_bad_cell_is_reported_by_row_and_column_and_the_rest_imported(chicago,
     assert bad.errors == {"column 'Closed'": ["'31/31/2026' is not a date"]}
 
 
-def test_a_row_with_bad_cells_and_bad_fields_reports_them_all_at_once(chicago, run):
+def test_a_row_with_bad_cells_and_bad_fields_reports_them_all_at_once(run):
     out = run("Email,Created\n,31/31/2026\n", "--received-at", "Created")
 
     assert "row 2, column 'Created': '31/31/2026' is not a date" in out
     assert "row 2: the lead is empty" in out
 
 
-def test_map_keeps_working_beside_the_history_options(chicago, run):
+def test_map_keeps_working_beside_the_history_options(run):
     text = "Full Name,Mail,Created,Stage,Roof\nAnn Lee,ann@gmail.com,2026-03-04,yes,tile\n"
 
     run(text, "--map", "Full Name=full_name", "--map", "Mail=email", *HISTORY_OPTIONS[:4])
@@ -182,6 +180,7 @@ def test_map_keeps_working_beside_the_history_options(chicago, run):
 
 
 def test_without_an_organisation_zone_a_date_is_the_servers_time_zone_day(run, settings):
+    OrganisationSettings.objects.all().delete()
     settings.TIME_ZONE = "America/New_York"
 
     run("Email,Created\nann@gmail.com,2026-03-04\n", "--received-at", "Created")
@@ -189,7 +188,7 @@ def test_without_an_organisation_zone_a_date_is_the_servers_time_zone_day(run, s
     assert lead("ann@gmail.com").received_at == datetime(2026, 3, 4, 5, 0, tzinfo=UTC)
 
 
-def test_a_column_given_two_jobs_or_missing_stops_before_any_row(chicago, run):
+def test_a_column_given_two_jobs_or_missing_stops_before_any_row(run):
     with pytest.raises(CommandError, match="given two jobs: Created"):
         run("Email,Created\na@gmail.com,2026-03-04\n", "--received-at", "Created", "--closed-at",
             "Created")  # fmt: skip
@@ -201,7 +200,7 @@ def test_a_column_given_two_jobs_or_missing_stops_before_any_row(chicago, run):
     assert not Submission.objects.exists()
 
 
-def test_reimporting_history_with_vendor_ids_adds_no_second_lead(chicago, run):
+def test_reimporting_history_with_vendor_ids_adds_no_second_lead(run):
     text = "Id,Email,Created,Stage\n17,ann@gmail.com,2026-03-04,won\n"
     options = ("--map", "Id=external_id", "--received-at", "Created", "--outcome", "Stage")
 
@@ -212,7 +211,7 @@ def test_reimporting_history_with_vendor_ids_adds_no_second_lead(chicago, run):
     assert Lead.objects.count() == 1
 
 
-def test_reimporting_history_without_ids_adds_it_again(chicago, run):
+def test_reimporting_history_without_ids_adds_it_again(run):
     # As before the history options: past leads are matched by their vendor id only (a
     # person may well have bought twice), so a file is imported once, or with its ids.
     text = "Email,Created,Stage\nann@gmail.com,2026-03-04,won\n"
