@@ -68,13 +68,30 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
         history = result.history
         owned = None
         if history is not None and history.owner_id is not None:
-            owned = routing_services.assignment_import(lead=result.lead, rep_id=history.owner_id)
+            owned = imported_owner_step(result.lead, rep_id=history.owner_id)
         if owned is None and not result.lead.is_historical:
             qualify_and_route(result.lead, actor=actor)
     elif result.merged and result.lead:
         # The customer came back: a clock paused while the lead waited on them resumes.
         sla_customer_returned(lead=result.lead, now=timezone.now())
     return result
+
+
+def imported_owner_step(lead: Lead, *, rep_id: int):
+    """Record an imported lead's owner (`routing.services.assignment_import`), except that an
+    error never raises or loses the lead: it stays without an owner, the error is on its
+    timeline, and an open one is routed like a new lead."""
+    try:
+        return routing_services.assignment_import(lead=lead, rep_id=rep_id)
+    except Exception:
+        logger.exception("Recording the imported owner of lead %s failed", lead.pk)
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.IMPORTED,
+            message="Recording the owner from the file failed; the lead is kept without one",
+            data={"rep_id": rep_id, "error": traceback.format_exc()[-2000:]},
+        )
+        return None
 
 
 def imported_owners(*, create: bool = False, team: str | None = None) -> OwnerMatcher:

@@ -231,3 +231,28 @@ def test_the_admin_upload_imports_history_with_owners(admin_client, ann, source)
     assert (won.status, str(won.outcome_value)) == (LeadStatus.WON, "1250.00")
     assert won.received_at == datetime(2026, 3, 4, 6, tzinfo=UTC)
     assert owner_of("x@gmail.com") == ann
+
+
+def test_a_failure_recording_the_owner_keeps_the_lead_and_routes_an_open_one(
+    run, ann, make_rule, monkeypatch
+):
+    make_rule(pool_reps=[ann])
+
+    def broken(**_):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr("routing.services.assignment_import", broken)
+    text = (
+        "Email,Phone,Type,Created,Stage,Owner\n"
+        "a@gmail.com,512-555-0134,home,2026-03-04,,alee\n"
+        "b@gmail.com,,,2026-03-04,won,alee\n"
+    )
+
+    out = run(text, "--map", "Type=request_type", *OWNED)
+
+    assert "2 rows: 2 created" in out
+    still_open = Lead.objects.get(email_normalized="a@gmail.com")
+    assert Assignment.objects.get(lead=still_open).reason == Assignment.Reason.INITIAL
+    won = Lead.objects.get(email_normalized="b@gmail.com")
+    assert not Assignment.objects.filter(lead=won).exists()
+    assert won.events.filter(message__startswith="Recording the owner from the file failed")
