@@ -85,13 +85,23 @@ def imported_owner_step(lead: Lead, *, rep_id: int):
         return routing_services.assignment_import(lead=lead, rep_id=rep_id)
     except Exception:
         logger.exception("Recording the imported owner of lead %s failed", lead.pk)
-        LeadEvent.objects.create(
-            lead=lead,
-            kind=LeadEvent.Kind.IMPORTED,
-            message="Recording the owner from the file failed; the lead is kept without one",
-            data={"rep_id": rep_id, "error": traceback.format_exc()[-2000:]},
+        _failure_record(
+            lead,
+            LeadEvent.Kind.IMPORTED,
+            "Recording the owner from the file failed; the lead is kept without one",
+            rep_id=rep_id,
         )
         return None
+
+
+def _failure_record(lead: Lead, kind: str, message: str, **data) -> None:
+    """A step's failure on the lead's timeline, with the end of the traceback."""
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=kind,
+        message=message,
+        data={**data, "error": traceback.format_exc()[-2000:]},
+    )
 
 
 def imported_owners(*, create: bool = False, team: str | None = None) -> OwnerMatcher:
@@ -166,11 +176,10 @@ def qualification_step(lead: Lead, *, actor=None, replace: bool = False):
         return qualification_services.lead_qualify(lead, actor=actor, replace=replace)
     except Exception:
         logger.exception("Qualifying lead %s failed; the lead is kept", lead.pk)
-        LeadEvent.objects.create(
-            lead=lead,
-            kind=LeadEvent.Kind.QUALIFIED,
-            message="Qualification failed; the lead is kept unqualified and will be retried",
-            data={"error": traceback.format_exc()[-2000:]},
+        _failure_record(
+            lead,
+            LeadEvent.Kind.QUALIFIED,
+            "Qualification failed; the lead is kept unqualified and will be retried",
         )
         return None
 
