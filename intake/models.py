@@ -651,3 +651,12 @@ class RateWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} @ {self.minute}: {self.count}"
+
+
+# The outbound webhooks' models live beside their services; importing them here makes them
+# intake's models.
+from intake.webhooks.models import (  # noqa: E402, F401
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
