@@ -351,8 +351,9 @@ def exchange(
     followed), with the body cut at `max_bytes` (the connection is then dropped, not read to
     its end). Raise HttpError when no answer came (timeouts and network errors: retryable),
     for a malformed URL, and DestinationNotAllowed for an address outbound calls may not
-    reach. `max_bytes`: MAX_RESPONSE_BYTES unless given; `allow_private` lets the caller's own setting allow every private address.
-    For callers that judge the status themselves (outbound webhooks)."""
+    reach. `max_bytes`: MAX_RESPONSE_BYTES unless given; `allow_private`: the caller's own
+    setting allows every private address. For callers that judge the status themselves
+    (outbound webhooks)."""
     if not url.startswith(("http://", "https://")):
         raise HttpError(f"refusing a non-HTTP URL: {describe(url)[:100]}")
     where = f"{method} {describe(url)}"

@@ -4,6 +4,7 @@ of every attempt. Imported by `intake.models`, so the models belong to intake.""
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -112,7 +113,7 @@ class WebhookDelivery(models.Model):
     )
     lead = models.ForeignKey("intake.Lead", on_delete=models.CASCADE, related_name="+")
     event_type = models.CharField(max_length=30)
-    event_data = models.JSONField(default=dict, blank=True)
+    event_data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     occurred_at = models.DateTimeField()
     # `webhook-id`: the same across retries and resends, so a receiver can drop repeats.
     message_id = models.CharField(max_length=40, unique=True, default=message_id_new)
