@@ -26,8 +26,8 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _fresh_loaded_models():
     # Models, signals and settings are cached per process; each test starts from its database.
-    from qualification.services.registry import forget_loaded_models
     from intake.webhooks.services import forget_webhook_endpoints
+    from qualification.services.registry import forget_loaded_models
     from routing.services.config import forget_routing_setup
 
     forget_loaded_models()

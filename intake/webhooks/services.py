@@ -25,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models.expressions import NegatedExpression
 from django.utils import timezone
 
 from intake.models import Lead, Source, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -244,7 +245,7 @@ def webhooks_send_enqueue(lead_id: int) -> None:
 # --- sending --------------------------------------------------------------------------------
 
 
-def _first_in_line() -> Exists:
+def _first_in_line() -> NegatedExpression:
     """No earlier delivery of the same lead to the same endpoint is still pending."""
     return ~Exists(
         WebhookDelivery.objects.filter(
