@@ -58,7 +58,7 @@ class Command(BaseCommand):
                 f"team {team_row}" if team_row else "",
                 f"source {source_row}" if source_row else "",
             ]
-            self.stdout.write(f"Only for: {' and '.join(filter(None, only))}")
+            self.stdout.write(f"Only for: {' and '.join(part for part in only if part)}")
         self.stdout.write(f"Secret:   {secret}")
         self.stdout.write("Copy the secret now: it is not shown again. Receivers verify each")
         self.stdout.write("delivery with it (Standard Webhooks; see the README's recipe).")
