@@ -22,8 +22,8 @@ BO = {"full_name": "Bo Park", "email": "bo@gmail.com", "request_type": "home"}
 # subscribes here, so none writes a row); routing (14 with its token, as
 # tests/routing/test_query_budget.py counts them); the answer's read of the lead, its source,
 # qualification, owner and decision (8: the owner is the decision's rep, so their user is read
-# once). Each transaction is a savepoint and its release inside the test's own. PostgreSQL adds a savepoint and its release around
-# the new contact's insert, which a concurrent writer may have beaten (SQLite's IMMEDIATE
+# once). Each transaction is a savepoint and its release inside the test's own. PostgreSQL
+# adds a savepoint and its release around the new contact's insert, which a concurrent writer may have beaten (SQLite's IMMEDIATE
 # transactions serialize writers, so there is none).
 BUDGETS = {
     ("new, routed to a rep", "sqlite"): 42,
