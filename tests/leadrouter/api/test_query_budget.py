@@ -16,15 +16,15 @@ ANN = {"full_name": "Ann Lee", "email": "ann@gmail.com", "request_type": "home"}
 BO = {"full_name": "Bo Park", "email": "bo@gmail.com", "request_type": "home"}
 
 # A new lead: the source key, the rate limit's upsert, the raw submission; intake (identity
-# lookup, contact, identity, lead, events, the submission's status); qualification (its
-# configuration token, its row and event); one read of the webhook endpoints' configuration
-# token by each of the three (lead.created, lead.qualified, lead.assigned; no endpoint
-# subscribes here, so none writes a row); routing (14 with its token, as
-# tests/routing/test_query_budget.py counts them); the answer's read of the lead, its source,
+# lookup, contact, identity, lead, events, the submission's status, the webhook endpoints'
+# configuration token for lead.created); qualification (its configuration token, its row and
+# event, the webhook endpoints' token for lead.qualified); routing (14, as
+# tests/routing/test_query_budget.py counts them, lead.assigned's token included); no endpoint
+# subscribes here, so no outbox row is written. Then the answer's read of the lead, its source,
 # qualification, owner and decision (8: the owner is the decision's rep, so their user is read
 # once). Each transaction is a savepoint and its release inside the test's own. PostgreSQL
-# adds a savepoint and its release around the new contact's insert, which a concurrent writer may have beaten (SQLite's IMMEDIATE
-# transactions serialize writers, so there is none).
+# adds a savepoint and its release around the new contact's insert, which a concurrent writer
+# may have beaten (SQLite's IMMEDIATE transactions serialize writers, so there is none).
 BUDGETS = {
     ("new, routed to a rep", "sqlite"): 42,
     ("new, routed to a rep", "postgresql"): 44,
