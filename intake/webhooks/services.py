@@ -468,13 +468,28 @@ def webhooks_send_for_lead(*, lead_id: int, render, now: datetime | None = None)
 
 
 def webhooks_sweep(*, render, now: datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
-    """Send every due delivery (retries, and sends whose queueing was lost); returns how many
-    were attempted by this worker. Two sweeps at once send each delivery once."""
+    """Send every due delivery (retries, and sends whose queueing was lost), up to `limit`;
+    returns how many this worker attempted. A delivery that goes lets its lead's next one
+    through, so the due rows are read again until none is left. Two sweeps at once send each
+    delivery once."""
     now = now or timezone.now()
     attempted = 0
-    for delivery_id in deliveries_due(now=now).values_list("id", flat=True)[:limit]:
-        if delivery_send(delivery_id=delivery_id, render=render, now=now) != "claimed elsewhere":
-            attempted += 1
+    seen: set[int] = set()
+    while attempted < limit:
+        due = [
+            delivery_id
+            for delivery_id in deliveries_due(now=now).values_list("id", flat=True)[:limit]
+            if delivery_id not in seen
+        ]
+        if not due:
+            break
+        for delivery_id in due[: limit - attempted]:
+            seen.add(delivery_id)
+            if (
+                delivery_send(delivery_id=delivery_id, render=render, now=now)
+                != "claimed elsewhere"
+            ):
+                attempted += 1
     return attempted
 
 
