@@ -279,15 +279,22 @@ def _claim_lease() -> timedelta:
 def delivery_claim(*, delivery_id: int, now: datetime) -> bool:
     """Take a due delivery for sending; False when another worker got there first (or it is
     no longer due, or its endpoint is no longer active)."""
+    # No join in the filter: Django would put the whole condition in a subquery, which
+    # PostgreSQL does not check again on the row another worker has just claimed; conditions
+    # on the row itself are checked again, so only one of two racing claims updates it.
+    endpoint_active = Exists(
+        WebhookEndpoint.objects.filter(
+            pk=OuterRef("endpoint_id"), state=WebhookEndpoint.State.ACTIVE
+        )
+    )
     return bool(
         WebhookDelivery.objects.filter(
+            endpoint_active,
+            _first_in_line(),
             pk=delivery_id,
             state=WebhookDelivery.State.PENDING,
             next_attempt_at__lte=now,
-            endpoint__state=WebhookEndpoint.State.ACTIVE,
-        )
-        .filter(_first_in_line())
-        .update(next_attempt_at=now + _claim_lease(), attempts=F("attempts") + 1)
+        ).update(next_attempt_at=now + _claim_lease(), attempts=F("attempts") + 1)
     )
 
 
