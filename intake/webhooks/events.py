@@ -38,7 +38,6 @@ RETRY_DELAYS = (
     timedelta(hours=14),
     timedelta(hours=14),
 )
-MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 
 
 def retry_delay(attempts: int) -> timedelta | None:
