@@ -42,6 +42,9 @@ SEND_TASK = "intake.tasks.webhooks_send_for_lead"
 # A receiver's answer is read up to this size; the log keeps its first characters.
 RESPONSE_READ_BYTES = 64 * 1024
 SWEEP_LIMIT = 200
+# A sweep starts no send after this long, to end before django-q2's task timeout (60 s)
+# would kill it mid-send; what is left is due for the next minute's run.
+SWEEP_SECONDS = 40
 
 
 # --- endpoints ------------------------------------------------------------------------------
@@ -294,7 +297,11 @@ def delivery_claim(*, delivery_id: int, now: datetime) -> bool:
             pk=delivery_id,
             state=WebhookDelivery.State.PENDING,
             next_attempt_at__lte=now,
-        ).update(next_attempt_at=now + _claim_lease(), attempts=F("attempts") + 1)
+        ).update(
+            # From the actual time: a sweep passes the time it started.
+            next_attempt_at=max(now, timezone.now()) + _claim_lease(),
+            attempts=F("attempts") + 1,
+        )
     )
 
 
@@ -366,9 +373,11 @@ def delivery_send(*, delivery_id: int, render, now: datetime | None = None) -> s
        and WEBHOOKS_PAUSE_AFTER_FAILURES failures in a row pause the endpoint and e-mail the
        administrators (once: only the update that pauses it sends).
     """
-    now = now or timezone.now()
-    if not delivery_claim(delivery_id=delivery_id, now=now):
+    if not delivery_claim(delivery_id=delivery_id, now=now or timezone.now()):
         return "claimed elsewhere"
+    # The attempt's own time (a sweep's sends follow each other): what `webhook-timestamp`
+    # says, which receivers compare with their clock.
+    now = timezone.now()
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     endpoint = delivery.endpoint
     if not delivery.body:
@@ -482,7 +491,8 @@ def webhooks_sweep(*, render, now: datetime | None = None, limit: int = SWEEP_LI
     now = now or timezone.now()
     attempted = 0
     seen: set[int] = set()
-    while attempted < limit:
+    started = time.monotonic()
+    while attempted < limit and time.monotonic() - started < SWEEP_SECONDS:
         due = [
             delivery_id
             for delivery_id in deliveries_due(now=now).values_list("id", flat=True)[:limit]
@@ -491,6 +501,8 @@ def webhooks_sweep(*, render, now: datetime | None = None, limit: int = SWEEP_LI
         if not due:
             break
         for delivery_id in due[: limit - attempted]:
+            if time.monotonic() - started >= SWEEP_SECONDS:
+                break
             seen.add(delivery_id)
             if (
                 delivery_send(delivery_id=delivery_id, render=render, now=now)
