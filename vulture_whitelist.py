@@ -28,6 +28,8 @@ phone_extension  # Lead: the API's lead shape
 phone_region  # Lead: the API's lead shape
 utm_term  # Lead: the API's lead shape
 utm_content  # Lead: the API's lead shape
+state_changed_at  # WebhookEndpoint: set by its state changes, shown in the admin
+delivered_at  # WebhookDelivery: set when delivered, shown in the delivery log
 referrer  # Lead: the API's lead shape
 last_touch_at  # Lead: the API's lead shape
 FLAGGED  # LeadEvent.Kind: a choice of the stored column (removing it needs a migration)

@@ -36,6 +36,7 @@ from intake.models import (
     VendorFetch,
 )
 from intake.quality.flags import FlagCode
+from intake.webhooks import admin as webhooks_admin  # noqa: F401 - registers its pages
 from leadrouter import pipeline
 from leadrouter.forms import JsonObjectField, TimeZoneField
 

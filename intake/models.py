@@ -683,3 +683,12 @@ class OrganisationSettings(models.Model):
 
     def clean(self) -> None:
         validate_time_zone(self.time_zone)
+
+
+# The outbound webhooks' models live beside their services; importing them here makes them
+# intake's models.
+from intake.webhooks.models import (  # noqa: E402, F401
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)

@@ -26,6 +26,7 @@ import os
 import socket
 import threading
 import urllib.parse
+from dataclasses import dataclass
 from typing import Any
 
 import httpcore
@@ -94,8 +95,10 @@ def _address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str
     return None
 
 
-def _allowed_by_setting(host: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS:
+def _allowed_by_setting(
+    host: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_private: bool
+) -> bool:
+    if allow_private or settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS:
         return True
     addresses = [address, _embedded_ipv4(address) or address]
     for entry in settings.OUTBOUND_ALLOWED_HOSTS:
@@ -120,12 +123,13 @@ def _refusal(host: str, address, kind: str) -> DestinationNotAllowed:
     )
 
 
-def _check_address(host: str, address_text: str) -> None:
+def _check_address(host: str, address_text: str, allow_private: bool = False) -> None:
     """Raise DestinationNotAllowed unless `address_text` (what `host` resolved to) may be
-    called."""
+    called. `allow_private`: the caller's own setting allows every private address (outbound
+    webhooks' WEBHOOKS_ALLOW_PRIVATE_TARGETS)."""
     address = ipaddress.ip_address(address_text.split("%")[0])  # drop an IPv6 zone id
     kind = _address_kind(address)
-    if kind is not None and not _allowed_by_setting(host, address):
+    if kind is not None and not _allowed_by_setting(host, address, allow_private):
         raise _refusal(host, address, kind)
 
 
@@ -147,7 +151,9 @@ def _resolve(host: str, port: int) -> list[tuple[int, str]]:
     return seen
 
 
-def _callable_addresses(host: str, port: int) -> tuple[list[str], DestinationNotAllowed | None]:
+def _callable_addresses(
+    host: str, port: int, allow_private: bool = False
+) -> tuple[list[str], DestinationNotAllowed | None]:
     """The addresses `host` resolves to that may be called, in the resolver's order, and the
     first refusal among the others (None when none was refused). Raises what the resolver
     raises when the name does not resolve."""
@@ -155,7 +161,7 @@ def _callable_addresses(host: str, port: int) -> tuple[list[str], DestinationNot
     refusal = None
     for _family, address in _resolve(host, port):
         try:
-            _check_address(host, address)
+            _check_address(host, address, allow_private)
         except DestinationNotAllowed as exc:
             refusal = refusal or exc
             continue
@@ -169,12 +175,13 @@ class _CheckedNetworkBackend(httpcore.NetworkBackend):
     httpcore hands us the URL's host name; TLS (SNI and certificate checks) and the Host header
     still use that name, because only the TCP socket is opened here."""
 
-    def __init__(self) -> None:
+    def __init__(self, allow_private: bool) -> None:
         self._sockets = httpcore.SyncBackend()
+        self._allow_private = allow_private
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         try:
-            addresses, refusal = _callable_addresses(host, port)
+            addresses, refusal = _callable_addresses(host, port, self._allow_private)
         except OSError as exc:  # socket.gaierror: the name does not resolve (now)
             raise httpcore.ConnectError(f"{host} does not resolve: {exc}") from None
         last_error: Exception | None = None
@@ -205,32 +212,39 @@ class _CheckedTransport(httpx.HTTPTransport):
     """httpx's transport over a connection pool whose sockets open through the checked
     backend."""
 
-    def __init__(self) -> None:
+    def __init__(self, allow_private: bool) -> None:
         super().__init__(trust_env=False, limits=POOL_LIMITS)
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
             max_connections=POOL_LIMITS.max_connections,
             max_keepalive_connections=POOL_LIMITS.max_keepalive_connections,
             keepalive_expiry=POOL_LIMITS.keepalive_expiry,
-            network_backend=_CheckedNetworkBackend(),
+            network_backend=_CheckedNetworkBackend(allow_private),
         )
 
 
-_client: httpx.Client | None = None
+# The process's clients: one for calls the OUTBOUND_* settings judge, one for calls whose
+# caller allows private addresses (its pooled connections must never serve the other).
+_clients: dict[bool, httpx.Client] = {}
 _client_pid: int | None = None
 _client_lock = threading.Lock()
 
 
-def _get_client() -> httpx.Client:
-    """The process's one client; a forked worker (gunicorn, django-q2) builds its own rather
+def _get_client(allow_private: bool = False) -> httpx.Client:
+    """The process's client; a forked worker (gunicorn, django-q2) builds its own rather
     than share its parent's sockets."""
-    global _client, _client_pid
+    global _client_pid
     pid = os.getpid()
-    if _client is None or _client_pid != pid:
+    client = _clients.get(allow_private) if _client_pid == pid else None
+    if client is None:
         with _client_lock:
-            if _client is None or _client_pid != pid:
-                _client = httpx.Client(
-                    transport=_CheckedTransport(),
+            if _client_pid != pid:
+                _clients.clear()
+                _client_pid = pid
+            client = _clients.get(allow_private)
+            if client is None:
+                client = _clients[allow_private] = httpx.Client(
+                    transport=_CheckedTransport(allow_private),
                     # No proxy, .netrc or certificate paths from the environment: what is sent
                     # where must not depend on variables nobody reviewed.
                     trust_env=False,
@@ -238,8 +252,7 @@ def _get_client() -> httpx.Client:
                     timeout=_timeout(None),
                     headers={"User-Agent": USER_AGENT},
                 )
-                _client_pid = pid
-    return _client
+    return client
 
 
 def _timeout(seconds: float | None) -> httpx.Timeout:
@@ -267,7 +280,7 @@ def describe(url: str) -> str:
 # --- validation of URLs people type ---------------------------------------------------------
 
 
-def destination_check(url: str) -> None:
+def destination_check(url: str, *, allow_private: bool = False) -> None:
     """Raise DestinationNotAllowed (or HttpError for a malformed URL) when `url` is not an
     http(s) URL whose host may be called. For validating typed URLs: a host name that does not
     resolve now passes (it is checked again when the call connects)."""
@@ -286,10 +299,10 @@ def destination_check(url: str) -> None:
         raise HttpError("the URL's port is not a number from 0 to 65535") from None
     literal = _literal_address(host)
     if literal is not None:
-        _check_address(host, literal)
+        _check_address(host, literal, allow_private)
         return
     try:
-        addresses, refusal = _callable_addresses(host, port)
+        addresses, refusal = _callable_addresses(host, port, allow_private)
     except (OSError, UnicodeError):
         return
     if refusal is not None and not addresses:
@@ -315,17 +328,32 @@ def validate_outbound_url(url: str) -> None:
 # --- calls ----------------------------------------------------------------------------------
 
 
-def request(
+@dataclass(frozen=True)
+class Answer:
+    """What a server answered: its status and at most the first `max_bytes` of its body."""
+
+    status: int
+    body: bytes
+    truncated: bool
+
+
+def exchange(
     method: str,
     url: str,
     *,
-    params: dict[str, Any] | None = None,
-    payload: Any = None,
+    content: bytes | None = None,
     headers: dict[str, str] | None = None,
     timeout: float | None = None,
-) -> bytes:
-    """Send one request (a JSON body when `payload` is given) and return the raw answer, or
-    raise HttpError. For services that answer something else than JSON (Slack answers "ok")."""
+    max_bytes: int | None = None,
+    allow_private: bool = False,
+) -> Answer:
+    """Send one request and return whatever status came back, redirects included (never
+    followed), with the body cut at `max_bytes` (the connection is then dropped, not read to
+    its end). Raise HttpError when no answer came (timeouts and network errors: retryable),
+    for a malformed URL, and DestinationNotAllowed for an address outbound calls may not
+    reach. `max_bytes`: MAX_RESPONSE_BYTES unless given; `allow_private`: the caller's own
+    setting allows every private address. For callers that judge the status themselves
+    (outbound webhooks)."""
     if not url.startswith(("http://", "https://")):
         raise HttpError(f"refusing a non-HTTP URL: {describe(url)[:100]}")
     where = f"{method} {describe(url)}"
@@ -337,53 +365,66 @@ def request(
     if literal is not None:
         # An address typed as such is judged before any pooled connection could be reused.
         try:
-            _check_address(host, literal)
+            _check_address(host, literal, allow_private)
         except DestinationNotAllowed as exc:
             raise DestinationNotAllowed(f"{where} {exc}") from None
-    all_headers = {"Accept": "application/json", **(headers or {})}
-    content = None
-    if payload is not None:
-        content = json.dumps(payload).encode()
-        all_headers["Content-Type"] = "application/json"
     seconds = settings.VENDOR_HTTP_TIMEOUT if timeout is None else timeout
+    limit = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
     try:
-        with _get_client().stream(
-            method,
-            url,
-            params=params,
-            content=content,
-            headers=all_headers,
-            timeout=_timeout(seconds),
+        with _get_client(allow_private).stream(
+            method, url, content=content, headers=headers, timeout=_timeout(seconds)
         ) as response:
-            status = response.status_code
-            if 300 <= status < 400:
-                # Its Location is not shown: it may carry a token in its query string.
-                raise HttpError(
-                    f"{where} answered {status}, a redirect; outbound calls do not follow "
-                    "redirects (so a credential never reaches another host): use the address "
-                    "it redirects to",
-                    status=status,
-                )
-            if status >= 400:
-                detail = _read_limited(response, 2000).decode("utf-8", "replace")
-                raise HttpError(
-                    f"{where} answered {status}: {detail[:500]}",
-                    status=status,
-                    retryable=status == 429 or status >= 500,
-                )
-            body = _read_limited(response, MAX_RESPONSE_BYTES + 1)
+            body = _read_limited(response, limit + 1)
+            return Answer(response.status_code, body[:limit], len(body) > limit)
     except DestinationNotAllowed as exc:
         raise DestinationNotAllowed(f"{where} {exc}") from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):
-        # A typed URL that cannot be sent (a bad host name, no host): it will not get better.
         raise HttpError(f"{where}: not a valid URL") from None
     except httpx.TimeoutException:
         raise HttpError(f"{where} timed out after {seconds} s", retryable=True) from None
     except httpx.TransportError as exc:
         raise HttpError(f"{where} failed: {exc}", retryable=True) from None
-    if len(body) > MAX_RESPONSE_BYTES:
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    params: dict[str, Any] | None = None,
+    payload: Any = None,
+    headers: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> bytes:
+    """Send one request (a JSON body when `payload` is given) and return the raw answer, or
+    raise HttpError. For services that answer something else than JSON (Slack answers "ok")."""
+    if params:
+        url = str(httpx.URL(url, params=params))
+    where = f"{method} {describe(url)}"
+    all_headers = {"Accept": "application/json", **(headers or {})}
+    content = None
+    if payload is not None:
+        content = json.dumps(payload).encode()
+        all_headers["Content-Type"] = "application/json"
+    answer = exchange(method, url, content=content, headers=all_headers, timeout=timeout)
+    status = answer.status
+    if 300 <= status < 400:
+        # Its Location is not shown: it may carry a token in its query string.
+        raise HttpError(
+            f"{where} answered {status}, a redirect; outbound calls do not follow "
+            "redirects (so a credential never reaches another host): use the address "
+            "it redirects to",
+            status=status,
+        )
+    if status >= 400:
+        detail = answer.body[:2000].decode("utf-8", "replace")
+        raise HttpError(
+            f"{where} answered {status}: {detail[:500]}",
+            status=status,
+            retryable=status == 429 or status >= 500,
+        )
+    if answer.truncated:
         raise HttpError(f"{where} answered more than {MAX_RESPONSE_BYTES} bytes")
-    return body
+    return answer.body
 
 
 def _read_limited(response: httpx.Response, limit: int) -> bytes:

@@ -281,6 +281,12 @@ OUTBOUND_ALLOW_PRIVATE_NETWORKS = env.bool("OUTBOUND_ALLOW_PRIVATE_NETWORKS", de
     env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
 )
 VENDOR_FETCH_MAX_ATTEMPTS = env.int("VENDOR_FETCH_MAX_ATTEMPTS", default=6)
+# Outbound webhooks (intake.webhooks): loopback and private targets only when allowed (a
+# receiver on the same machine or network), each phase of a send's call limited to this many
+# seconds, and an endpoint paused after this many failed attempts in a row.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+WEBHOOKS_PAUSE_AFTER_FAILURES = env.int("WEBHOOKS_PAUSE_AFTER_FAILURES", default=20)
 
 # Optional LLM extractor for qualification (OpenAI-compatible chat completions); empty URL = off.
 QUALIFICATION_LLM_URL = env.str("QUALIFICATION_LLM_URL", default="")

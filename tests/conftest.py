@@ -26,14 +26,17 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _fresh_loaded_models():
     # Models, signals and settings are cached per process; each test starts from its database.
+    from intake.webhooks.services import forget_webhook_endpoints
     from qualification.services.registry import forget_loaded_models
     from routing.services.config import forget_routing_setup
 
     forget_loaded_models()
     forget_routing_setup()
+    forget_webhook_endpoints()
     yield
     forget_loaded_models()
     forget_routing_setup()
+    forget_webhook_endpoints()
 
 
 @pytest.fixture(autouse=True)

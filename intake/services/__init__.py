@@ -42,11 +42,20 @@ from intake.services.vendor_fetch import (
     vendor_fetch_run,
     vendor_fetches_create,
 )
+from intake.webhooks.events import WebhookEventType
+from intake.webhooks.services import (
+    webhook_deliveries_resend,
+    webhook_endpoint_create,
+    webhook_endpoint_rotate_secret,
+    webhook_endpoint_set_state,
+    webhook_event_record,
+)
 
 __all__ = [
     "Claim",
     "IdempotencyClaim",
     "IngestResult",
+    "WebhookEventType",
     "api_token_authenticate",
     "api_token_create",
     "api_token_revoke",
@@ -76,4 +85,9 @@ __all__ = [
     "vendor_fetch_retry",
     "vendor_fetch_run",
     "vendor_fetches_create",
+    "webhook_deliveries_resend",
+    "webhook_endpoint_create",
+    "webhook_endpoint_rotate_secret",
+    "webhook_endpoint_set_state",
+    "webhook_event_record",
 ]

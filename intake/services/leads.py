@@ -34,6 +34,8 @@ from intake.quality.gate import CLEANED_FIELDS
 from intake.quality.household import household_key, street_address
 from intake.services import hot_path
 from intake.services.deliverability import deliverability_enqueue
+from intake.webhooks.events import WebhookEventType
+from intake.webhooks.services import webhook_event_record
 
 # Lead columns the gate's cleaned output fills: the gate's one list of them.
 GATE_COLUMNS = CLEANED_FIELDS
@@ -389,6 +391,9 @@ def submission_ingest(*, submission: Submission, actor=None) -> IngestResult:
             if history is not None:
                 events += _history_events(lead, submission, history)
             hot_path.events_insert(events)
+            webhook_event_record(
+                event_type=WebhookEventType.LEAD_CREATED, lead=lead, at=submission.received_at
+            )
             status = Submission.Status.PROCESSED
             deliverability_enqueue(lead)
         _submission_done(submission, status=status, lead=lead)

@@ -80,6 +80,16 @@ def lead_get_for_user(*, user, lead_id: int) -> Lead:
         raise Http404("No such lead.") from None
 
 
+def lead_detail_get(*, lead_id: int) -> Lead:
+    """One lead read as the detail answer reads it, for LeadRouter's own sends (outbound
+    webhooks) rather than for a user: no visibility rule applies."""
+    return (
+        Lead.objects.select_related("source", "qualification")
+        .prefetch_related(*_owner_and_routing(), "events__actor")
+        .get(pk=lead_id)
+    )
+
+
 @dataclass(frozen=True)
 class LeadSteps:
     """What the steps after intake made of a lead, as its API answer shows them."""

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from intake.models import Account, Lead, LeadEvent, LeadStatus
+from intake.services import WebhookEventType, webhook_event_record
 from qualification import llm
 from qualification.models import (
     Qualification,
@@ -343,4 +344,9 @@ def lead_qualify(lead: Lead, *, actor=None, replace: bool = False) -> Qualificat
                 )
             )
         LeadEvent.objects.bulk_create(events)
+        webhook_event_record(
+            event_type=WebhookEventType.LEAD_QUALIFIED,
+            lead=lead,
+            data={"needs_review": needs_review},
+        )
     return qualification

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from intake.models import Lead, LeadEvent, LeadStatus
+from intake.services import WebhookEventType, webhook_event_record
 from qualification.models import Qualification, QualificationSettings, ReviewTask, Tier, Urgency
 
 
@@ -105,6 +106,18 @@ def review_decide(
         f"{final['request_type'] or 'no request type'}, {final['urgency']} urgency, "
         f"tier {final['tier']}" + (f". {note}" if note else ""),
         data={"decision": task.decision, **final, "suggestion": suggestion},
+    )
+    webhook_event_record(
+        event_type=WebhookEventType.REVIEW_DECIDED,
+        lead=lead,
+        data={
+            "review": {
+                "decision": task.decision,
+                "decided_by": user.get_username(),
+                **final,
+                "note": note,
+            }
+        },
     )
     return task
 

@@ -14,6 +14,7 @@ from routing import notifications
 from routing.models import Assignment, HeldLead, Rep, RoutingRule, SlaState, Team
 from routing.services.config import RoutingSetup
 from routing.services.sla_clock import sla_start
+from routing.services.webhooks import assignment_webhook
 
 
 def assignment_replace(
@@ -50,7 +51,11 @@ def assignment_replace(
     the SLA policy's on-call rep instead (`sla_start`; the returned assignment says whose).
     `taken_by_owner`: the rep took the lead themselves (from the team queue): nobody is told,
     and the assignment counts as notified so the owed-notification sweep leaves it alone.
+    Receivers of outbound webhooks get `lead.assigned`, or `lead.reassigned` when the lead
+    had an owner before (`routing.services.webhooks.assignment_webhook`).
     """
+    # The engine's first decision for a lead replaces no owner; every other caller may.
+    previous = None if arriving else _previous_owned(lead.pk)
     if rep is not None:
         rep_id, user_id = rep.pk, rep.user_id
     elif user is not None:
@@ -77,7 +82,17 @@ def assignment_replace(
     row_insert(assignment)
     if not taken_by_owner:
         notifications.assignment_notify_on_commit(assignment)
+    assignment_webhook(lead=lead, assignment=assignment, previous=previous, setup=setup)
     return assignment
+
+
+def _previous_owned(lead_id: int) -> Assignment | None:
+    """The lead's latest assignment if someone owned it (a rep or a manager), else None (a
+    lead never assigned, or waiting in a queue)."""
+    latest = Assignment.objects.filter(lead_id=lead_id).order_by("-id").first()
+    if latest is None or (latest.rep_id is None and latest.user_id is None):
+        return None
+    return latest
 
 
 def assignments_end(assignments: QuerySet[Assignment], now: datetime) -> int:

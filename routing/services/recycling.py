@@ -48,6 +48,7 @@ from routing.services.config import RoutingSetup, routing_setup
 from routing.services.engine import rule_next_rep
 from routing.services.sla import assignment_owner
 from routing.services.sla_setup import ALWAYS_OPEN
+from routing.services.webhooks import status_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -306,6 +307,7 @@ def _recycle(
             return False
         if not reopened:
             return False
+        status_webhooks(lead=lead, old=LeadStatus.LOST, new=status, at=now)
     else:
         previous = {}
     if current is not None and not assignments_end(
@@ -340,8 +342,9 @@ def _recycle(
             setup=setup,
         )
     if lead.status != status and not previous:
-        lead.status = status
+        old, lead.status = lead.status, status
         lead.save(update_fields=["status", "updated_at"])
+        status_webhooks(lead=lead, old=old, new=status, at=now)
     last = number >= rule.max_recycles
     LeadEvent.objects.create(
         lead=lead,

@@ -48,6 +48,7 @@ from routing.services.sla_clock import (
     sla_event,
 )
 from routing.services.sla_setup import PolicySpec, StepSpec
+from routing.services.webhooks import sla_breach_webhook
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +90,11 @@ def _transition(
     message: str,
     **data,
 ) -> None:
-    """Save the clock and put its change on the lead's timeline."""
+    """Save the clock and put its change on the lead's timeline (a breach is also sent to
+    webhook receivers as `sla.breached`)."""
     _clock_save(assignment)
+    if kind == LeadEvent.Kind.SLA_BREACHED:
+        sla_breach_webhook(lead=lead, assignment=assignment, at=at)
     sla_event(
         lead_id=lead.pk,
         kind=kind,

@@ -26,6 +26,7 @@ from routing.services.assignments import assignment_replace
 from routing.services.config import routing_setup
 from routing.services.licences import licence_refusal
 from routing.services.sla import sla_record_activity, sla_stop, sla_wait_on_customer
+from routing.services.webhooks import status_webhooks
 
 # The statuses a person may set by hand, and those among them that close the lead.
 SETTABLE_STATUSES = (
@@ -85,6 +86,7 @@ def _set_status(*, lead: Lead, user, status: str, now: datetime, message: str = 
         message=(message or f"{LeadStatus(old).label} → {LeadStatus(status).label}")[:500],
         data={"from": old, "to": status, **data},
     )
+    status_webhooks(lead=lead, old=old, new=status, at=now, user=user)
 
 
 def _later_error(at: datetime, now: datetime, what: str) -> str:

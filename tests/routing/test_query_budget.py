@@ -15,11 +15,13 @@ pytestmark = pytest.mark.django_db
 # The transaction (a savepoint inside the test's own, and its release); the configuration's
 # token; the lead, locked, and its qualification; no active assignment; the pool's reps,
 # locked; the rule's rotation, then its one UPDATE; the assignment, the decision, the lead's
-# status and the event.
-ASSIGNED = 13
+# status and the event; the webhook endpoints' configuration token (lead.assigned; no endpoint
+# subscribes here, so nothing is written).
+ASSIGNED = 14
 # The same up to the pool's reps (all unavailable), then the team queue's assignment, the
-# decision and the event: no rotation, and the lead's status stays "new".
-QUEUED = 10
+# decision and the event (and the webhook endpoints' token): no rotation, and the lead's
+# status stays "new".
+QUEUED = 11
 
 
 def decide(lead):

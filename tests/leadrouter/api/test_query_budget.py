@@ -16,20 +16,22 @@ ANN = {"full_name": "Ann Lee", "email": "ann@gmail.com", "request_type": "home"}
 BO = {"full_name": "Bo Park", "email": "bo@gmail.com", "request_type": "home"}
 
 # A new lead: the source key, the rate limit's upsert, the raw submission; intake (identity
-# lookup, contact, identity, lead, events, the submission's status); qualification (its
-# configuration token, its row and event); routing (13, as tests/routing/test_query_budget.py
-# counts them); the answer's read of the lead, its source, qualification, owner and decision
-# (8: the owner is the decision's rep, so their user is read once). Each transaction is a savepoint
-# and its release inside the test's own. PostgreSQL adds a savepoint and its release around
-# the new contact's insert, which a concurrent writer may have beaten (SQLite's IMMEDIATE
-# transactions serialize writers, so there is none).
+# lookup, contact, identity, lead, events, the submission's status, the webhook endpoints'
+# configuration token for lead.created); qualification (its configuration token, its row and
+# event, the webhook endpoints' token for lead.qualified); routing (14, as
+# tests/routing/test_query_budget.py counts them, lead.assigned's token included); no endpoint
+# subscribes here, so no outbox row is written. Then the answer's read of the lead, its source,
+# qualification, owner and decision (8: the owner is the decision's rep, so their user is read
+# once). Each transaction is a savepoint and its release inside the test's own. PostgreSQL
+# adds a savepoint and its release around the new contact's insert, which a concurrent writer
+# may have beaten (SQLite's IMMEDIATE transactions serialize writers, so there is none).
 BUDGETS = {
-    ("new, routed to a rep", "sqlite"): 39,
-    ("new, routed to a rep", "postgresql"): 41,
+    ("new, routed to a rep", "sqlite"): 42,
+    ("new, routed to a rep", "postgresql"): 44,
     # No rule: the review queue (its task, the status, an event) instead of a rep, and no owner
     # for the answer to read.
-    ("new, no rule takes it", "sqlite"): 38,
-    ("new, no rule takes it", "postgresql"): 40,
+    ("new, no rule takes it", "sqlite"): 40,
+    ("new, no rule takes it", "postgresql"): 42,
     # The person's open lead is touched (no new contact, lead or routing), and whether its
     # SLA clock is paused (waiting on the customer, who just came back) is read.
     ("merged into an open lead", "sqlite"): 23,

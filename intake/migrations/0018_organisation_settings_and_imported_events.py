@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0015_source_organisation_name_consent_text'),
+        ('intake', '0017_webhooks_sweep_schedule'),
     ]
 
     operations = [
