@@ -99,8 +99,7 @@ def won_by(as_of: dt.datetime) -> Q:
 def lead_conditions(as_of: dt.datetime) -> dict[str, Q]:
     """Each lead-level figure of an arrival as one condition on a lead, as of `as_of`.
 
-    The query must annotate `first_owner_at` (`first_owner_at()`) for "reassigned_manual":
-    a manual assignment counts as a reassignment only after the lead had a rep (a lead a
+    A manual assignment counts as a reassignment only after the lead had a rep (a lead a
     manager gives from a queue is assigned, not reassigned).
     """
     assignments = Assignment.objects.filter(lead=OuterRef("pk"), assigned_at__lte=as_of)
@@ -110,11 +109,12 @@ def lead_conditions(as_of: dt.datetime) -> dict[str, Q]:
             lead=OuterRef("pk"), kind=LeadEvent.Kind.HANDED_BACK, at__lte=as_of
         )
     )
-    manual = Exists(
-        assignments.filter(
-            reason=Assignment.Reason.MANUAL, assigned_at__gt=OuterRef("first_owner_at")
+    had_owner_before = Exists(
+        Assignment.objects.filter(
+            lead=OuterRef("lead"), rep__isnull=False, assigned_at__lt=OuterRef("assigned_at")
         )
     )
+    manual = Exists(assignments.filter(had_owner_before, reason=Assignment.Reason.MANUAL))
     return {
         "valid_contact": ~Q(flags__has_key="uncontactable"),
         "held_for_review": Q(Exists(ReviewTask.objects.filter(lead=OuterRef("pk")))),

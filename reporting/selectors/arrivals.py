@@ -50,19 +50,13 @@ def arrival_groups(scope: ReportScope) -> dict[tuple[int, str], dict[str, int]]:
     )
     real = ~SPAM_OR_TEST & ~Q(status=LeadStatus.MERGED)
     conditions = figures.lead_conditions(scope.as_of)
-    rows = (
-        arrivals.annotate(first_owner_at=figures.first_owner_at())
-        .values("source_id", "channel")
-        .annotate(
-            arrived=Count("pk"),
-            spam_or_test=Count("pk", filter=SPAM_OR_TEST & ~Q(status=LeadStatus.MERGED)),
-            merged_leads=Count("pk", filter=Q(status=LeadStatus.MERGED)),
-            received=Count("pk", filter=real),
-            imported=Count("pk", filter=real & Q(is_historical=True)),
-            **{
-                name: Count("pk", filter=real & condition) for name, condition in conditions.items()
-            },
-        )
+    rows = arrivals.values("source_id", "channel").annotate(
+        arrived=Count("pk"),
+        spam_or_test=Count("pk", filter=SPAM_OR_TEST & ~Q(status=LeadStatus.MERGED)),
+        merged_leads=Count("pk", filter=Q(status=LeadStatus.MERGED)),
+        received=Count("pk", filter=real),
+        imported=Count("pk", filter=real & Q(is_historical=True)),
+        **{name: Count("pk", filter=real & condition) for name, condition in conditions.items()},
     )
     return {
         (row["source_id"], row["channel"]): {name: row[name] for name in ARRIVAL_COUNTS}

@@ -41,18 +41,13 @@ def headline_values(totals: Totals, signals: Signals) -> dict[str, float | None]
 
 def _headline_values_of(scope: ReportScope) -> dict[str, float | None]:
     """The headline figures of one period, from totals-level statements only (four)."""
-    counts = (
-        scope.real()
-        .annotate(first_owner_at=figures.first_owner_at())
-        .aggregate(
-            received=Count("pk"),
-            **{
-                name: Count("pk", filter=condition)
-                for name, condition in figures.lead_conditions(scope.as_of).items()
-                if name
-                in ("routed", "reassigned", "with_sla", "fell_through", "closed", "closed_won")
-            },
-        )
+    counts = scope.real().aggregate(
+        received=Count("pk"),
+        **{
+            name: Count("pk", filter=condition)
+            for name, condition in figures.lead_conditions(scope.as_of).items()
+            if name in ("routed", "reassigned", "with_sla", "fell_through", "closed", "closed_won")
+        },
     )
     won = scope.won().aggregate(won=Count("pk"), won_value=Sum("outcome_value"))
     clocks = (

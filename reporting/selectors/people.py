@@ -82,9 +82,11 @@ def rep_rows(scope: ReportScope, assignments: list[AssignmentRow]) -> list[RepRo
     for row in assignments:
         by_rep[row.rep_id].append(row)
     last_owner = figures.last_owner_rep()
+    # A team's reps are counted on every lead they owned, the team's or not.
+    everyone = ReportScope(period=scope.period, team=None, as_of=scope.as_of)
     won = {
         row["rep_id"]: row
-        for row in scope.won()
+        for row in everyone.won()
         .annotate(rep_id=last_owner)
         .filter(rep_id__isnull=False)
         .values("rep_id")
@@ -92,7 +94,7 @@ def rep_rows(scope: ReportScope, assignments: list[AssignmentRow]) -> list[RepRo
     }
     closed = {
         row["rep_id"]: row
-        for row in scope.real()
+        for row in everyone.real()
         .filter(figures.closed_by(scope.as_of))
         .annotate(rep_id=last_owner)
         .filter(rep_id__isnull=False)
