@@ -11,10 +11,11 @@ from decimal import Decimal
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from intake.models import LeadStatus
+from intake.models import OPEN_STATUSES
 from qualification.models import ReviewTask
 from reporting import figures
 from reporting.report import RepRow, Review
+from reporting.selectors.facts import LeadFacts
 from reporting.selectors.scope import OF_SPAM_OR_TEST, ReportScope, ratio
 from routing.models import Activity, Assignment, Rep, SlaState
 
@@ -80,9 +81,12 @@ def sla_counts(rows) -> tuple[int, int]:
     return met, total
 
 
-def rep_rows(scope: ReportScope, assignments: list[AssignmentRow]) -> list[RepRow]:
+def rep_rows(
+    scope: ReportScope, assignments: list[AssignmentRow], facts: list[LeadFacts]
+) -> list[RepRow]:
     """Every rep with an assignment, a win or a closed arrival in the period (inactive reps
-    and imported owners included); for a team, its reps."""
+    and imported owners included); for a team, its reps. `facts`: every arrival of the
+    period, the team's or not."""
     by_rep: dict[int, list[AssignmentRow]] = defaultdict(list)
     for row in assignments:
         by_rep[row.rep_id].append(row)
@@ -97,15 +101,11 @@ def rep_rows(scope: ReportScope, assignments: list[AssignmentRow]) -> list[RepRo
         .values("rep_id")
         .annotate(won=Count("pk"), won_value=Coalesce(Sum("outcome_value"), Decimal("0")))
     }
-    closed = {
-        row["rep_id"]: row
-        for row in everyone.real()
-        .filter(figures.closed_by(scope.as_of))
-        .annotate(rep_id=last_owner)
-        .filter(rep_id__isnull=False)
-        .values("rep_id")
-        .annotate(closed=Count("pk"), won=Count("pk", filter=Q(status=LeadStatus.WON)))
-    }
+    closed: dict[int, dict[str, int]] = defaultdict(lambda: {"closed": 0, "won": 0})
+    for fact in facts:
+        if fact.counted and fact.last_rep_id is not None and fact.closed_by(scope.as_of):
+            closed[fact.last_rep_id]["closed"] += 1
+            closed[fact.last_rep_id]["won"] += fact.won_by(scope.as_of)
     candidates = Rep.objects.select_related("user").filter(pk__in={*by_rep, *won, *closed})
     if scope.team is not None:
         candidates = candidates.filter(team=scope.team)
@@ -115,7 +115,7 @@ def rep_rows(scope: ReportScope, assignments: list[AssignmentRow]) -> list[RepRo
         .filter(
             rep__in=[rep.pk for rep in reps],
             ended_at__isnull=True,
-            lead__status__in=figures.OPEN_STATUSES,
+            lead__status__in=OPEN_STATUSES,
         )
         .values("rep_id")
         .annotate(count=Count("pk"))
@@ -126,7 +126,7 @@ def rep_rows(scope: ReportScope, assignments: list[AssignmentRow]) -> list[RepRo
         mine = by_rep.get(rep.pk, [])
         sla_met, sla_total = sla_counts(mine)
         contacts = [row.contact_seconds for row in mine if row.contact_seconds is not None]
-        rep_closed = closed.get(rep.pk, {"closed": 0, "won": 0})
+        rep_closed = closed[rep.pk]
         rep_won = won.get(rep.pk, {"won": 0, "won_value": Decimal("0")})
         rows.append(
             RepRow(
