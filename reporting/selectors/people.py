@@ -11,13 +11,13 @@ from decimal import Decimal
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from intake.models import OPEN_STATUSES
 from qualification.models import ReviewTask
 from reporting import figures
 from reporting.report import RepRow, Review
 from reporting.selectors.facts import LeadFacts
 from reporting.selectors.scope import OF_SPAM_OR_TEST, ReportScope, ratio
 from routing.models import Activity, Assignment, Rep, SlaState
+from routing.services.rotation import open_lead_counts
 
 
 @dataclass(frozen=True)
@@ -110,17 +110,8 @@ def rep_rows(
     if scope.team is not None:
         candidates = candidates.filter(team=scope.team)
     reps = list(candidates)
-    loads = dict(
-        Assignment.objects.order_by()
-        .filter(
-            rep__in=[rep.pk for rep in reps],
-            ended_at__isnull=True,
-            lead__status__in=OPEN_STATUSES,
-        )
-        .values("rep_id")
-        .annotate(count=Count("pk"))
-        .values_list("rep_id", "count")
-    )
+    # Routing's own count (from the open leads, never from every lead the reps ever had).
+    loads = open_lead_counts([rep.pk for rep in reps]) if reps else {}
     rows = []
     for rep in reps:
         mine = by_rep.get(rep.pk, [])
