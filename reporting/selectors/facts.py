@@ -19,9 +19,12 @@ from intake.models import Lead, LeadEvent, LeadStatus
 from intake.quality.flags import FlagCode
 from qualification.models import Qualification, ReviewTask, Tier
 from reporting.open_time import OpenTimeIndex
-from reporting.selectors.scope import ALWAYS_OPEN, ReportScope
+from reporting.selectors.scope import ReportScope
 from routing.models import Activity, Assignment, Rep, SlaState
 from routing.selectors import calendar_spec
+
+# A calendar-less team's clock runs all the time (the SLA's rule): business time is wall time.
+from routing.services.sla_setup import ALWAYS_OPEN
 
 CLOSED_STATUSES = (LeadStatus.WON, LeadStatus.LOST)
 QUALIFIED_TIERS = (Tier.A, Tier.B)

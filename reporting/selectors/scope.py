@@ -13,7 +13,6 @@ from intake.models import Lead, LeadStatus
 from intake.quality.flags import FlagCode
 from reporting import figures
 from reporting.periods import Period
-from routing.business_time import CalendarSpec
 from routing.models import Team
 
 # Test leads: flagged by the quality gate (or sent with "is_test"). Spam caught by the
@@ -21,8 +20,6 @@ from routing.models import Team
 SPAM_OR_TEST = Q(is_test=True) | Q(flags__has_key=FlagCode.TEST)
 # The same, for rows with a lead (assignments, submissions, review tasks).
 OF_SPAM_OR_TEST = Q(lead__is_test=True) | Q(lead__flags__has_key=FlagCode.TEST)
-# A calendar-less team's clock runs all the time: business time is wall-clock time.
-ALWAYS_OPEN = CalendarSpec(time_zone="UTC", always_open=True)
 
 
 @dataclass(frozen=True)
