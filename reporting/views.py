@@ -66,7 +66,7 @@ def _chosen_team(request, teams: list[Team]) -> Team | None:
 
 
 def _readable_teams(user) -> list[Team]:
-    teams = list(selectors.report_teams_for_user(user))
+    teams = list(selectors.report_teams_for_user(user).order_by("name"))
     if not teams and not user.is_staff:
         # Reps and everyone else: their own page is /reports/weekly/me/.
         raise Http404("The team reports are for managers and staff.")
@@ -97,9 +97,9 @@ def _report_context(report: Report) -> dict:
         "rules": [
             (
                 row,
-                board_url(links.assigned(rule=links.rule(row.rule_id))),
-                board_url(links.closed(rule=links.rule(row.rule_id))),
-                board_url(links.closed_won(rule=links.rule(row.rule_id))),
+                board_url(links.rule(row.rule_id)),
+                board_url({**links.rule(row.rule_id), "closed_by": links.as_of}),
+                board_url({**links.rule(row.rule_id), "closed_by": links.as_of, "status": "won"}),
             )
             for row in report.by_rule
         ],
@@ -125,9 +125,8 @@ def _report_context(report: Report) -> dict:
 def _team_report_page(request, kind: str, label: str | None) -> HttpResponse:
     teams = _readable_teams(request.user)
     team = _chosen_team(request, teams)
-    zone = ZoneInfo(team.time_zone) if team else request.viewer_zone
     try:
-        period = _period(kind, label, zone)
+        period = _period(kind, label, selectors.report_time_zone(team))
     except BadPeriod as error:
         return _bad_period(request, kind, error)
     report = selectors.report_for_period(period=period, team=team)
@@ -166,9 +165,8 @@ def _csv(request, kind: str, label: str, table: str) -> HttpResponse:
     if table not in presenters.TABLE_NAMES:
         raise Http404(f"No table {table!r}: one of {', '.join(presenters.TABLE_NAMES)}.")
     team = _chosen_team(request, _readable_teams(request.user))
-    zone = ZoneInfo(team.time_zone) if team else request.viewer_zone
     try:
-        period = _period(kind, label, zone)
+        period = _period(kind, label, selectors.report_time_zone(team))
     except BadPeriod as error:
         return _bad_period(request, kind, error)
     report = selectors.report_for_period(period=period, team=team)
@@ -195,7 +193,7 @@ def monthly_csv(request, month: str, table: str):
 def _rep_page(request, rep: Rep, label: str | None, own: bool) -> HttpResponse:
     team = rep.team
     try:
-        period = _period(WEEKLY, label, ZoneInfo(team.time_zone))
+        period = _period(WEEKLY, label, selectors.report_time_zone(team))
     except BadPeriod as error:
         return _bad_period(request, WEEKLY, error)
     report = selectors.report_for_period(period=period, team=team)
