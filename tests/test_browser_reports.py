@@ -102,6 +102,10 @@ def test_the_report_fits_a_phone_and_a_rep_cannot_open_another_reps_page(page, l
     page.wait_for_function("typeof Chart !== 'undefined'")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert len(drawn_canvases(page)) == 4
+    page.click("#headline-received .stat a")
+    page.wait_for_url("**/board/**")
+    assert page.locator("#active-filters .chip").count() == 4  # dates, counted, the team
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     page.goto(f"{live_server.url}/reports/weekly/2026-W48/rep/ann/")
     assert "ann's week" in page.inner_text("h1").lower()
