@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -47,6 +48,9 @@ def add_week_of_leads(count, *, make_leads, personas, flags=None):
 
 
 def statements(client, url) -> int:
+    # Earlier weeks' headline figures are cached for a while (reporting.selectors.headlines):
+    # each measure starts without them, so both read every statement.
+    cache.clear()
     with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
@@ -65,7 +69,7 @@ def statements(client, url) -> int:
 )
 def test_a_report_takes_the_same_statements_for_5_or_50_leads(client, personas, make_leads, url):
     client.force_login(personas.staff)
-    add_week_of_leads(5, make_leads=make_leads, personas=personas)
+    add_week_of_leads(5, make_leads=make_leads, personas=personas, flags={"email_free": {}})
     with_5 = statements(client, url)
 
     add_week_of_leads(45, make_leads=make_leads, personas=personas, flags={"email_free": {}})
