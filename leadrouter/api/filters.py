@@ -113,7 +113,7 @@ class LeadFilter(django_filters.FilterSet):
     )
 
     # The reports' drill-downs: each filter means exactly what the figure it sits behind counts
-    # (reporting/report.py, reporting/figures.py), so a number and the list behind it agree.
+    # (reporting/report.py, reporting/selectors/facts.py), so a number and its list agree.
     counted = django_filters.BooleanFilter(
         method="filter_counted",
         label="Counted in reports",
@@ -296,7 +296,7 @@ class LeadFilter(django_filters.FilterSet):
         return queryset.filter(Exists(attempts) if value else ~Exists(attempts))
 
     def filter_reassigned(self, queryset, name, value):
-        """The reports' reasons (reporting.figures.lead_conditions): an SLA reassignment or
+        """The reports' reasons (reporting.selectors.facts): an SLA reassignment or
         escalation, a hand-back, or a manual assignment once the lead had had a rep (a
         manager giving a lead from a queue assigns it, not reassigns it)."""
         by_sla = Exists(
