@@ -175,3 +175,21 @@ def test_every_linked_number_on_the_real_report_lists_that_many_leads(
             if (found := listed(client, url)) != number
         ]
     assert mismatches == []
+
+
+def test_a_dst_weeks_links_span_its_169_hours_in_the_teams_zone():
+    # 2026-W44 in Chicago: Mon 26 Oct 00:00 CDT to Mon 2 Nov 00:00 CST (DST ended Sunday).
+    links = ReportLinks(empty_report(a_week("2026-W44"), team="Austin office"))
+
+    assert links.arrived() == {
+        "received_after": "2026-10-26T05:00:00Z",
+        "received_before": "2026-11-02T06:00:00Z",
+        "counted": "true",
+        "first_team": "Austin office",
+    }
+    assert links.rep_won("ann") == {
+        "won_after": "2026-10-26T05:00:00Z",
+        "won_before": "2026-11-02T06:00:00Z",
+        "last_owner": "ann",
+        "counted": "true",
+    }
