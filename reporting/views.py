@@ -7,19 +7,16 @@ numbers link to the board's lead list behind them (`reporting.links`)."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from reporting import presenters, selectors
 from reporting.csv_export import table_csv
 from reporting.links import ReportLinks, board_url
-from reporting.periods import Period, PeriodError, month_of, month_parse, week_of, week_parse
+from reporting.periods import Period, PeriodError
 from reporting.report import Report
 from routing.models import Rep, Team
 from routing.selectors import rep_of_user
@@ -31,13 +28,17 @@ class BadPeriod(Exception):
     """A week or month label in the URL that names no period."""
 
 
-def _period(kind: str, label: str | None, zone: ZoneInfo) -> Period:
-    """The period a URL names (the current one without a label), in `zone`."""
+def _period(kind: str, label: str | None, team: Team | None) -> Period:
+    """The period a URL names (the current one without a label), in the team's zone (the
+    organisation's for the whole organisation)."""
     if label is None:
-        now = timezone.now()
-        return week_of(now, zone) if kind == WEEKLY else month_of(now, zone)
+        if kind == WEEKLY:
+            return selectors.report_current_period(team)
+        return selectors.report_current_month(team)
     try:
-        return week_parse(label, zone) if kind == WEEKLY else month_parse(label, zone)
+        if kind == WEEKLY:
+            return selectors.report_period(label, team)
+        return selectors.report_month(label, team)
     except PeriodError as error:
         raise BadPeriod(str(error)) from error
 
@@ -126,7 +127,7 @@ def _team_report_page(request, kind: str, label: str | None) -> HttpResponse:
     teams = _readable_teams(request.user)
     team = _chosen_team(request, teams)
     try:
-        period = _period(kind, label, selectors.report_time_zone(team))
+        period = _period(kind, label, team)
     except BadPeriod as error:
         return _bad_period(request, kind, error)
     report = selectors.report_for_period(period=period, team=team)
@@ -166,7 +167,7 @@ def _csv(request, kind: str, label: str, table: str) -> HttpResponse:
         raise Http404(f"No table {table!r}: one of {', '.join(presenters.TABLE_NAMES)}.")
     team = _chosen_team(request, _readable_teams(request.user))
     try:
-        period = _period(kind, label, selectors.report_time_zone(team))
+        period = _period(kind, label, team)
     except BadPeriod as error:
         return _bad_period(request, kind, error)
     report = selectors.report_for_period(period=period, team=team)
@@ -193,7 +194,7 @@ def monthly_csv(request, month: str, table: str):
 def _rep_page(request, rep: Rep, label: str | None, own: bool) -> HttpResponse:
     team = rep.team
     try:
-        period = _period(WEEKLY, label, selectors.report_time_zone(team))
+        period = _period(WEEKLY, label, team)
     except BadPeriod as error:
         return _bad_period(request, WEEKLY, error)
     report = selectors.report_for_period(period=period, team=team)
