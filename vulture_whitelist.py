@@ -124,3 +124,7 @@ _.site_title  # AdminSite: the admin's <title>
 _.index_title  # AdminSite: the index page's heading
 _.has_module_permission  # ModelAdmin: whether the index lists the app
 _.site_header  # AdminSite: the heading on every admin page
+# --- read by the Monday digest's e-mail templates (templates/reporting/weekly_digest_email.*)
+_.lead_name  # reporting.digest.SlaMiss
+_.lateness  # reporting.digest.SlaMiss
+_.claimed_at  # reporting.models.WeeklyDigest: read by the sweep as claimed_at__lt, and the admin
