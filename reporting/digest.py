@@ -29,6 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from reporting.periods import Period, week_of
 from reporting.report import Report
@@ -279,13 +280,12 @@ def digest_message(
         "last_day": report.period.end_day - dt.timedelta(days=1),
         "zone": zone.key,
         "figures": digest_figures(report, previous),
-        "misses": [(miss, miss.due_at.astimezone(zone)) for miss in misses],
-        "misses_shown": MISSES_SHOWN,
-        "as_of": report.as_of.astimezone(zone),
+        "misses": misses,
+        "as_of": report.as_of,
         "link": week_page_url(report.period, team),
     }
-    return Message(
-        subject=digest_subject(team, report),
-        text=render_to_string("reporting/weekly_digest_email.txt", context),
-        html=render_to_string("reporting/weekly_digest_email.html", context),
-    )
+    # Every time in the e-mail reads in the team's zone, as on its pages.
+    with timezone.override(zone):
+        text = render_to_string("reporting/weekly_digest_email.txt", context)
+        html = render_to_string("reporting/weekly_digest_email.html", context)
+    return Message(subject=digest_subject(team, report), text=text, html=html)
