@@ -72,9 +72,8 @@ def week_of_misses(office, ann, make_leads, staff, make_rep):
     contacted(moved, staff, TUESDAY_10 + 91 * MINUTE)
 
 
-def test_the_worst_misses_are_ordered_by_how_late_first_contact_was_or_still_is(
-    week_of_misses, office, make_leads
-):
+@pytest.mark.usefixtures("week_of_misses")
+def test_the_worst_misses_are_ordered_by_how_late_first_contact_was_or_still_is(office, make_leads):
     # Not the office's week: a test lead, and a miss due the next week.
     lead_routed(make_leads, "Test Lead", is_test=True)
     lead_routed(make_leads, "Next Week", at=TUESDAY_10 + timedelta(days=7))
@@ -93,7 +92,8 @@ def test_the_worst_misses_are_ordered_by_how_late_first_contact_was_or_still_is(
     assert sla_misses_worst(team=office, period=week, as_of=MONDAY_8, limit=2) == misses[:2]
 
 
-def test_another_teams_misses_are_not_in_the_digest(week_of_misses, office):
+@pytest.mark.usefixtures("week_of_misses", "office")
+def test_another_teams_misses_are_not_in_the_digest():
     other = Team.objects.create(name="Elsewhere", time_zone="America/Chicago")
     week = week_parse("2026-W48", CHICAGO)
 
@@ -106,8 +106,9 @@ def send_digest(now=MONDAY_8):
         return weekly_digest_send(digest_id=digest_id, attempt=attempt, now=now)
 
 
+@pytest.mark.usefixtures("week_of_misses", "weeks")
 def test_the_email_gives_the_weeks_figures_against_the_week_before_the_misses_and_the_link(
-    week_of_misses, weeks, mailoutbox
+    mailoutbox,
 ):
     assert send_digest() == "sent to maria@example.com"
 
