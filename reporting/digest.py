@@ -23,7 +23,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Q,
     Subquery,
     Value,
 )
@@ -33,6 +32,7 @@ from django.utils import timezone
 
 from reporting.periods import Period, week_of
 from reporting.report import Report
+from reporting.selectors.scope import ReportScope
 from routing.models import Activity, Assignment, SlaState, Team
 from routing.notifications import Message, lead_url
 
@@ -101,13 +101,16 @@ class SlaMiss:
 def sla_misses_worst(
     *, team: Team, period: Period, as_of: dt.datetime, limit: int = MISSES_SHOWN
 ) -> list[SlaMiss]:
-    """The team's breached SLA clocks that fell due in the week, latest first contact first.
+    """The team's breached SLA clocks of the week, latest first contact first.
 
-    A clock is the team's when its owner was a rep of the team or the team's queue. How late
-    is measured to the first logged attempt on the lead while that owner had it; without one,
-    to when the lead moved on to another owner, or to `as_of` for a lead still not contacted.
-    Test leads are left out. One statement.
+    They are the clocks the report's "first contact within the SLA" counts as breached
+    (`reporting.selectors.people.assignment_rows`): assignments to a rep that started in the
+    week, on the team's leads (a lead is the team its first routing went to), test leads left
+    out. How late is measured to the first logged attempt on the lead while that rep had it;
+    without one, to when the lead moved on to another owner, or to `as_of` for a lead still
+    not contacted. One statement.
     """
+    scope = ReportScope(period=period, team=team, as_of=as_of)
     # The owner's own window: a contact after a reassignment is the next owner's.
     owner_until = Coalesce(OuterRef("ended_at"), Value(as_of, output_field=DateTimeField()))
     first_contact = (
@@ -119,11 +122,11 @@ def sla_misses_worst(
     )
     clocks = (
         Assignment.objects.filter(
-            Q(rep__team=team) | Q(queue_team=team),
+            rep__isnull=False,
+            assigned_at__gte=period.start,
+            assigned_at__lt=period.end,
             sla_state=SlaState.BREACHED,
-            sla_due_at__gte=period.start,
-            sla_due_at__lt=period.end,
-            lead__is_test=False,
+            lead__in=scope.lead_ids(),
         )
         .annotate(first_contact_at=Subquery(first_contact, output_field=DateTimeField()))
         .annotate(
@@ -156,7 +159,7 @@ def sla_misses_worst(
                 or f"{lead.first_name} {lead.last_name}".strip()
                 or lead.company
                 or f"Lead {lead.pk}",
-                owner=str(clock.rep) if clock.rep else f"the {team} queue",
+                owner=str(clock.rep),
                 due_at=clock.sla_due_at,  # type: ignore[arg-type]  # filtered on it
                 late_seconds=clock.late.total_seconds(),
                 outcome=outcome,

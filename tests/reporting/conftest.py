@@ -1,92 +1,114 @@
-"""The Monday digest's fixtures: a team with a manager, a synchronous cluster, and the team's
-weeks as hand-built reports (the digest renders `report_for_period`'s Report; the figures
-themselves are tested with the metrics)."""
+"""Hand-built weeks: the rows intake, qualification and routing write, written directly with the
+times each test depends on, so that every figure has a known answer."""
 
-import datetime as dt
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from reporting.periods import Period
-from reporting.report import Report, Review, Signals, Speed, Totals
-from routing.models import Team
+from intake.models import Contact, Lead, LeadEvent, LeadStatus, Submission
+from qualification.models import ReviewTask
+from routing.models import Activity, Assignment
+
+CHICAGO = ZoneInfo("America/Chicago")
 
 
-def hand_report(period: Period, team, as_of: dt.datetime, **totals) -> Report:
-    """A report of `period` whose totals are `totals` (and `first_contact_p50` seconds)."""
-    p50 = totals.pop("first_contact_p50", None)
-    return Report(
-        period=period,
-        team=team.name,
-        time_zone=period.zone.key,
-        as_of=as_of,
-        totals=Totals(**totals),
-        signals=Signals(speed_to_first_contact=Speed(count=1, p50_seconds=p50)),
-        headlines=[],
-        by_source=[],
-        by_channel=[],
-        by_rule=[],
-        by_rep=[],
-        review=Review(),
-        top_flags=[],
-        days=[],
-        first_contact_buckets=[],
-    )
-
-
-WEEK_48 = {
-    "received": 54,
-    "assigned": 50,
-    "contacted": 47,
-    "first_contact_p50": 6 * 60,
-    "sla_met": 41,
-    "sla_total": 45,
-    "sla_met_rate": 41 / 45,
-    "won": 6,
-    "won_value": Decimal("12500"),
-}
-WEEK_47 = {
-    "received": 42,
-    "assigned": 40,
-    "contacted": 40,
-    "first_contact_p50": 9 * 60,
-    "sla_met": 35,
-    "sla_total": 40,
-    "sla_met_rate": 35 / 40,
-    "won": 6,
-    "won_value": Decimal("9000"),
-}
+def chicago(year, month, day, hour=0, minute=0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=CHICAGO)
 
 
 @pytest.fixture
-def weeks(monkeypatch):
-    """`report_for_period` answering from hand-built weeks by label (other weeks: empty), and
-    recording what it was asked."""
-    figures: dict[str, dict] = {"2026-W48": WEEK_48, "2026-W47": WEEK_47}
-    asked: list[tuple[str, str, str]] = []
+def make_lead(source):
+    def make(received_at, *, source=source, status=LeadStatus.NEW, **fields) -> Lead:
+        return Lead.objects.create(
+            contact=Contact.objects.create(),
+            source=source,
+            channel=fields.pop("channel", source.channel),
+            status=status,
+            received_at=received_at,
+            **fields,
+        )
 
-    def report_for_period(*, period, team, as_of=None, **options):
-        asked.append((period.label, period.zone.key, team.name))
-        return hand_report(period, team, as_of, **figures.get(period.label, {}))
-
-    monkeypatch.setattr("reporting.services.report_for_period", report_for_period)
-    return asked
-
-
-@pytest.fixture
-def sync_cluster(monkeypatch):
-    from django_q.conf import Conf
-
-    monkeypatch.setattr(Conf, "SYNC", True)
+    return make
 
 
 @pytest.fixture
-def manager(django_user_model):
-    return django_user_model.objects.create_user(
-        "maria", email="maria@example.com", first_name="Maria"
-    )
+def assign():
+    """An assignment of `lead` to a rep or a team's queue from `at`; the lead's previous
+    assignment ends then, as `assignment_replace` does."""
+
+    def assign(lead, at, *, rep=None, team=None, reason=Assignment.Reason.INITIAL, **fields):
+        Assignment.objects.filter(lead=lead, ended_at__isnull=True).update(ended_at=at)
+        return Assignment.objects.create(
+            lead=lead,
+            rep=rep,
+            user=rep.user if rep else None,
+            queue_team=team,
+            reason=reason,
+            assigned_at=at,
+            **fields,
+        )
+
+    return assign
 
 
 @pytest.fixture
-def sales(db, manager):
-    return Team.objects.create(name="Sales", time_zone="America/Chicago", manager=manager)
+def attempt():
+    def attempt(lead, at, *, rep=None) -> Activity:
+        return Activity.objects.create(
+            lead=lead,
+            rep=rep,
+            user=rep.user if rep else None,
+            kind=Activity.Kind.CALL,
+            outcome=Activity.Outcome.NO_ANSWER,
+            at=at,
+        )
+
+    return attempt
+
+
+@pytest.fixture
+def close():
+    def close(lead, at, *, won=True, value=None) -> Lead:
+        lead.status = LeadStatus.WON if won else LeadStatus.LOST
+        lead.closed_at = at
+        lead.outcome_value = Decimal(value) if value is not None else None
+        lead.save(update_fields=["status", "closed_at", "outcome_value"])
+        return lead
+
+    return close
+
+
+@pytest.fixture
+def hand_back():
+    def hand_back(lead, at, *, rep, team, assign) -> None:
+        assign(lead, at, team=team, reason=Assignment.Reason.FALLBACK)
+        LeadEvent.objects.create(
+            lead=lead, kind=LeadEvent.Kind.HANDED_BACK, at=at, actor=rep.user, data={}
+        )
+
+    return hand_back
+
+
+@pytest.fixture
+def review():
+    def review(lead, created_at, *, decided_at=None, decision="") -> ReviewTask:
+        task = ReviewTask.objects.create(lead=lead)
+        done = ReviewTask.Status.DONE if decided_at else ReviewTask.Status.OPEN
+        ReviewTask.objects.filter(pk=task.pk).update(
+            created_at=created_at, decided_at=decided_at, decision=decision, status=done
+        )
+        return task
+
+    return review
+
+
+@pytest.fixture
+def submission(source):
+    def submission(received_at, status, *, lead=None, source=source) -> Submission:
+        return Submission.objects.create(
+            source=source, door="api", received_at=received_at, status=status, lead=lead, body=b"{}"
+        )
+
+    return submission

@@ -44,7 +44,8 @@ def staff(django_user_model):
 
 
 def lead_routed(make_leads, name, at=TUESDAY_10, **fields):
-    (lead,) = make_leads(1, full_name=name, **fields)
+    with time_machine.travel(at, tick=False):
+        (lead,) = make_leads(1, full_name=name, **fields)
     route_lead(lead, now=at)
     return lead
 
@@ -189,3 +190,18 @@ def test_names_in_the_email_are_escaped_in_html_and_kept_out_of_the_subjects_lin
 )
 def test_durations_read_in_plain_words(seconds, words):
     assert duration_words(seconds) == words
+
+
+@pytest.mark.usefixtures("week_of_misses")
+def test_with_the_reports_own_figures_the_misses_are_the_breaches_the_sla_figure_counts(
+    mailoutbox,
+):
+    send_digest()
+
+    (email,) = mailoutbox
+    # Five leads arrived; of six clocks (Bob's for Fay too) two were met, four breached: the
+    # four listed.
+    assert email.subject.startswith("Austin office — week 48 (23\N{EN DASH}29 Nov): 5 leads, ")
+    assert email.subject.endswith(", SLA met 33 %")
+    assert "- First contact within the SLA: 33 % (no figure last week)" in email.body
+    assert email.body.count("after it was due") + email.body.count("overdue") == 4
