@@ -1,7 +1,7 @@
 from django.db import migrations
 
 # Every 15 minutes: a digest is due at 08:00 in each team's own zone, so the sweep must look
-# several times an hour for a manager to have it by 08:15; each run is three small statements
+# several times an hour for a manager to have it by 08:15; each run is a few small statements
 # when nothing is owed.
 NAME = "reporting: send weekly digests"
 
