@@ -236,11 +236,13 @@ def digest_figures(report: Report, previous: Report) -> list[Figure]:
         _figure("Leads received", "number", now.received, then.received),
         _figure("Assigned to a rep", "number", now.assigned, then.assigned),
         _figure("Contacted", "number", now.contacted, then.contacted),
+        # In business time, as the week's page gives it: a lead in on Friday evening and called
+        # on Monday morning was not waited on all weekend.
         _figure(
-            "Median time to first contact",
+            "Median time to first contact (business hours)",
             "duration",
-            report.signals.speed_to_first_contact.p50_seconds,
-            previous.signals.speed_to_first_contact.p50_seconds,
+            report.signals.speed_to_first_contact_business.p50_seconds,
+            previous.signals.speed_to_first_contact_business.p50_seconds,
         ),
         _figure("First contact within the SLA", "rate", now.sla_met_rate, then.sla_met_rate),
         _figure("Won", "number", now.won, then.won),
@@ -261,7 +263,7 @@ def digest_subject(team: Team, report: Report) -> str:
     """ "Sales — week 48 (23-29 Nov): 54 leads, first contact in 6 min, SLA met 91 %"."""
     received = report.totals.received
     parts = [f"{received} lead" if received == 1 else f"{received} leads"]
-    speed = report.signals.speed_to_first_contact.p50_seconds
+    speed = report.signals.speed_to_first_contact_business.p50_seconds
     if speed is not None:
         parts.append(f"first contact in {duration_words(speed)}")
     if report.totals.sla_met_rate is not None:

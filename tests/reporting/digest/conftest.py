@@ -21,7 +21,7 @@ def hand_report(period: Period, team, as_of: dt.datetime, **totals) -> Report:
         time_zone=period.zone.key,
         as_of=as_of,
         totals=Totals(**totals),
-        signals=Signals(speed_to_first_contact=Speed(count=1, p50_seconds=p50)),
+        signals=Signals(speed_to_first_contact_business=Speed(count=1, p50_seconds=p50)),
         headlines=[],
         by_source=[],
         by_channel=[],

@@ -125,7 +125,7 @@ def test_the_email_gives_the_weeks_figures_against_the_week_before_the_misses_an
         "- Leads received: 54 (up 12 from 42)",
         "- Assigned to a rep: 50 (up 10 from 40)",
         "- Contacted: 47 (up 7 from 40)",
-        "- Median time to first contact: 6 min (faster than last week's 9 min)",
+        "- Median time to first contact (business hours): 6 min (faster than last week's 9 min)",
         "- First contact within the SLA: 91 % (up 3 points from 88 %)",
         "- Won: 6 (same as last week)",
         "- Value won: 12,500 (up 3,500 from 9,000)",
@@ -152,7 +152,7 @@ def test_a_week_without_leads_or_misses_says_so_without_dividing_by_zero(office,
 
     (email,) = mailoutbox
     assert email.subject == "Austin office — week 50 (7\N{EN DASH}13 Dec): 0 leads"
-    assert "- Median time to first contact: —\n" in email.body
+    assert "- Median time to first contact (business hours): —\n" in email.body
     assert "- First contact within the SLA: —\n" in email.body
     assert "- Leads received: 0 (same as last week)" in email.body
     assert "No SLA misses: every lead due for first contact this week was contacted in time." in (
