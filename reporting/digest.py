@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from reporting.models import OWED_STATES, WeeklyDigest
 from reporting.periods import Period, week_of
 from reporting.report import Report
 from reporting.selectors.scope import ReportScope
@@ -40,6 +41,10 @@ from routing.notifications import Message, lead_url
 DIGEST_HOUR = 8
 # … and stays owed this long (a cluster down on Monday morning catches up until Thursday).
 SENT_UNTIL = dt.timedelta(days=3)
+# A claim that did not end in `sent` this long ago is claimed again: its task's queueing was
+# lost, its worker was killed, or the mail server asked to try later. Far above the task's
+# run time (the cluster's `timeout` is 60 s), so a slow send is never claimed twice.
+RETRY_AFTER = dt.timedelta(minutes=30)
 MISSES_SHOWN = 5
 EN_DASH = "\N{EN DASH}"
 
@@ -68,6 +73,18 @@ def week_page_url(period: Period, team: Team) -> str:
     """The week's page for the team, absolute (SITE_URL): `/reports/weekly/2026-W48/?team=…`."""
     query = urlencode({"team": team.name})
     return f"{settings.SITE_URL.rstrip('/')}/reports/weekly/{period.label}/?{query}"
+
+
+def weekly_digests_owed_detail(now: dt.datetime) -> dict:
+    """The Monday digests claimed and not sent yet, as `GET /health/` shows them (registered
+    in `ReportingConfig.ready()`); read through the partial index `weekly_digest_owed`."""
+    owed = WeeklyDigest.objects.filter(state__in=OWED_STATES, claimed_at__lte=now).count()
+    return {
+        "count": owed,
+        "meaning": "Monday digests claimed and not sent yet; the sweep 'reporting: send weekly "
+        f"digests' claims each again {int(RETRY_AFTER.total_seconds() // 60)} min after its "
+        f"last claim, for {SENT_UNTIL.days} days",
+    }
 
 
 # --- the worst SLA misses -------------------------------------------------------------------

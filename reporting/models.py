@@ -58,3 +58,7 @@ class WeeklyDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week} digest of {self.team_id} for {self.manager_id} ({self.state})"
+
+
+# Claimed and not sent yet: what the sweep may claim again, and what `GET /health/` counts.
+OWED_STATES = (WeeklyDigest.State.PENDING, WeeklyDigest.State.SENDING)

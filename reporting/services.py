@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reporting import digest
-from reporting.models import WeeklyDigest
+from reporting.models import OWED_STATES, WeeklyDigest
 from reporting.periods import week_parse
 from reporting.selectors import report_for_period
 from routing.models import Team
@@ -18,27 +18,29 @@ from routing.notifications import EmailTransport, TransportError
 
 logger = logging.getLogger(__name__)
 
-# A claim that did not end in `sent` this long ago is claimed again: its task's queueing was
-# lost, its worker was killed, or the mail server asked to try later. Far above the task's
-# run time (the cluster's `timeout` is 60 s), so a slow send is never claimed twice.
-RETRY_AFTER = dt.timedelta(minutes=30)
-OWED = (WeeklyDigest.State.PENDING, WeeklyDigest.State.SENDING)
+GIVEN_UP = "given up: not sent before its catch-up ended (see the cluster's log for why)"
 
 
 def weekly_digests_claim(*, now: dt.datetime) -> list[tuple[int, int]]:
     """Claim the Monday digests owed at `now`; returns (digest id, attempt) of each claimed,
     for `weekly_digest_send`.
 
+    0. A digest last claimed more than `digest.SENT_UNTIL` ago and still not sent is given
+       up on: its catch-up ended (no claim comes after Thursday 08:00), and `GET /health/`
+       stops counting it as owed.
     1. For every team with an active manager, the week owed is the last one whose Monday
        08:00 in the team's zone has passed, for three days (`digest.digest_week`). Its row
        (manager, team, week) is inserted unless it exists: two sweeps at once both insert,
        the unique constraint keeps one row.
     2. A manager without an e-mail address gets none: their row is marked skipped (and
        logged, once).
-    3. Each owed row of those weeks never claimed, or claimed more than `RETRY_AFTER` ago
+    3. Each owed row of those weeks never claimed, or claimed more than `digest.RETRY_AFTER` ago
        without being sent, is claimed by a conditional update on its attempt number: of two
        sweeps that read the same row, one updates it and the other finds it changed.
     """
+    WeeklyDigest.objects.filter(
+        state__in=OWED_STATES, claimed_at__lt=now - digest.SENT_UNTIL
+    ).update(state=WeeklyDigest.State.SKIPPED, last_error=GIVEN_UP)
     teams = list(
         Team.objects.filter(manager__isnull=False, manager__is_active=True).select_related(
             "manager"
@@ -59,9 +61,9 @@ def weekly_digests_claim(*, now: dt.datetime) -> list[tuple[int, int]]:
     owed_weeks = Q()
     for team in teams:
         owed_weeks |= Q(team=team, manager=team.manager, week=weeks[team.pk])
-    owed = WeeklyDigest.objects.filter(owed_weeks, state__in=OWED)
+    owed = WeeklyDigest.objects.filter(owed_weeks, state__in=OWED_STATES)
     for row in owed.filter(manager__email="").select_related("manager", "team"):
-        skipped = WeeklyDigest.objects.filter(pk=row.pk, state__in=OWED).update(
+        skipped = WeeklyDigest.objects.filter(pk=row.pk, state__in=OWED_STATES).update(
             state=WeeklyDigest.State.SKIPPED, last_error="the manager has no e-mail address"
         )
         if skipped:
@@ -73,13 +75,13 @@ def weekly_digests_claim(*, now: dt.datetime) -> list[tuple[int, int]]:
             )
     claimed = []
     due = owed.exclude(manager__email="").filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - RETRY_AFTER)
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - digest.RETRY_AFTER)
     )
     for row in due.only("pk", "attempts"):
         attempt = row.attempts + 1
-        won = WeeklyDigest.objects.filter(pk=row.pk, attempts=row.attempts, state__in=OWED).update(
-            state=WeeklyDigest.State.PENDING, attempts=attempt, claimed_at=now
-        )
+        won = WeeklyDigest.objects.filter(
+            pk=row.pk, attempts=row.attempts, state__in=OWED_STATES
+        ).update(state=WeeklyDigest.State.PENDING, attempts=attempt, claimed_at=now)
         if won:
             claimed.append((row.pk, attempt))
     return claimed
@@ -93,9 +95,9 @@ def weekly_digest_send(*, digest_id: int, attempt: int, now: dt.datetime) -> str
     2. Compute the team's week and the week before (`report_for_period`) and the worst SLA
        misses, and render the e-mail in the team's zone.
     3. Send it. Sent: the row says so. The mail server asks to try later: back to pending,
-       and the sweep claims it again after `RETRY_AFTER`. It refuses the address for good:
+       and the sweep claims it again after `digest.RETRY_AFTER`. It refuses the address for good:
        skipped. Anything else raises and leaves the row sending, which the sweep also claims
-       again after `RETRY_AFTER` — as it does for a worker killed mid-send.
+       again after `digest.RETRY_AFTER` — as it does for a worker killed mid-send.
 
     A worker killed after the mail server accepted the e-mail but before the row says sent
     sends it again half an hour later: better a second copy than a Monday without one.

@@ -298,11 +298,12 @@ def test_health_takes_no_writes(client, all_swept):
     assert SweepHeartbeat.objects.count() == len(SWEEPS)
 
 
-def test_health_reads_five_statements_whatever_the_number_of_sweeps(
+def test_health_reads_six_statements_whatever_the_number_of_sweeps(
     client, all_swept, django_assert_num_queries
 ):
-    # The database, the broker's table, the schedules, the heartbeats, the stranded count.
-    with django_assert_num_queries(5):
+    # The database, the broker's table, the schedules, the heartbeats, the stranded count,
+    # the Monday digests owed.
+    with django_assert_num_queries(6):
         assert client.get("/health/").status_code == 200
 
 

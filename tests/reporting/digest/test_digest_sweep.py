@@ -253,3 +253,34 @@ def test_the_sweep_queues_each_claimed_digest_as_a_task(sales, weeks, time_machi
     (queued,) = OrmQ.objects.all()
     assert queued.func() == "reporting.tasks.send_weekly_digest"
     assert queued.task["args"] == (WeeklyDigest.objects.get().pk, 1)
+
+
+def test_a_digest_that_never_goes_out_is_shown_by_health_and_given_up_after_its_catch_up(
+    sales, weeks, sync_cluster, mailoutbox, time_machine, monkeypatch, client
+):
+    from reporting.services import GIVEN_UP
+
+    def mail_backend_down(self, messages):
+        raise RuntimeError("the mail backend crashed")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", mail_backend_down)
+    # Every half hour from Monday 08:00 to Thursday 08:00 the sweep tries again, and fails.
+    attempt_at = MONDAY_0800_CHICAGO
+    while attempt_at < MONDAY_0800_CHICAGO + timedelta(days=3):
+        with pytest.raises(RuntimeError):
+            sweep_at(time_machine, attempt_at)
+        attempt_at += timedelta(minutes=45)
+    digest = WeeklyDigest.objects.get()
+    assert digest.state == "sending"
+    assert digest.attempts == 96  # every 45 minutes for three days
+    detail = client.get("/health/").json()["details"]["weekly_digests"]
+    assert detail["count"] == 1
+    assert "claims each again 30 min after its last claim, for 3 days" in detail["meaning"]
+
+    # No claim after Thursday 08:00; three days after the last, it is given up.
+    sweep_at(time_machine, MONDAY_0800_CHICAGO + timedelta(days=4))
+    sweep_at(time_machine, MONDAY_0800_CHICAGO + timedelta(days=6))
+    digest.refresh_from_db()
+    assert (digest.state, digest.attempts, digest.last_error) == ("skipped", 96, GIVEN_UP)
+    assert client.get("/health/").json()["details"]["weekly_digests"]["count"] == 0
+    assert mailoutbox == []
