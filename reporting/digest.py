@@ -138,12 +138,13 @@ def sla_misses_worst(
         .values("at")[:1]
     )
     clocks = (
-        Assignment.objects.filter(
-            rep__isnull=False,
-            assigned_at__gte=period.start,
-            assigned_at__lt=period.end,
-            sla_state=SlaState.BREACHED,
-            lead__in=scope.lead_ids(),
+        scope.narrow(
+            Assignment.objects.filter(
+                rep__isnull=False,
+                assigned_at__gte=period.start,
+                assigned_at__lt=period.end,
+                sla_state=SlaState.BREACHED,
+            )
         )
         .annotate(first_contact_at=Subquery(first_contact, output_field=DateTimeField()))
         .annotate(
@@ -177,7 +178,7 @@ def sla_misses_worst(
                 or lead.company
                 or f"Lead {lead.pk}",
                 owner=str(clock.rep),
-                due_at=clock.sla_due_at,  # type: ignore[arg-type]  # filtered on it
+                due_at=clock.sla_due_at,
                 late_seconds=clock.late.total_seconds(),
                 outcome=outcome,
             )

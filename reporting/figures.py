@@ -47,10 +47,12 @@ def first_routing(field: str) -> Subquery:
     return Subquery(_assignments().values(field)[:1])
 
 
-def first_routing_team() -> Subquery:
-    """The team of the lead's first routing: its rep's team, else the queue's team."""
+def first_routing_team(lead: str = "pk") -> Subquery:
+    """The team of the lead's first routing: its rep's team, else the queue's team (`lead`:
+    the outer query's lead id, its own pk or a row's `lead`)."""
     return Subquery(
-        _assignments()
+        Assignment.objects.filter(lead=OuterRef(lead))
+        .order_by("assigned_at", "pk")
         .annotate(team_id=Coalesce("rep__team_id", "queue_team_id"))
         .values("team_id")[:1]
     )

@@ -90,9 +90,7 @@ def submission_groups(scope: ReportScope) -> tuple[dict, dict]:
     submissions = Submission.objects.order_by().filter(
         received_at__gte=scope.period.start, received_at__lt=scope.period.end
     )
-    merged = submissions.filter(status=Submission.Status.MERGED)
-    if scope.team is not None:
-        merged = merged.filter(lead__in=scope.lead_ids())
+    merged = scope.narrow(submissions.filter(status=Submission.Status.MERGED))
     spam = submissions.filter(status=Submission.Status.SPAM)
     return _count_by_source(merged), _count_by_source(spam) if scope.team is None else {}
 

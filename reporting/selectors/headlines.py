@@ -50,18 +50,15 @@ def _headline_values_of(scope: ReportScope) -> dict[str, float | None]:
         },
     )
     won = scope.won().aggregate(won=Count("pk"), won_value=Sum("outcome_value"))
-    clocks = (
-        Assignment.objects.order_by()
-        .filter(
+    clocks = scope.narrow(
+        Assignment.objects.order_by().filter(
             rep__isnull=False,
             assigned_at__gte=scope.period.start,
             assigned_at__lt=scope.period.end,
-            lead__in=scope.lead_ids(),
         )
-        .aggregate(
-            met=Count("pk", filter=Q(sla_state=SlaState.MET)),
-            total=Count("pk", filter=Q(sla_state__in=(SlaState.MET, SlaState.BREACHED))),
-        )
+    ).aggregate(
+        met=Count("pk", filter=Q(sla_state=SlaState.MET)),
+        total=Count("pk", filter=Q(sla_state__in=(SlaState.MET, SlaState.BREACHED))),
     )
     cohort = cohort_of(scope)
     return {

@@ -15,7 +15,7 @@ from intake.models import LeadStatus
 from qualification.models import ReviewTask
 from reporting import figures
 from reporting.report import RepRow, Review
-from reporting.selectors.scope import ReportScope, ratio
+from reporting.selectors.scope import OF_SPAM_OR_TEST, ReportScope, ratio
 from routing.models import Activity, Assignment, Rep, SlaState
 
 
@@ -31,17 +31,22 @@ class AssignmentRow:
 def assignment_rows(scope: ReportScope) -> list[AssignmentRow]:
     """Assignments to a rep that started in the period, on leads that are not tests: those of
     the scope's leads, and (for a team) those of its reps on any lead."""
-    assignments = Assignment.objects.order_by().filter(
-        rep__isnull=False,
-        assigned_at__gte=scope.period.start,
-        assigned_at__lt=scope.period.end,
-        lead__is_test=False,
+    assignments = (
+        Assignment.objects.order_by()
+        .filter(
+            rep__isnull=False,
+            assigned_at__gte=scope.period.start,
+            assigned_at__lt=scope.period.end,
+        )
+        .exclude(OF_SPAM_OR_TEST)
     )
     if scope.team is None:
         in_scope = Q(pk__isnull=False)
     else:
-        in_scope = Q(lead__in=scope.lead_ids())
-        assignments = assignments.filter(in_scope | Q(rep__team=scope.team))
+        in_scope = Q(lead_team_id=scope.team.pk)
+        assignments = assignments.annotate(lead_team_id=figures.first_routing_team("lead")).filter(
+            in_scope | Q(rep__team=scope.team)
+        )
     first_contact = Activity.objects.filter(
         lead=OuterRef("lead"), at__gte=OuterRef("assigned_at"), at__lte=scope.as_of
     ).order_by("at", "pk")
@@ -150,10 +155,7 @@ def review_of(scope: ReportScope) -> Review:
     tasks = ReviewTask.objects.order_by().filter(
         Q(created_at__gte=start, created_at__lt=end) | Q(decided_at__gte=start, decided_at__lt=end)
     )
-    if scope.team is not None:
-        tasks = tasks.filter(lead__in=scope.lead_ids())
-    else:
-        tasks = tasks.exclude(lead__is_test=True)
+    tasks = scope.narrow(tasks)
     volume = decisions = corrections = 0
     waits = []
     for created_at, decided_at, decision in tasks.values_list(

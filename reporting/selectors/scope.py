@@ -22,6 +22,8 @@ from routing.selectors import calendar_spec
 # Test leads: flagged by the quality gate (or sent with "is_test"). Spam caught by the
 # honeypot never becomes a lead: it is counted from its submission.
 SPAM_OR_TEST = Q(is_test=True) | Q(flags__has_key=FlagCode.TEST)
+# The same, for rows with a lead (assignments, submissions, review tasks).
+OF_SPAM_OR_TEST = Q(lead__is_test=True) | Q(lead__flags__has_key=FlagCode.TEST)
 # A calendar-less team's clock runs all the time: business time is wall-clock time.
 ALWAYS_OPEN = CalendarSpec(time_zone="UTC", always_open=True)
 
@@ -66,8 +68,16 @@ class ReportScope:
             .exclude(SPAM_OR_TEST)
         )
 
-    def lead_ids(self):
-        return self.leads().exclude(SPAM_OR_TEST).values("pk")
+    def narrow(self, rows: QuerySet) -> QuerySet:
+        """Rows with a `lead` (assignments, submissions, review tasks) of the scope's leads,
+        test leads excluded. Read per row through the lead's first assignment: an `IN` of
+        every lead the team ever had would read the whole history."""
+        rows = rows.exclude(OF_SPAM_OR_TEST)
+        if self.team is None:
+            return rows
+        return rows.annotate(lead_team_id=figures.first_routing_team("lead")).filter(
+            lead_team_id=self.team.pk
+        )
 
 
 @dataclass(frozen=True)
