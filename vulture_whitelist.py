@@ -144,3 +144,7 @@ _.sla_breached
 _.vs_average  # reporting.presenters.HeadlineView: "vs the 8-week average"
 _.team_median  # reporting.presenters.Comparison: a rep's page
 get_item  # reporting.templatetags.report_format: a template filter
+# --- read by the Monday digest's e-mail templates (templates/reporting/weekly_digest_email.*)
+_.lead_name  # reporting.digest.SlaMiss
+_.lateness  # reporting.digest.SlaMiss
+_.claimed_at  # reporting.models.WeeklyDigest: read by the sweep as claimed_at__lt, and the admin

@@ -38,6 +38,7 @@ SWEEPS = (
     "intake: purge expired idempotency keys",
     "intake: purge old rate limit windows",
     "intake: send due webhooks",
+    "reporting: send weekly digests",
 )
 
 # What the sweeps leave to do right now, shown under "details" by `GET /health/`: an app

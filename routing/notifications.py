@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,6 +59,8 @@ class TransportError(Exception):
 class Message:
     subject: str
     text: str
+    # An HTML alternative of `text` for e-mail (the Monday digest); other channels send `text`.
+    html: str = ""
 
 
 class Transport(Protocol):
@@ -73,7 +75,9 @@ class EmailTransport:
     to: str
 
     def send(self, message: Message) -> None:
-        email = EmailMessage(message.subject, message.text, to=[self.to])
+        email = EmailMultiAlternatives(message.subject, message.text, to=[self.to])
+        if message.html:
+            email.attach_alternative(message.html, "text/html")
         try:
             email.send()
         except smtplib.SMTPRecipientsRefused:
