@@ -1021,7 +1021,9 @@ class Command(BaseCommand):
             ]
         elif reached and roll < work.mix.win + (1 - work.mix.win) * 0.85:
             lost_reason = rng.choice([r for r in LOST_DETAILS if r != LostReason.NO_RESPONSE])
-            steps = [(self._lost(lost_reason), rng.triangular(1, 25, 4))]
+            # A third say no on the first calls; the rest after a quote, days or weeks later.
+            days = rng.uniform(0.05, 1.5) if rng.random() < 0.35 else rng.triangular(2, 25, 6)
+            steps = [(self._lost(lost_reason), days)]
         elif reached:
             steps = [({"status": LeadStatus.QUALIFIED}, rng.uniform(0.5, 6))]
         elif roll < 0.8:
