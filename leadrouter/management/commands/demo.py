@@ -3,10 +3,14 @@
 It lives in the project package, above the apps, because the demo seeds every app: users (an
 admin, a manager), form/API/vendor-webhook sources with their keys, qualification signals, a
 year of closed historical leads with the models trained on them, a team of reps with skills,
-territories and working hours, four routing rules, then a few weeks of leads. The leads go
+territories and working hours, four routing rules, then ten weeks of leads, enough for the
+weekly reports to compare a week with the one before and the eight-week average. The leads go
 through the real pipeline (gate, dedup, qualification, routing) and are worked through the
-real services (contact attempts, won and lost), so their flags, merges, scores, owners, SLA
-clocks and timelines are genuine.
+real services (review decisions, hand-backs and manual moves, the SLA sweep's reminders and
+reassignments, contact attempts, won and lost), so their flags, merges, scores, owners, SLA
+clocks and timelines are genuine. The weeks have a shape: a growing volume with weekday and
+hour patterns, sources that differ in quality and close rate (SOURCE_MIX), and a bad week with
+a rep on vacation and the SLA missed more often.
 
 The weeks of history are made under a travelling clock (`time_machine`, frozen at each
 moment in turn): every service that reads `timezone.now()` (routing, the SLA clock, the
@@ -216,7 +220,7 @@ VACATION_WEEKS_AGO = 4
 VACATION_REP = "rosa"
 # How often an owner does not call before the SLA deadline (the sweep reassigns the lead).
 LATE_SHARE = 0.07
-LATE_SHARE_SHORT_STAFFED = 0.18
+LATE_SHARE_SHORT_STAFFED = 0.25
 ATTEMPT_KINDS = [Activity.Kind.CALL, Activity.Kind.EMAIL, Activity.Kind.SMS]
 HAND_BACK_REASONS = [
     "Asks for a Spanish-speaking agent; I don't speak Spanish.",
@@ -272,11 +276,13 @@ DEMO_SIGNALS = [
 
 
 class Command(BaseCommand):
-    help = "Load the demo organisation: users, sources (keys printed), and recent leads."
+    help = "Load the demo organisation: users, sources (keys printed), and ten weeks of leads."
 
     def add_arguments(self, parser):
-        parser.add_argument("--leads", type=int, default=540)
-        parser.add_argument("--weeks", type=int, default=10)
+        parser.add_argument("--leads", type=int, default=540, help="about how many leads")
+        parser.add_argument(
+            "--weeks", type=int, default=10, help="full ISO weeks of history before this one"
+        )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--base-url", default="http://localhost:8000")
 
@@ -285,7 +291,7 @@ class Command(BaseCommand):
         sources = self._sources(base_url.rstrip("/"))
         self._vendor_sources(base_url.rstrip("/"))
         self._signals()
-        self._history(rng=random.Random(seed + 1))
+        self._history(rng=random.Random(seed + 1), weeks=weeks)
         self._routing()
         self._calendars()
         self._sla_policies()
@@ -578,9 +584,11 @@ class Command(BaseCommand):
         for name, condition, effects in DEMO_SIGNALS:
             Signal.objects.get_or_create(name=name, defaults={"condition": condition, **effects})
 
-    def _history(self, *, rng: random.Random) -> None:
+    def _history(self, *, rng: random.Random, weeks: int) -> None:
         """A year of closed leads with outcomes, as a CSV import with --outcome would bring,
-        then the models trained on them: the demo's new leads are scored by a real model."""
+        then the models trained on them: the demo's new leads are scored by a real model.
+        The year ends two weeks before the demo's `weeks` begin: the imported past does not
+        mix with the weeks the reports compare."""
         source = Source.objects.filter(name=HISTORY_SOURCE).first()
         if source is None:
             source, _ = services.source_create(
@@ -609,7 +617,8 @@ class Command(BaseCommand):
                     body=json.dumps(row).encode(),
                     content_type="application/json",
                     options={"outcome_column": "Converted"},
-                    received_at=now - timedelta(days=400 - index * 360 // HISTORY_ROWS),
+                    received_at=now
+                    - timedelta(days=(weeks + 2) * 7 + 360 - index * 360 // HISTORY_ROWS),
                 )
                 pipeline.process_submission(submission)
             self.stdout.write(f"Demo history: {HISTORY_ROWS} closed leads with outcomes.")
@@ -629,13 +638,13 @@ class Command(BaseCommand):
         arrivals += sorted(now - timedelta(minutes=rng.randint(2, 180)) for _ in range(fresh))
         past = len(arrivals) - fresh
         mixes = [SOURCE_MIX[source.name] for source in sources]
+        pairs = list(zip(sources, mixes, strict=True))
         people: list[dict] = []
         created = merged = flagged = spam = 0
         outcomes: Counter[str] = Counter()
         fresh_leads: list[Lead] = []
         for index, received_at in enumerate(arrivals):
             is_fresh = index >= past
-            pairs = list(zip(sources, mixes, strict=True))
             source, mix = rng.choices(pairs, [m.share for m in mixes])[0]
             if not is_fresh and source.adapter == Adapter.FORM and rng.random() < 0.04:
                 spam += self._bot_post(source, received_at)  # a bot fills the hidden field
