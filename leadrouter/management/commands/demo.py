@@ -115,7 +115,8 @@ LAST_NAMES = [
     "Davis",
 ]
 # (ZIP, area code) pairs that agree: Austin, Miami, Denver, Phoenix, Columbus, Sacramento,
-# Atlanta. No demo rep is licensed in Ohio: a few quotes wait in the queue saying so.
+# Atlanta, Houston, Dallas, San Antonio (an Austin office hears most from Texas). No demo rep
+# is licensed in Ohio: a few quotes wait in the queue saying so.
 PLACES = [
     ("78701", "512"),
     ("33130", "305"),
@@ -124,6 +125,9 @@ PLACES = [
     ("43215", "614"),
     ("95814", "916"),
     ("30303", "404"),
+    ("77002", "713"),
+    ("75201", "214"),
+    ("78205", "210"),
 ]
 COMPANY_DOMAINS = [
     ("Acme Roofing", "acmeroofing.com"),
@@ -649,7 +653,7 @@ class Command(BaseCommand):
             if not is_fresh and source.adapter == Adapter.FORM and rng.random() < 0.04:
                 spam += self._bot_post(source, received_at)  # a bot fills the hidden field
             # One in ten inquiries is a person coming back: a merge, or a returning contact.
-            if people and not is_fresh and (rng.random() < 0.1 or len(people) >= 700):
+            if people and not is_fresh and (rng.random() < 0.1 or len(people) >= 1000):
                 person = rng.choice(people)
             elif rng.random() < mix.tests:
                 # A vendor's test lead: on a reserved domain, stored and flagged, never routed.
@@ -1086,7 +1090,7 @@ class Command(BaseCommand):
         """A person with a name, a ZIP code and an e-mail address and phone that agree with
         it; with probability `junk`, one contact detail is junk (the gate flags it)."""
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        # Fictional 555-01xx numbers, one per person: 7 area codes x 100 numbers.
+        # Fictional 555-01xx numbers, one per person: 10 area codes x 100 numbers.
         zip_code, area = PLACES[index % len(PLACES)]
         person = {"first_name": first, "last_name": last, "postal_code": zip_code}
         if rng.random() < 0.2:
