@@ -910,8 +910,6 @@ class Command(BaseCommand):
         roll = rng.random()
         if roll >= 0.066:
             return assignment
-        others = [rep for rep in Rep.objects.select_related("user") if rep.pk != assignment.rep_id]
-        rng.shuffle(others)
         at = assignment.assigned_at + timedelta(minutes=rng.randint(2, 9))
         if roll < 0.033:
             with time_machine.travel(at, tick=False):
@@ -920,6 +918,14 @@ class Command(BaseCommand):
                 )
             at = self._working(at + timedelta(minutes=rng.randint(10, 50)), rng)
         note = rng.choice(MOVE_NOTES)
+        # The manager gives it to someone else who is at work (not on time off then).
+        away = TimeOff.objects.filter(starts_at__lte=at, ends_at__gt=at).values("rep_id")
+        others = [
+            rep
+            for rep in Rep.objects.exclude(pk__in=away).select_related("user").order_by("pk")
+            if rep.pk != assignment.rep_id
+        ]
+        rng.shuffle(others)
         for rep in others:
             try:
                 with time_machine.travel(at, tick=False):
