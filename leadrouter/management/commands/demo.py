@@ -224,7 +224,7 @@ VACATION_WEEKS_AGO = 4
 VACATION_REP = "rosa"
 # How often an owner does not call before the SLA deadline (the sweep reassigns the lead).
 LATE_SHARE = 0.07
-LATE_SHARE_SHORT_STAFFED = 0.25
+LATE_SHARE_SHORT_STAFFED = 0.2
 ATTEMPT_KINDS = [Activity.Kind.CALL, Activity.Kind.EMAIL, Activity.Kind.SMS]
 HAND_BACK_REASONS = [
     "Asks for a Spanish-speaking agent; I don't speak Spanish.",
