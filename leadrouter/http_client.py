@@ -321,11 +321,13 @@ def request(
     *,
     params: dict[str, Any] | None = None,
     payload: Any = None,
+    form: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     timeout: float | None = None,
 ) -> bytes:
-    """Send one request (a JSON body when `payload` is given) and return the raw answer, or
-    raise HttpError. For services that answer something else than JSON (Slack answers "ok")."""
+    """Send one request (a JSON body when `payload` is given, an urlencoded one for `form`:
+    Twilio's API takes forms) and return the raw answer, or raise HttpError. For services that
+    answer something else than JSON (Slack answers "ok")."""
     if not url.startswith(("http://", "https://")):
         raise HttpError(f"refusing a non-HTTP URL: {describe(url)[:100]}")
     where = f"{method} {describe(url)}"
@@ -345,6 +347,9 @@ def request(
     if payload is not None:
         content = json.dumps(payload).encode()
         all_headers["Content-Type"] = "application/json"
+    elif form is not None:
+        content = urllib.parse.urlencode(form).encode()
+        all_headers["Content-Type"] = "application/x-www-form-urlencoded"
     seconds = settings.VENDOR_HTTP_TIMEOUT if timeout is None else timeout
     try:
         with _get_client().stream(

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods
 from intake import services
 from intake.doors import door_accept
 from intake.hooks import HookRejected, get_hook
-from intake.hooks.base import DeferredHook
-from intake.models import Door, Source
+from intake.hooks.base import DeferredHook, first_text, stored_form
+from intake.hooks.twilio_voice import twiml_say
+from intake.models import Adapter, Door, Source
 from leadrouter import pipeline
 
 
@@ -51,6 +52,8 @@ def hook_receive(request, adapter: str, public_id):
     earlier = services.submission_claim_delivery(
         submission=submission, delivery_id=_safe_delivery_id(hook, submission)
     )
+    if hook.name == Adapter.TWILIO_VOICE:
+        return _answer_call(request, hook, submission, earlier)
     if earlier is not None:
         return hook.accepted(submission, earlier.lead_id, created=False)
     if isinstance(hook, DeferredHook):
@@ -68,6 +71,30 @@ def hook_receive(request, adapter: str, public_id):
     return hook.accepted(
         submission, result.lead.pk if result.lead else None, created=bool(result.created)
     )
+
+
+def _answer_call(request, hook, submission, earlier) -> HttpResponse:
+    """An inbound call is answered with whom to ring (TwiML): the lead is taken in (or, for
+    Twilio asking again about the same call, found), then routing decides through the
+    pipeline (`leadrouter.pipeline.answer_call`)."""
+    if earlier is not None:
+        lead = earlier.lead
+    else:
+        result = pipeline.process_submission(submission)
+        if result.errors:
+            return hook.invalid(submission, result.errors)
+        lead = result.lead
+    if lead is None:  # spam, or a failure kept for reprocessing
+        return twiml_say(pipeline.CALL_FAILED)
+    params = stored_form(submission)
+    twiml = pipeline.answer_call(
+        lead=lead,
+        source=submission.source,
+        call_sid=first_text(params.get("CallSid")),
+        caller=first_text(params.get("From")),
+        base=request.build_absolute_uri("/"),
+    )
+    return HttpResponse(twiml, content_type="text/xml")
 
 
 def _safe_delivery_id(hook, submission) -> str:
