@@ -700,3 +700,77 @@ def test_two_simultaneous_no_answer_callbacks_assign_the_lead_once(phones, rule,
     assert Assignment.objects.count() == 2
     call = PhoneCall.objects.get()
     assert (call.rep, call.attempt, call.tried) == (second, 2, [first.pk, second.pk])
+
+
+# --- Twilio's callbacks: what they refuse -------------------------------------------------
+
+
+def test_a_callback_without_its_status_answers_400_naming_it(client, phones, rule, office_hours):
+    dial, _ = dial_of(call_in(client, phones))
+
+    response = post_twilio(client, dial.get("action"), incoming_call())
+
+    assert response.status_code == 400
+    assert "DialCallStatus" in response["X-LeadRouter-Errors"]
+    assert PhoneCall.objects.get().attempt == 1  # nothing moved
+
+
+def test_a_callback_not_signed_by_twilio_is_403(client, phones, rule, office_hours):
+    dial, _ = dial_of(call_in(client, phones))
+
+    response = post_twilio(
+        client, dial.get("action"), incoming_call(DialCallStatus="no-answer"), token="guess"
+    )
+
+    assert response.status_code == 403
+    assert Assignment.objects.count() == 1
+
+
+def test_status_callbacks_before_the_end_change_nothing_and_unknown_calls_are_404(
+    client, phones, rule, office_hours
+):
+    call_in(client, phones)
+
+    ringing = status_callback(client, phones, "in-progress")
+    unknown = status_callback(client, phones, "completed", CallSid="CAnobody")
+
+    assert ringing.status_code == 200
+    assert PhoneCall.objects.get().ended_at is None
+    assert unknown.status_code == 404
+
+
+def test_a_recording_that_is_not_https_is_refused(client, phones, rule, office_hours):
+    call_in(client, phones)
+    call = PhoneCall.objects.get()
+
+    response = post_twilio(
+        client,
+        calls.call_url("http://testserver", call, "recording"),
+        incoming_call(RecordingUrl="http://example.com/r.mp3"),
+    )
+
+    assert response.status_code == 400
+    assert "RecordingUrl" in response["X-LeadRouter-Errors"]
+
+
+def test_create_source_makes_a_twilio_voice_source_for_the_phone_channel(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from intake.models import Source
+
+    out = StringIO()
+    call_command(
+        "create_source",
+        "Phones",
+        channel="phone",
+        secret=TOKEN,
+        twilio_account_sid=ACCOUNT,
+        twilio_number="(512) 555-0100",
+        stdout=out,
+    )
+
+    source = Source.objects.get(name="Phones")
+    assert (source.adapter, source.twilio_number) == (Adapter.TWILIO_VOICE, TRACKING)
+    assert f"/hooks/twilio_voice/{source.public_id}/" in out.getvalue()
