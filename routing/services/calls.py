@@ -444,9 +444,12 @@ def instant_callback_offer(*, lead: Lead, now=None) -> PhoneCall | None:
     does not apply: no call-back source, not urgent, a phone lead (the caller is on the line
     already), no phone on either side, or the owner out of working hours or away."""
     now = now or timezone.now()
-    source = Source.objects.select_related("instant_callback_via").get(pk=lead.source_id)
-    via = source.instant_callback_via
-    if via is None or not via.is_active or lead.is_test or not lead.phone_e164:
+    # The lead's source is in memory on the intake path: most leads cost no query here.
+    via_id = lead.source.instant_callback_via_id
+    if via_id is None or lead.is_test or not lead.phone_e164:
+        return None
+    via = Source.objects.filter(pk=via_id, is_active=True).first()
+    if via is None:
         return None
     if lead.channel == Channel.PHONE:  # the caller is on the line already
         return None
