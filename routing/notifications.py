@@ -26,6 +26,7 @@ from intake.models import Lead, LeadEvent
 from leadrouter import http_client
 from routing.models import (
     Assignment,
+    HeldLead,
     PhoneCall,
     RoutingDecision,
     SlaState,
@@ -455,7 +456,8 @@ def missed_call_channels(call: PhoneCall) -> list[Channel]:
         .first()
     )
     if assignment is None:
-        team = call.rep.team if call.rep else None
+        # Held until the next opening (after hours) or in review: the team that will take it.
+        team = _held_team(call.lead_id)
         return [*_email(team.manager if team else None), *_team_slack(team)]
     team = _team(assignment)
     channels = [*_email(_owner(assignment)), *_rep_slack(assignment)]
@@ -463,6 +465,29 @@ def missed_call_channels(call: PhoneCall) -> list[Channel]:
     if manager is not None and manager != _owner(assignment):
         channels += _email(manager)
     return [*channels, *_team_slack(team)]
+
+
+def _held_team(lead_id: int) -> Team | None:
+    """The team a held lead waits for: the hold's, else its rule's fallback or pool team, else
+    the team of the rule's first rep."""
+    hold = (
+        HeldLead.objects.select_related("team__manager", "rule")
+        .filter(lead_id=lead_id)
+        .order_by("-held_at")
+        .first()
+    )
+    if hold is None:
+        return None
+    if hold.team is not None:
+        return hold.team
+    rule = hold.rule
+    if rule is None:
+        return None
+    team = rule.fallback_team or rule.pool_team
+    if team is None:
+        rep = rule.pool_reps.select_related("team__manager").order_by("pk").first()
+        team = rep.team if rep else None
+    return team
 
 
 def missed_call_message(call: PhoneCall) -> Message:

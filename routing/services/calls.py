@@ -172,6 +172,11 @@ def _ring(call: PhoneCall, lead: Lead, rep: Rep, caller_id: str, base: str) -> s
     call.attempt += 1
     call.state = PhoneCall.State.RINGING
     call.save(update_fields=["rep", "tried", "attempt", "state"])
+    return _dial(call, rep, caller_id, base)
+
+
+def _dial(call: PhoneCall, rep: Rep, caller_id: str, base: str) -> str:
+    """Ring `rep` for the call's current attempt: their whisper first, the action after."""
     return str(
         Response().dial(
             rep.phone,
@@ -262,15 +267,7 @@ def inbound_call_answer(
 def _current(call: PhoneCall, caller: str, base: str) -> str:
     """A repeated request for a call already answered: the same rep rung again, or nothing."""
     if call.state == PhoneCall.State.RINGING and call.rep is not None:
-        return str(
-            Response().dial(
-                call.rep.phone,
-                caller_id=caller,
-                timeout=call.source.ring_timeout,
-                action=call_url(base, call, "dialed", call.attempt),
-                whisper=call_url(base, call, "whisper", call.attempt),
-            )
-        )
+        return _dial(call, call.rep, caller, base)
     return str(Response())
 
 

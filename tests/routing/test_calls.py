@@ -407,6 +407,18 @@ def test_no_answer_rings_the_next_rep_then_the_voicemail_and_alerts(
     assert Assignment.objects.get(lead=lead, ended_at__isnull=True).sla_state != SlaState.MET
 
 
+def test_twilio_asking_twice_about_one_call_rings_the_same_rep_once(
+    client, phones, rule, office_hours
+):
+    _, number = dial_of(call_in(client, phones))
+
+    _, again = dial_of(call_in(client, phones))
+
+    assert again.text == number.text
+    assert again.get("url") == number.get("url")
+    assert (Lead.objects.get().touch_count, PhoneCall.objects.count()) == (1, 1)
+
+
 def test_a_duplicate_no_answer_callback_changes_nothing(client, phones, rule, office_hours):
     dial, number = dial_of(call_in(client, phones))
     dialed(client, number, dial, "no-answer")
@@ -447,8 +459,10 @@ def test_a_caller_hanging_up_while_it_rings_is_a_missed_call(
 
 
 def test_after_hours_the_caller_gets_the_voicemail_and_the_lead_waits_urgent(
-    client, phones, rule, ann, bob
+    client, phones, rule, ann, bob, team, django_user_model
 ):
+    team.manager = django_user_model.objects.create_user("mia", "mia@example.com")
+    team.save(update_fields=["manager"])
     rule.after_hours = RoutingRule.AfterHours.HOLD
     rule.require_working_now = True
     rule.save(update_fields=["after_hours", "require_working_now"])
@@ -466,6 +480,9 @@ def test_after_hours_the_caller_gets_the_voicemail_and_the_lead_waits_urgent(
     assert lead.qualification.urgency == Urgency.URGENT
     assert HeldLead.objects.filter(lead=lead, released_at__isnull=True).exists()
     assert not Assignment.objects.filter(lead=lead).exists()
+    # Nobody owns it until the morning: the team's manager hears of the missed call.
+    notify_missed_call(PhoneCall.objects.get().pk)
+    assert [message.to for message in mail.outbox] == [["mia@example.com"]]
 
 
 # --- validation of settings ----------------------------------------------------------------
