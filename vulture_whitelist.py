@@ -82,6 +82,11 @@ purge_idempotency_keys  # scheduled by name in intake migration 0002
 
 _.clean_holiday_subdivision  # BusinessCalendarForm: Django's form validation calls it by name
 other_request_types  # LicenceRequirementForm: a form field, read from cleaned_data by name
+received_at_column  # CsvUploadForm: a form field, read from cleaned_data by name (history())
+create_owners  # CsvUploadForm: a form field, read from cleaned_data by name (owners())
+owner_team  # CsvUploadForm: a form field, read from cleaned_data by name (owners())
+closed_at_column  # CsvUploadForm: a form field, read from cleaned_data by name (history())
+value_column  # CsvUploadForm: a form field, read from cleaned_data by name (history())
 widgets  # a ModelForm's Meta, read by Django
 
 # --- read by templates -----------------------------------------------------------------------

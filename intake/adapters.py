@@ -8,13 +8,18 @@ import io
 import json
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import QueryDict
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 
 from intake.fields import LeadFieldErrors, apply_field_map
+from intake.history import WON, CellError, read_money, read_outcome, read_when
 from intake.models import Door, Submission
 
 Parsed = dict[str, Any]
@@ -144,11 +149,15 @@ def parse_form(submission: Submission) -> Parsed:
 
 
 def parse_csv_row(submission: Submission) -> Parsed:
-    """A CSV row is stored as a JSON object of header -> cell; the import's map is in options."""
+    """A CSV row is stored as a JSON object of header -> cell; the import's map is in options.
+    The history columns (`HISTORY_COLUMNS`) are read by `history_of`, not as lead fields,
+    except cells that do not apply to the row (`_kept_cells`): those stay extra fields."""
     row = decode_json_object(bytes(submission.body))
-    outcome_column = submission.options.get("outcome_column")
-    if outcome_column:
-        row.pop(outcome_column, None)
+    kept = _kept_cells(submission, row)
+    for option in HISTORY_COLUMNS:
+        column = submission.options.get(option)
+        if column and column not in kept:
+            row.pop(column, None)
     column_map = {**_field_map(submission), **submission.options.get("column_map", {})}
     cells = {key: value for key, value in row.items() if value not in (None, "")}
     return apply_field_map(cells, column_map)
@@ -188,13 +197,110 @@ def parse_submission(submission: Submission) -> Parsed:
     return adapter(submission)
 
 
-def outcome_of(submission: Submission) -> bool | None:
-    """A historical row's result: truthy = won, anything else = lost; None when not historical."""
-    column = submission.options.get("outcome_column")
-    if not column:
+# The import's options naming the columns of a history row (`intake.csv_import.HistoryColumns`).
+HISTORY_COLUMNS = (
+    "received_at_column",
+    "owner_column",
+    "closed_at_column",
+    "value_column",
+    "outcome_column",
+)
+
+
+@dataclass(frozen=True)
+class ImportedHistory:
+    """What a history row says beyond the lead's fields: when it arrived and closed, how it
+    ended, for how much, and who owned it in the tool the team used before."""
+
+    received_at: datetime | None  # None: no such column, the lead arrives now
+    status: str | None  # WON or LOST; None: still open
+    closed_at: datetime | None
+    value: Decimal | None
+    owner: str  # the cell as written, "" for none
+    owner_id: int | None  # the rep the import matched it to (routing's id; intake keeps it)
+    outcome_as_written: str  # an outcome cell not understood (read as still open), else ""
+
+
+def _cell(row: Mapping[str, Any], column: str | None) -> str:
+    value = row.get(column) if column else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _kept_cells(submission: Submission, row: Mapping[str, Any]) -> set[str]:
+    """The closing date and value of a row still open, and the value of a lost one: they say
+    nothing about a lead whose outcome is not won (or not known), so they stay among its
+    extra fields as written instead of being read."""
+    options = submission.options
+    outcome_column = options.get("outcome_column")
+    outcome = read_outcome(_cell(row, outcome_column))[0] if outcome_column else None
+    kept = set()
+    if outcome is None and options.get("closed_at_column"):
+        kept.add(options["closed_at_column"])
+    if outcome != WON and options.get("value_column"):
+        kept.add(options["value_column"])
+    return kept
+
+
+def history_of(submission: Submission) -> ImportedHistory | None:
+    """A history row's past (None when the import named no history column).
+
+    1. Read the outcome (any spelling `intake.history.read_outcome` knows; else still open).
+    2. Read the received and closed dates in the organisation's zone (`time_zone` in the
+       import's options; a date alone is that day's start there): received is required,
+       neither may be in the future, closed not before received (empty: closed on receipt).
+    3. Read the value of a won lead; take the owner the import matched (`owner` in options)
+       or its reason for not matching one (`owner_problem`).
+    Every unreadable cell is reported at once, by column: LeadFieldErrors.
+    """
+    options = submission.options
+    if not any(options.get(option) for option in HISTORY_COLUMNS):
         return None
     row = decode_json_object(bytes(submission.body))
-    value = row.get(column)
-    if isinstance(value, Mapping):
-        return False
-    return str(value).strip().lower() in {"1", "true", "yes", "y", "won", "win", "converted", "t"}
+    zone = ZoneInfo(options.get("time_zone") or settings.TIME_ZONE)
+    now = submission.received_at
+    errors: dict[str, list[str]] = {}
+
+    def read(option: str, reader: Callable[[str], Any]) -> Any:
+        column = options[option]
+        try:
+            return reader(_cell(row, column))
+        except CellError as exc:
+            errors[f"column '{column}'"] = [str(exc)]
+            return None
+
+    def when(text: str) -> datetime:
+        if not text:
+            raise CellError("is empty: give the day the lead arrived")
+        at = read_when(text, zone)
+        if at > now:
+            raise CellError(f"{text!r} is in the future")
+        return at
+
+    outcome_cell = _cell(row, options.get("outcome_column"))
+    status, understood = read_outcome(outcome_cell)
+    received_at = read("received_at_column", when) if options.get("received_at_column") else None
+    closed_at = value = None
+    if status is not None and _cell(row, options.get("closed_at_column")):
+        closed_at = read("closed_at_column", when)
+        if closed_at and received_at and closed_at < received_at:
+            column = options["closed_at_column"]
+            errors[f"column '{column}'"] = [
+                f"{_cell(row, column)!r} is before the lead was received "
+                f"({_cell(row, options['received_at_column'])})"
+            ]
+    if status == WON and _cell(row, options.get("value_column")):
+        value = read("value_column", read_money)
+    owner = _cell(row, options.get("owner_column"))
+    if owner and options.get("owner_problem"):
+        errors[f"column '{options['owner_column']}'"] = [options["owner_problem"]]
+    if errors:
+        raise LeadFieldErrors(errors)
+    return ImportedHistory(
+        received_at=received_at,
+        status=status,
+        closed_at=(closed_at or received_at or now) if status else None,
+        value=value,
+        owner=owner,
+        owner_id=options.get("owner") if owner else None,
+        outcome_as_written="" if understood else outcome_cell,
+    )

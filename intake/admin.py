@@ -5,14 +5,21 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Max, Q
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from intake import selectors, services
-from intake.csv_import import CsvImportError, decode_upload, import_csv, parse_column_map
+from intake.csv_import import (
+    CsvImportError,
+    HistoryColumns,
+    OwnerMatcher,
+    decode_upload,
+    import_csv,
+    parse_column_map,
+)
 from intake.fields import STRING_FIELDS
 from intake.hooks import get_hook
 from intake.models import (
@@ -23,13 +30,14 @@ from intake.models import (
     Door,
     Lead,
     LeadEvent,
+    OrganisationSettings,
     Source,
     Submission,
     VendorFetch,
 )
 from intake.quality.flags import FlagCode
 from leadrouter import pipeline
-from leadrouter.forms import JsonObjectField
+from leadrouter.forms import JsonObjectField, TimeZoneField
 
 
 @admin.register(Source)
@@ -358,10 +366,58 @@ class CsvUploadForm(forms.Form):
         help_text="One COLUMN=field per line, e.g. 'Full Name=full_name'. "
         "Columns not mapped are kept in attributes.",
     )
+    received_at_column = forms.CharField(
+        label="Received column",
+        required=False,
+        help_text="History: the column saying when each lead arrived. Dates are ISO "
+        "(2026-03-04, 2026-03-04 14:30) or US (3/4/2026 2:30 PM); without an offset they are "
+        "in the organisation's time zone (Organisation settings), a date alone that day's "
+        "start there.",
+    )
+    owner_column = forms.CharField(
+        label="Owner column",
+        required=False,
+        help_text="History: who owned each lead, as a rep's username, e-mail or full name.",
+    )
+    create_owners = forms.BooleanField(
+        required=False,
+        help_text="Owners who match no rep become inactive reps (never routed to); unticked, "
+        "their rows are reported and left out.",
+    )
+    owner_team = forms.CharField(
+        label="Team for new owners",
+        required=False,
+        help_text="The name of the team created owners join; needed when there are several.",
+    )
+    closed_at_column = forms.CharField(
+        label="Closed column",
+        required=False,
+        help_text="History: when a won or lost lead closed (empty: when it arrived).",
+    )
+    value_column = forms.CharField(
+        label="Value column",
+        required=False,
+        help_text="History: a won deal's value (1250, 1,250.00, $1,250).",
+    )
     outcome_column = forms.CharField(
         required=False,
-        help_text="For past leads with a known result: the column saying won (truthy) or lost.",
+        help_text="History: how each lead ended — 1/0, true/false, yes/no, won/lost, "
+        "converted, closed won/closed lost, in any case. Won and lost leads are kept closed "
+        "for training and reports, never routed; anything else is still open.",
     )
+
+    def history(self) -> HistoryColumns:
+        data = self.cleaned_data
+        return HistoryColumns(
+            **{
+                name: data[f"{name}_column"].strip() or None
+                for name in ("received_at", "owner", "closed_at", "value", "outcome")
+            }
+        )
+
+    def owners(self) -> OwnerMatcher:
+        team = self.cleaned_data["owner_team"].strip() or None
+        return pipeline.imported_owners(create=self.cleaned_data["create_owners"], team=team)
 
 
 @admin.register(Lead)
@@ -476,11 +532,14 @@ class LeadAdmin(admin.ModelAdmin):
                     source=form.cleaned_data["source"],
                     text=decode_upload(form.cleaned_data["file"].read()).splitlines(keepends=True),
                     column_map=parse_column_map(form.cleaned_data["column_map"].splitlines()),
-                    outcome_column=form.cleaned_data["outcome_column"].strip() or None,
+                    history=form.history(),
+                    owners=form.owners(),
                     actor=request.user,
                     process=pipeline.process_submission,
                 )
                 messages.success(request, report.summary())
+                if report.outcome_note():
+                    messages.warning(request, report.outcome_note())
             except CsvImportError as exc:
                 form.add_error(None, str(exc))
         context = {
@@ -591,3 +650,32 @@ class VendorFetchAdmin(admin.ModelAdmin):
         for fetch in fetches:
             services.vendor_fetch_retry(fetch=fetch)
         messages.info(request, f"Queued {len(fetches)} fetch(es) again.")
+
+
+class OrganisationSettingsForm(forms.ModelForm):
+    time_zone = TimeZoneField(
+        label=OrganisationSettings._meta.get_field("time_zone").verbose_name,
+        help_text=OrganisationSettings._meta.get_field("time_zone").help_text,
+    )
+
+    class Meta:
+        model = OrganisationSettings
+        fields = ["time_zone"]
+
+
+@admin.register(OrganisationSettings)
+class OrganisationSettingsAdmin(admin.ModelAdmin):
+    """One row: settings that hold for the whole organisation."""
+
+    form = OrganisationSettingsForm
+
+    def has_add_permission(self, request):
+        return not OrganisationSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # One row of settings: the list is just a way to it.
+        row, _ = OrganisationSettings.objects.get_or_create(pk=1)
+        return redirect("admin:intake_organisationsettings_change", row.pk)

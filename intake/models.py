@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from leadrouter.time_zones import validate_time_zone
+
 SOURCE_KEY_PREFIX = "lrs_"
 USER_TOKEN_PREFIX = "lru_"  # noqa: S105 - a prefix, not a secret
 
@@ -684,6 +686,7 @@ class LeadEvent(models.Model):
         HELD = "held", "Held until the next opening"
         RELEASED = "released", "Released at the opening"
         PINNED = "pinned", "Kept in the queue"
+        IMPORTED = "imported", "Imported history"
         CALL = "call", "Phone call"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
@@ -741,3 +744,32 @@ class RateWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} @ {self.minute}: {self.count}"
+
+
+def server_time_zone() -> str:
+    """The organisation's zone until someone chooses one: the server's `TIME_ZONE`."""
+    return settings.TIME_ZONE
+
+
+class OrganisationSettings(models.Model):
+    """The one row of settings that hold for the whole organisation (`intake.selectors`
+    reads it; the admin shows the row itself, never a list)."""
+
+    time_zone = models.CharField(
+        "Organisation's time zone",
+        max_length=64,
+        default=server_time_zone,
+        help_text="Where the organisation works. An imported date without a time "
+        "(2026-03-04) is that day from midnight here, never midnight UTC, and the "
+        "organisation-wide weekly report runs Monday to Sunday here. Teams, reps and calendars "
+        "keep their own zones for working hours and SLA clocks.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "organisation settings"
+
+    def __str__(self) -> str:
+        return f"Organisation settings ({self.time_zone})"
+
+    def clean(self) -> None:
+        validate_time_zone(self.time_zone)

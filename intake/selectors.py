@@ -1,13 +1,17 @@
 """Intake's reads: finding leads by what a person typed (search), the values of lead columns,
-and what went wrong with a source's deliveries. Which leads a user may see, and a lead with
-what later steps made of it, are read above the apps (`leadrouter.api.selectors`)."""
+what went wrong with a source's deliveries, and the organisation's settings. Which leads a
+user may see, and a lead with what later steps made of it, are read above the apps
+(`leadrouter.api.selectors`)."""
 
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q, TextField
 from django.db.models.functions import Cast, Lower
 from django.db.models.lookups import GreaterThanOrEqual, LessThan, StartsWith
 
-from intake.models import ContactIdentity, Lead, Submission
+from intake.models import ContactIdentity, Lead, OrganisationSettings, Submission
 from intake.quality.email import check_email
 from intake.quality.phone import check_phone
 from leadrouter import sql
@@ -125,3 +129,11 @@ def submission_problem(submission: Submission) -> str:
         return "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in submission.errors.items())
     lines = submission.error_detail.strip().splitlines()
     return lines[-1] if lines else ""
+
+
+def organisation_time_zone() -> ZoneInfo:
+    """The organisation's time zone (the admin's *Organisation settings*), else the server's
+    `TIME_ZONE` while nobody has chosen one. Imports read a date without a time in it; the
+    organisation-wide report's weeks run in it."""
+    name = OrganisationSettings.objects.values_list("time_zone", flat=True).first()
+    return ZoneInfo(name or settings.TIME_ZONE)

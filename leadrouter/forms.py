@@ -7,6 +7,8 @@ from itertools import pairwise
 import us
 from django import forms
 
+from leadrouter.time_zones import time_zone_names
+
 _KINDS = {list: "a list", str: "a string", bool: "true or false", type(None): "null"}
 
 
@@ -314,3 +316,19 @@ US_TIME_ZONES = (
     "America/Indiana/Indianapolis",
     "America/Boise",
 )
+
+
+class TimeZoneField(forms.ChoiceField):
+    """An IANA time zone from a select (US zones first); a name this machine does not know,
+    like "Pacific", is refused with an example."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=lambda: us_first_time_zones(time_zone_names()), **kwargs)
+
+    def validate(self, value) -> None:
+        if value and value not in time_zone_names():
+            raise forms.ValidationError(
+                f"{value!r} is not a time zone (e.g. America/Chicago).",
+                code="invalid_choice",
+            )
+        super().validate(value)

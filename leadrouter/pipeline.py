@@ -11,6 +11,7 @@ leaves a lead that no step owns; `recover_stranded_lead`, run by the every-minut
 `routing.tasks.recover_stranded_leads`, runs its remaining steps.
 """
 
+import functools
 import logging
 import traceback
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from intake import services as intake_services
 from intake.adapters import SpamSubmission
+from intake.csv_import import OwnerMatcher
 from intake.fields import LeadFieldErrors
 from intake.models import Lead, LeadEvent, LeadStatus, Submission
 from qualification import selectors as qualification_selectors
@@ -37,8 +39,12 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
     3. An unexpected error marks it failed with the traceback; it stays reprocessable and the
        caller answers without a 500 (the submission is safe either way).
     4. A spam submission is marked spam and makes no lead.
-    5. A new lead (not a historical import) is qualified, then routed (`qualify_and_route`);
-       one held for review waits there, and a merged lead is neither re-qualified nor re-routed.
+    5. An imported lead whose row names its owner is recorded as theirs
+       (`routing.services.assignment_import`): a closed one whoever they are, an open one if
+       they are an active rep.
+    6. A new lead (not a historical import, not owned by step 5) is qualified, then routed
+       (`qualify_and_route`); one held for review waits there, and a merged lead is neither
+       re-qualified nor re-routed.
     """
     if isinstance(submission, int):
         submission = Submission.objects.select_related("source").get(pk=submission)
@@ -58,12 +64,52 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
             submission=submission, error_detail=traceback.format_exc()
         )
         return intake_services.IngestResult(submission=submission, failed=True)
-    if result.created and result.lead and not result.lead.is_historical:
-        qualify_and_route(result.lead, actor=actor)
+    if result.created and result.lead:
+        history = result.history
+        owned = None
+        if history is not None and history.owner_id is not None:
+            owned = imported_owner_step(result.lead, rep_id=history.owner_id)
+        if owned is None and not result.lead.is_historical:
+            qualify_and_route(result.lead, actor=actor)
     elif result.merged and result.lead:
         # The customer came back: a clock paused while the lead waited on them resumes.
         sla_customer_returned(lead=result.lead, now=timezone.now())
     return result
+
+
+def imported_owner_step(lead: Lead, *, rep_id: int):
+    """Record an imported lead's owner (`routing.services.assignment_import`), except that an
+    error never raises or loses the lead: it stays without an owner, the error is on its
+    timeline, and an open one is routed like a new lead."""
+    try:
+        return routing_services.assignment_import(lead=lead, rep_id=rep_id)
+    except Exception:
+        logger.exception("Recording the imported owner of lead %s failed", lead.pk)
+        _failure_record(
+            lead,
+            LeadEvent.Kind.IMPORTED,
+            "Recording the owner from the file failed; the lead is kept without one",
+            rep_id=rep_id,
+        )
+        return None
+
+
+def _failure_record(lead: Lead, kind: str, message: str, **data) -> None:
+    """A step's failure on the lead's timeline, with the end of the traceback."""
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=kind,
+        message=message,
+        data={**data, "error": traceback.format_exc()[-2000:]},
+    )
+
+
+def imported_owners(*, create: bool = False, team: str | None = None) -> OwnerMatcher:
+    """What an import (`intake.csv_import.import_csv`, from `import_leads` or the admin's
+    upload) matches the owners of its history rows with: routing's reps
+    (`routing.services.imported_owners_match`), unknown owners added as inactive reps of
+    `team` (or the only team) with `create`."""
+    return functools.partial(routing_services.imported_owners_match, create=create, team=team)
 
 
 def qualify_and_route(lead: Lead, *, actor=None, replace: bool = False):
@@ -161,11 +207,10 @@ def qualification_step(lead: Lead, *, actor=None, replace: bool = False):
         return qualification_services.lead_qualify(lead, actor=actor, replace=replace)
     except Exception:
         logger.exception("Qualifying lead %s failed; the lead is kept", lead.pk)
-        LeadEvent.objects.create(
-            lead=lead,
-            kind=LeadEvent.Kind.QUALIFIED,
-            message="Qualification failed; the lead is kept unqualified and will be retried",
-            data={"error": traceback.format_exc()[-2000:]},
+        _failure_record(
+            lead,
+            LeadEvent.Kind.QUALIFIED,
+            "Qualification failed; the lead is kept unqualified and will be retried",
         )
         return None
 

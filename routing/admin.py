@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 
 from intake.models import Channel, Lead, LostReason, Source
-from leadrouter.forms import JsonObjectField
+from leadrouter.forms import JsonObjectField, TimeZoneField
 from leadrouter.widgets import ConditionBuilderWidget
 from qualification.admin import QualifiedLeadAdmin
 from routing import selectors, services
@@ -23,7 +23,6 @@ from routing.forms import (
     RepForm,
     TeamForm,
     TerritoryForm,
-    TimeZoneField,
     rule_condition_fields,
 )
 from routing.models import (

@@ -11,15 +11,14 @@ from intake.models import LostReason
 from leadrouter.forms import (
     LanguageMultipleChoiceField,
     StateMultipleChoiceField,
+    TimeZoneField,
     WeeklyHoursField,
-    us_first_time_zones,
 )
 from leadrouter.widgets import FieldKind, FieldSpec
 from qualification.forms import condition_fields
 from qualification.models import Tier, Urgency
 from routing.availability import next_local_time
 from routing.models import Activity, Rep, Team, Territory
-from routing.models.validation import time_zone_names
 from routing.services.work import SETTABLE_STATUSES
 
 
@@ -214,23 +213,6 @@ def rule_condition_fields() -> list[FieldSpec]:
 
 
 # --- The admin's pickers for reps, territories, teams and calendars. ---
-
-
-class TimeZoneField(forms.ChoiceField):
-    """An IANA time zone from a select (US zones first); a name this machine does not know,
-    like "Pacific", is refused with an example."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=lambda: us_first_time_zones(time_zone_names()), **kwargs)
-
-    def validate(self, value) -> None:
-        if value and value not in time_zone_names():
-            raise forms.ValidationError(
-                f"{value!r} is not a time zone (e.g. America/Chicago).",
-                code="invalid_choice",
-            )
-        super().validate(value)
-
 
 PICKER_MEDIA = forms.Media(css={"all": ["leadrouter/admin_pickers.css"]})
 

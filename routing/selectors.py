@@ -852,3 +852,21 @@ def lead_clocks(*, lead: Lead) -> list[LeadClock]:
             )
         )
     return clocks
+
+
+def imported_owners_team(name: str | None) -> Team:
+    """The team inactive reps added for unknown owners join: the one named, else the only
+    team there is. ValueError with the reason when that is not one team."""
+    if name:
+        team = Team.objects.filter(name__iexact=name.strip()).first()
+        if team is None:
+            known = ", ".join(Team.objects.values_list("name", flat=True)) or "none yet"
+            raise ValueError(f"no team is named {name!r} (teams: {known})")
+        return team
+    teams = list(Team.objects.all()[:2])
+    if len(teams) == 1:
+        return teams[0]
+    if not teams:
+        raise ValueError("owners join a team, and there is none: create one first")
+    names = ", ".join(Team.objects.values_list("name", flat=True))
+    raise ValueError(f"name the team new owners join (teams: {names})")

@@ -8,6 +8,7 @@ Dedup is enforced by the database, never by a read-then-write:
 
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, cast
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Field
 from django.utils import timezone
 
-from intake.adapters import outcome_of, parse_submission
+from intake.adapters import ImportedHistory, history_of, parse_submission
 from intake.fields import LeadFieldErrors, validate_lead_fields
 from intake.models import (
     Account,
@@ -63,6 +64,8 @@ class IngestResult:
     errors: dict[str, list[str]] = field(default_factory=dict)
     failed: bool = False
     spam: bool = False
+    # A history row's past (`intake.adapters.history_of`); the pipeline records its owner.
+    history: ImportedHistory | None = None
 
 
 class SubmissionProcessor(Protocol):
@@ -213,13 +216,21 @@ def _enrichment(fields: dict[str, Any], lead: Lead) -> dict[str, str]:
 
 
 def _event_row(
-    lead: Lead, submission: Submission, kind: str, message: str, data: dict, actor=None
+    lead: Lead,
+    submission: Submission,
+    kind: str,
+    message: str,
+    data: dict,
+    actor=None,
+    *,
+    at: datetime | None = None,
 ) -> dict:
-    """One timeline row for `hot_path.events_insert`, stamped with the submission's time."""
+    """One timeline row for `hot_path.events_insert`, stamped with the lead's arrival (the
+    submission's time, or an imported lead's own) unless `at` says otherwise."""
     return {
         "lead_id": lead.pk,
         "kind": kind,
-        "at": submission.received_at,
+        "at": at or lead.received_at,
         "actor_id": actor.pk if actor is not None else None,
         "message": message,
         "data": data,
@@ -316,18 +327,23 @@ def submission_ingest(*, submission: Submission, actor=None) -> IngestResult:
     4. Record the timeline and link the submission to its lead.
     """
     parsed = parse_submission(submission)
+    history = _history_with_fields(submission, parsed)
     fields, scrubbed = validate_lead_fields(parsed)
     gate = _gate(fields, scrubbed)
-    outcome = outcome_of(submission)
     if submission.source is None:  # only a refused request is stored without one
         raise LeadFieldErrors({"source": ["the submission has no source"]})
     new = lead_build(
-        source=submission.source, fields=fields, gate=gate, received_at=submission.received_at
+        source=submission.source,
+        fields=fields,
+        gate=gate,
+        received_at=(history and history.received_at) or submission.received_at,
     )
-    if outcome is not None:
+    if history is not None and history.status is not None:
+        # A past lead with a known result: kept closed for training and reports, never routed.
         new.is_historical = True
-        new.status = LeadStatus.WON if outcome else LeadStatus.LOST
-        new.closed_at = submission.received_at
+        new.status = history.status
+        new.closed_at = history.closed_at
+        new.outcome_value = history.value
 
     with transaction.atomic():
         contact, contact_created = contact_resolve(keys=_identity_keys(new))
@@ -370,21 +386,73 @@ def submission_ingest(*, submission: Submission, actor=None) -> IngestResult:
                         {"previous_lead": previous.pk, "previous_status": previous.status},
                     )
                 )
-            if new.is_historical:
-                events.append(
-                    _event_row(
-                        lead,
-                        submission,
-                        LeadEvent.Kind.STATUS,
-                        f"Imported with known outcome: {lead.get_status_display()}",
-                        {"status": lead.status, "historical": True},
-                    )
-                )
+            if history is not None:
+                events += _history_events(lead, submission, history)
             hot_path.events_insert(events)
             status = Submission.Status.PROCESSED
             deliverability_enqueue(lead)
         _submission_done(submission, status=status, lead=lead)
-    return IngestResult(submission=submission, lead=lead, created=created, merged=not created)
+    return IngestResult(
+        submission=submission,
+        lead=lead,
+        created=created,
+        merged=not created,
+        history=history if created else None,
+    )
+
+
+def _history_with_fields(submission: Submission, parsed: dict[str, Any]) -> ImportedHistory | None:
+    """The row's past (`history_of`); its unreadable cells and the lead fields' problems are
+    reported together, so one pass over the file shows everything wrong with a row."""
+    try:
+        return history_of(submission)
+    except LeadFieldErrors as cells:
+        try:
+            validate_lead_fields(parsed)
+        except LeadFieldErrors as fields:
+            raise LeadFieldErrors({**fields.errors, **cells.errors}) from None
+        raise
+
+
+def _history_events(lead: Lead, submission: Submission, history: ImportedHistory) -> list[dict]:
+    """An imported lead's timeline: that it was brought in (and with what), then its result at
+    the time it closed."""
+    said = [lead.get_status_display().lower() if history.status else "still open"]
+    if history.outcome_as_written:
+        said[0] += f" (outcome {history.outcome_as_written!r} not understood)"
+    if history.owner:
+        said.append(f"owner in the previous tool: {history.owner}")
+    data = {
+        "received_at": lead.received_at.isoformat(),
+        "status": history.status or "open",
+        "owner": history.owner,
+        "outcome_as_written": history.outcome_as_written,
+    }
+    events = [
+        _event_row(
+            lead,
+            submission,
+            LeadEvent.Kind.IMPORTED,
+            f"Imported history: {'; '.join(said)}",
+            data,
+            at=submission.received_at,
+        )
+    ]
+    if history.status is not None and history.closed_at is not None:
+        status_data: dict[str, Any] = {"status": lead.status, "historical": True}
+        if history.value is not None:
+            status_data["value"] = str(history.value)
+        events.append(
+            _event_row(
+                lead,
+                submission,
+                LeadEvent.Kind.STATUS,
+                f"Imported with known outcome: {lead.get_status_display()}",
+                status_data,
+                at=history.closed_at,
+            )
+        )
+    return events
 
 
 def _submission_done(submission: Submission, *, status: str, lead: Lead) -> None:

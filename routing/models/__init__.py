@@ -19,7 +19,6 @@ from routing.models.validation import (
     parse_working_hours,
     validate_opening_hours,
     validate_state_codes,
-    validate_time_zone,
     validate_webhook_url,
 )
 
@@ -56,6 +55,5 @@ __all__ = [
     "parse_working_hours",
     "validate_opening_hours",
     "validate_state_codes",
-    "validate_time_zone",
     "validate_webhook_url",
 ]

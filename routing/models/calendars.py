@@ -5,13 +5,13 @@ from datetime import time
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from leadrouter.time_zones import validate_time_zone
 from routing.models.validation import (
     WEEKDAY_CHOICES,
     hhmm,
     holiday_countries,
     holiday_country_choices,
     holiday_subdivisions,
-    validate_time_zone,
 )
 
 

@@ -8,13 +8,13 @@ from django.db import models
 from django.utils import timezone
 
 from intake.quality.phone import phone_number_e164
+from leadrouter.time_zones import validate_time_zone
 from routing.models.calendars import BusinessCalendar
 from routing.models.validation import (
     ErrorCollector,
     normalised_state_codes,
     parse_working_hours,
     validate_state_codes,
-    validate_time_zone,
     validate_webhook_url,
 )
 

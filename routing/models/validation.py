@@ -1,5 +1,5 @@
-"""Checks and choices the routing models share: state codes, time zones, webhook URLs, weekly
-working hours, holiday countries and opening hours."""
+"""Checks and choices the routing models share: state codes, webhook URLs, weekly working hours,
+holiday countries and opening hours (time zones: `leadrouter.time_zones`)."""
 
 import re
 from collections.abc import Iterator
@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from datetime import time
 from functools import cache
 from itertools import pairwise
-from zoneinfo import available_timezones
 
 import holidays
 import us
@@ -60,19 +59,6 @@ def validate_state_codes(codes, field: str) -> None:
     unknown = sorted({code for code in codes if code.upper() not in _STATE_CODES})
     if unknown:
         raise ValidationError({field: f"Unknown US state code(s): {', '.join(unknown)}."})
-
-
-@cache
-def time_zone_names() -> frozenset[str]:
-    """The IANA time zone names this machine knows ("America/Chicago"), read once."""
-    return frozenset(available_timezones())
-
-
-def validate_time_zone(name: str, field: str = "time_zone") -> None:
-    # A name is checked against the list, not by loading it: `ZoneInfo("Pacific")` opens the
-    # directory /usr/share/zoneinfo/Pacific and raises IsADirectoryError, which was a 500.
-    if name not in time_zone_names():
-        raise ValidationError({field: f"{name!r} is not a time zone (e.g. America/Chicago)."})
 
 
 def validate_webhook_url(url: str, field: str = "notify_webhook_url") -> None:

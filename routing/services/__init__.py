@@ -1,6 +1,10 @@
 """Routing's domain writes."""
 
 from routing.services.engine import route_lead
+from routing.services.history import (
+    assignment_import,
+    imported_owners_match,
+)
 from routing.services.people import rep_create_with_user, rep_welcome_email_send
 from routing.services.queue import queue_lead_claim, queue_take_next
 from routing.services.receiving import availability_change_record, rep_availability_set
@@ -54,9 +58,11 @@ __all__ = [
     "RuleEdit",
     "SimulatedDecision",
     "activity_log",
+    "assignment_import",
     "availability_change_record",
     "held_lead_release",
     "held_leads_release",
+    "imported_owners_match",
     "lead_assign_manually",
     "lead_hand_back",
     "lead_note_add",

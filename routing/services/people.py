@@ -20,8 +20,14 @@ WELCOME_TASK = "routing.tasks.send_rep_welcome"
 def username_for(*, email: str) -> str:
     """A free username from the e-mail's local part: "Nia.Lopez@…" → "nia.lopez", then
     "nia.lopez2", … if taken."""
+    return free_username(email.partition("@")[0])
+
+
+def free_username(base: str) -> str:
+    """`base` as a username (lower-case letters, digits, ".", "_", "-"), with 2, 3, … added
+    while it is taken."""
     User = get_user_model()
-    base = re.sub(r"[^a-z0-9._-]", "", email.partition("@")[0].lower())[:140] or "rep"
+    base = re.sub(r"[^a-z0-9._-]", "", base.lower())[:140] or "rep"
     candidate, n = base, 1
     while User.objects.filter(username=candidate).exists():
         n += 1

@@ -35,10 +35,10 @@ def test_import_leads_maps_columns_and_reports_each_row(source, csv_file, capsys
     )
 
     out = capsys.readouterr().out
-    assert "line 2: created" in out
-    assert "line 3: created" in out  # a broken email is flagged, not refused
-    assert "line 4: invalid" in out and "nothing identifies a person" in out
-    assert "line 5: merged" in out
+    assert "row 2: created" in out
+    assert "row 3: created" in out  # a broken email is flagged, not refused
+    assert "row 4: invalid" in out and "nothing identifies a person" in out
+    assert "row 5: merged" in out
     assert "4 rows: 2 created, 1 merged, 1 invalid, 0 failed" in out
     ann = Lead.objects.get(email_normalized="ann.lee@gmail.com")
     assert ann.attributes == {"Roof Type": "tile"}
@@ -86,5 +86,5 @@ def test_the_report_file_lists_every_row(source, csv_file, tmp_path):
     call_command("import_leads", str(csv_file), "--source", source.name, "--report", str(report))
 
     lines = report.read_text().splitlines()
-    assert lines[0] == "line,status,submission,lead,details"
+    assert lines[0] == "row,status,submission,lead,details"
     assert len(lines) == 5

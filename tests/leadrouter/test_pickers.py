@@ -9,11 +9,11 @@ from django import forms
 from leadrouter.forms import (
     LanguageMultipleChoiceField,
     StateMultipleChoiceField,
+    TimeZoneField,
     WeeklyHoursField,
     WeeklyHoursWidget,
     parse_state,
 )
-from routing.forms import TimeZoneField
 
 
 @pytest.mark.parametrize(
