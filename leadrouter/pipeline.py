@@ -131,6 +131,7 @@ def instant_callback_step(lead: Lead):
         return calls.instant_callback_offer(lead=lead)
     except Exception:
         logger.exception("Offering an instant call-back for lead %s failed", lead.pk)
+        _failure_record(lead, LeadEvent.Kind.CALL, "Instant call-back failed; nobody was called")
         return None
 
 
@@ -148,6 +149,12 @@ def answer_call(*, lead: Lead, source, call_sid: str, caller: str, base: str) ->
         )
     except Exception:
         logger.exception("Answering call %s (lead %s) failed", call_sid, lead.pk)
+        _failure_record(
+            lead,
+            LeadEvent.Kind.CALL,
+            "The call could not be put through; the caller heard an apology",
+            call_sid=call_sid,
+        )
         return calls.apology(CALL_FAILED)
 
 

@@ -791,3 +791,20 @@ def test_create_source_makes_a_twilio_voice_source_for_the_phone_channel(db):
     source = Source.objects.get(name="Phones")
     assert (source.adapter, source.twilio_number) == (Adapter.TWILIO_VOICE, TRACKING)
     assert f"/hooks/twilio_voice/{source.public_id}/" in out.getvalue()
+
+
+def test_a_failure_answering_a_call_apologises_and_keeps_the_lead(
+    client, phones, rule, office_hours, monkeypatch
+):
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(calls, "inbound_call_answer", broken)
+
+    response = call_in(client, phones)
+
+    assert response.status_code == 200
+    assert twiml(response).find("Say").text.startswith("Sorry, we cannot put your call through")
+    lead = Lead.objects.get()
+    event = LeadEvent.objects.get(lead=lead, kind=LeadEvent.Kind.CALL)
+    assert "RuntimeError" in event.data["error"]
