@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from intake.fields import storable_text
 from intake.hooks import HookRejected
 from intake.hooks.twilio_voice import ADAPTER as TWILIO_VOICE
 from intake.models import Adapter, Source
@@ -39,7 +40,8 @@ def _twiml(text: str, status: int = 200, errors: dict | None = None) -> HttpResp
 
 
 def _required(params, name: str, what: str) -> str:
-    value = (params.get(name) or "").strip()
+    # Cleaned as every stored text is: a NUL (which PostgreSQL refuses) never reaches a query.
+    value = storable_text(params.get(name) or "", multiline=False).strip()
     if not value:
         raise MissingParameter(name, f"is required: {what}")
     return value

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from intake import services
 from intake.doors import door_accept
+from intake.fields import storable_text
 from intake.hooks import HookRejected, get_hook
 from intake.hooks.base import DeferredHook, first_text, stored_form
 from intake.hooks.twilio_voice import twiml_say
@@ -90,8 +91,9 @@ def _answer_call(request, hook, submission, earlier) -> HttpResponse:
     twiml = pipeline.answer_call(
         lead=lead,
         source=submission.source,
-        call_sid=first_text(params.get("CallSid")),
-        caller=first_text(params.get("From")),
+        # Cleaned as every stored text is (a NUL, which PostgreSQL refuses, removed).
+        call_sid=storable_text(first_text(params.get("CallSid")), multiline=False)[:64],
+        caller=storable_text(first_text(params.get("From")), multiline=False),
         base=request.build_absolute_uri("/"),
     )
     return HttpResponse(twiml, content_type="text/xml")

@@ -808,3 +808,9 @@ def test_a_failure_answering_a_call_apologises_and_keeps_the_lead(
     lead = Lead.objects.get()
     event = LeadEvent.objects.get(lead=lead, kind=LeadEvent.Kind.CALL)
     assert "RuntimeError" in event.data["error"]
+
+
+def test_a_status_callback_whose_callsid_holds_a_nul_is_answered(client, phones, rule):
+    response = status_callback(client, phones, "completed", CallSid="CA\x00nobody")
+
+    assert response.status_code == 404  # cleaned, looked up, not found: never a 500
