@@ -8,7 +8,8 @@
    rejected and answers 401.
 4. A vendor's retry of a delivery already handled is answered as before, without a new touch.
 5. Deferred adapters (Meta) queue background fetches; others run the pipeline in the request
-   and answer the way the vendor expects.
+   and answer the way the vendor expects. An inbound call (Twilio Voice) is answered with
+   whom to ring: the pipeline's `answer_call` asks routing, and the answer is TwiML.
 """
 
 from django.http import Http404, HttpResponse, JsonResponse
