@@ -814,3 +814,15 @@ def test_a_status_callback_whose_callsid_holds_a_nul_is_answered(client, phones,
     response = status_callback(client, phones, "completed", CallSid="CA\x00nobody")
 
     assert response.status_code == 404  # cleaned, looked up, not found: never a 500
+
+
+def test_the_admin_lists_calls_read_only(admin_client, client, phones, rule, office_hours):
+    call_in(client, phones)
+    call = PhoneCall.objects.get()
+
+    listing = admin_client.get("/admin/routing/phonecall/")
+    detail = admin_client.get(f"/admin/routing/phonecall/{call.pk}/change/")
+
+    assert listing.status_code == 200 and call.call_sid.encode() in listing.content
+    assert detail.status_code == 200
+    assert b'type="submit"' not in detail.content.split(b'id="content-main"')[1]
