@@ -106,6 +106,18 @@ class SourceAdmin(admin.ModelAdmin):
             },
         ),
         ("Hosted form", {"fields": ["organisation_name", "consent_text"]}),
+        (
+            "Phone calls (Twilio Voice)",
+            {
+                "fields": [
+                    "twilio_account_sid",
+                    "twilio_number",
+                    "ring_seconds",
+                    "voicemail_greeting",
+                    "instant_callback_via",
+                ]
+            },
+        ),
         ("Activity", {"fields": ["last_received", "status_counts", "recent_problems"]}),
     ]
     actions = ["rotate_api_key"]

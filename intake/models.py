@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.backends.ddl_references import Statement
 from django.db.models import Q
@@ -31,6 +32,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     CHAT = "chat", "Chat"
     SMS = "sms", "SMS"
+    PHONE = "phone", "Phone call"
     API = "api", "API"
     VENDOR = "vendor", "Lead vendor"
     MANUAL = "manual", "Manual entry"
@@ -48,8 +50,13 @@ class Adapter(models.TextChoices):
     HUBSPOT = "hubspot", "HubSpot workflow webhook"
     TYPEFORM = "typeform", "Typeform webhook"
     TWILIO_SMS = "twilio_sms", "Twilio inbound SMS"
+    TWILIO_VOICE = "twilio_voice", "Twilio Voice (inbound calls)"
     EMAIL = "email", "Inbound email (Mailgun, Postmark)"
     CHAT = "chat", "Chat transcript (Tawk.to or generic JSON)"
+
+
+# How long a rep's phone rings for a Twilio Voice source that does not say.
+DEFAULT_RING_SECONDS = 20
 
 
 class Source(models.Model):
@@ -112,6 +119,46 @@ class Source(models.Model):
     rate_limit_per_minute = models.PositiveIntegerField(
         null=True, blank=True, help_text="Requests a minute for this key; empty = the default."
     )
+    # Twilio Voice: the account and number calls come in on (and instant call-backs leave
+    # from); the auth token is the source's secret, which also signs Twilio's requests.
+    twilio_account_sid = models.CharField(
+        max_length=64,
+        blank=True,
+        verbose_name="Twilio account SID",
+        help_text="Twilio Voice: the account SID (AC…), for instant call-backs placed "
+        "through Twilio's API.",
+    )
+    twilio_number = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Twilio Voice: the Twilio phone number (E.164, e.g. +15125550100). Reps "
+        "see it as the caller ID of instant call-backs and leads see it when bridged.",
+    )
+    ring_seconds = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(60)],
+        help_text="Twilio Voice: how long each rep's phone rings before the next rep (5 to 60 "
+        f"s); empty: {DEFAULT_RING_SECONDS} s.",
+    )
+    voicemail_greeting = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Twilio Voice: what a caller hears when nobody can answer: words read "
+        "aloud, or the https:// address of a recording. Empty: a standard greeting.",
+    )
+    instant_callback_via = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"adapter": "twilio_voice"},
+        verbose_name="instant call-back through",
+        help_text="Instant call-back (off when empty): an urgent lead of this source assigned "
+        "to a rep in working hours makes Twilio call the rep at once, through this Twilio "
+        "Voice source, and connect them to the lead when they press 1.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -123,6 +170,7 @@ class Source(models.Model):
     def clean(self) -> None:
         from intake.fields import LEAD_FIELDS, storable_json
 
+        self._clean_voice()
         if not isinstance(self.field_map, dict):
             raise ValidationError({"field_map": "Must be an object of incoming name → lead field."})
         # Typed into the admin as JSON: a "\u0000" there is one jsonb refuses.
@@ -139,6 +187,47 @@ class Source(models.Model):
                     f"{', '.join(LEAD_FIELDS)} or attributes.<name>."
                 }
             )
+
+    def _clean_voice(self) -> None:
+        """The Twilio Voice settings: a dialable number, an https greeting recording, and an
+        instant call-back only through a voice source that can place calls."""
+        from intake.quality.phone import phone_number_e164
+
+        if self.twilio_number:
+            self.twilio_number = phone_number_e164(self.twilio_number, field="twilio_number")
+        greeting = self.voicemail_greeting.strip()
+        if greeting.lower().startswith("http") and not greeting.lower().startswith("https://"):
+            raise ValidationError(
+                {
+                    "voicemail_greeting": "Give the recording's https:// address (Twilio plays "
+                    "only what it can fetch securely), or the words to read aloud."
+                }
+            )
+        via = self.instant_callback_via
+        if via is not None:
+            missing = [
+                label
+                for label, value in (
+                    ("its Twilio account SID", via.twilio_account_sid),
+                    ("its Twilio number", via.twilio_number),
+                    ("its auth token (secret)", via.secret),
+                )
+                if not value
+            ]
+            if via.adapter != Adapter.TWILIO_VOICE:
+                missing = ["to be a Twilio Voice source"]
+            if missing:
+                raise ValidationError(
+                    {
+                        "instant_callback_via": f"{via} needs {', '.join(missing)} before "
+                        "call-backs can go through it."
+                    }
+                )
+
+    @property
+    def ring_timeout(self) -> int:
+        """Seconds a rep's phone rings for a call of this source."""
+        return self.ring_seconds or DEFAULT_RING_SECONDS
 
     def has_api_key(self, raw: str) -> bool:
         """Whether `raw` is this source's API key (compared as hashes, in constant time)."""
@@ -603,6 +692,7 @@ class LeadEvent(models.Model):
         RELEASED = "released", "Released at the opening"
         PINNED = "pinned", "Kept in the queue"
         IMPORTED = "imported", "Imported history"
+        CALL = "call", "Phone call"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -392,11 +392,13 @@ def request(
     *,
     params: dict[str, Any] | None = None,
     payload: Any = None,
+    form: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     timeout: float | None = None,
 ) -> bytes:
-    """Send one request (a JSON body when `payload` is given) and return the raw answer, or
-    raise HttpError. For services that answer something else than JSON (Slack answers "ok")."""
+    """Send one request (a JSON body when `payload` is given, an urlencoded one for `form`:
+    Twilio's API takes forms) and return the raw answer, or raise HttpError. For services that
+    answer something else than JSON (Slack answers "ok")."""
     if params:
         url = str(httpx.URL(url, params=params))
     where = f"{method} {describe(url)}"
@@ -405,6 +407,9 @@ def request(
     if payload is not None:
         content = json.dumps(payload).encode()
         all_headers["Content-Type"] = "application/json"
+    elif form is not None:
+        content = urllib.parse.urlencode(form).encode()
+        all_headers["Content-Type"] = "application/x-www-form-urlencoded"
     answer = exchange(method, url, content=content, headers=all_headers, timeout=timeout)
     status = answer.status
     if 300 <= status < 400:

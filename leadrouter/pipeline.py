@@ -26,7 +26,7 @@ from qualification import selectors as qualification_selectors
 from qualification import services as qualification_services
 from routing import services as routing_services
 from routing.recovery_policy import RECOVERY_ATTEMPTS
-from routing.services import sla_customer_returned
+from routing.services import calls, sla_customer_returned
 
 logger = logging.getLogger(__name__)
 
@@ -113,11 +113,49 @@ def imported_owners(*, create: bool = False, team: str | None = None) -> OwnerMa
 
 
 def qualify_and_route(lead: Lead, *, actor=None, replace: bool = False):
-    """Qualify a lead, then route it unless a person must review it first (or it failed)."""
+    """Qualify a lead, then route it unless a person must review it first (or it failed);
+    a lead given to a rep may then ring them at once (`instant_callback_step`)."""
     qualification = qualification_step(lead, actor=actor, replace=replace)
     if qualification is not None and not qualification.needs_review:
-        routing_step(lead)
+        decision = routing_step(lead)
+        if decision is not None and decision.rep_id is not None:
+            instant_callback_step(lead)
     return qualification
+
+
+def instant_callback_step(lead: Lead):
+    """`routing.services.calls.instant_callback_offer` (an urgent lead's source may ring its
+    new rep at once), except that an error never raises: the lead is routed either way, and
+    the SLA clock runs as if nothing was tried."""
+    try:
+        return calls.instant_callback_offer(lead=lead)
+    except Exception:
+        logger.exception("Offering an instant call-back for lead %s failed", lead.pk)
+        _failure_record(lead, LeadEvent.Kind.CALL, "Instant call-back failed; nobody was called")
+        return None
+
+
+CALL_FAILED = "Sorry, we cannot put your call through right now. Please try again shortly."
+
+
+def answer_call(*, lead: Lead, source, call_sid: str, caller: str, base: str) -> str:
+    """The step after intake for an inbound call (`intake.hooks.twilio_voice`): whom it rings,
+    as TwiML (`routing.services.calls.inbound_call_answer`). The lead is already stored and
+    routed; an error here never raises: the caller hears an apology and the lead waits for
+    its owner like any other."""
+    try:
+        return calls.inbound_call_answer(
+            lead=lead, source=source, call_sid=call_sid, caller=caller, base=base
+        )
+    except Exception:
+        logger.exception("Answering call %s (lead %s) failed", call_sid, lead.pk)
+        _failure_record(
+            lead,
+            LeadEvent.Kind.CALL,
+            "The call could not be put through; the caller heard an apology",
+            call_sid=call_sid,
+        )
+        return calls.apology(CALL_FAILED)
 
 
 def recover_stranded_lead(lead: Lead, *, now=None) -> str:

@@ -270,6 +270,9 @@ INTAKE_SECRET_ROTATION_HOURS = env.int("INTAKE_SECRET_ROTATION_HOURS", default=7
 # Meta Graph API, for Lead Ads: the notification carries ids only; answers are fetched.
 META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0")
 VENDOR_HTTP_TIMEOUT = env.float("VENDOR_HTTP_TIMEOUT", default=10.0)
+# Twilio's REST API, where instant call-backs are placed (tests point it at a local server).
+# The account SID and auth token are each Twilio Voice source's own, set in the admin.
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
 # Outbound calls (webhooks typed in the admin, the LLM, vendors) go only to public addresses:
 # a typed URL must not reach the metadata service or the private network. A deployer allows
 # named hosts, IP addresses or networks (e.g. "127.0.0.1" for a local LLM server, or

@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("qualification.urls")),
     path("", include("routing.urls")),
     path("", include("reporting.urls")),
+    path("", include("routing.call_urls")),
     path("", include("intake.hooks.urls")),
     path("", include("intake.urls")),
 ]

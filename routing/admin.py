@@ -33,6 +33,7 @@ from routing.models import (
     HeldLead,
     LicenceRequirement,
     OpeningHours,
+    PhoneCall,
     RecyclingRule,
     Rep,
     RoutingDecision,
@@ -288,6 +289,23 @@ class RepAdmin(admin.ModelAdmin):
         # count it (`AvailabilityChange`).
         if change and {"paused", "paused_until"} & set(form.changed_data):
             services.availability_change_record(rep=obj, by_user=request.user)
+
+
+@admin.register(PhoneCall)
+class PhoneCallAdmin(admin.ModelAdmin):
+    """Calls as Twilio reported them: read only (each row is moved by Twilio's callbacks)."""
+
+    list_display = ["started_at", "lead", "direction", "state", "rep", "answered_by", "ended_at"]
+    list_filter = ["direction", "state", "source"]
+    list_select_related = ["lead", "rep__user", "answered_by__user"]
+    search_fields = ["call_sid", "lead__phone_e164", "lead__full_name"]
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(AvailabilityChange)

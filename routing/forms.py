@@ -246,6 +246,7 @@ class RepForm(forms.ModelForm):
             "territories",
             "time_zone",
             "working_hours",
+            "phone",
             "notify_webhook_url",
         ]
 

@@ -26,6 +26,8 @@ from intake.models import Lead, LeadEvent
 from leadrouter import http_client
 from routing.models import (
     Assignment,
+    HeldLead,
+    PhoneCall,
     RoutingDecision,
     SlaState,
     SlaStep,
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 TASK = "routing.tasks.notify_assignment"
 SLA_TASK = "routing.tasks.notify_sla_step"
+MISSED_CALL_TASK = "routing.tasks.notify_missed_call"
 
 EMAIL = "email"
 SLACK_REP = "slack:rep"
@@ -363,12 +366,17 @@ def sla_step_notify_on_commit(record: SlaStepRecord, lead: Lead) -> None:
     once its transaction commits (a rolled-back step tells nobody). Test leads: none."""
     if lead.is_test:
         return
-    record_id = record.pk
+    enqueue_on_commit(SLA_TASK, record.pk, f"notify-sla-step-{record.pk}")
+
+
+def enqueue_on_commit(task: str, row_id: int, name: str) -> None:
+    """Queue `task(row_id)` once the caller's transaction commits (a rolled-back change tells
+    nobody, and the worker sees the row)."""
 
     def enqueue() -> None:
         from django_q.tasks import async_task
 
-        async_task(SLA_TASK, record_id, task_name=f"notify-sla-step-{record_id}")
+        async_task(task, row_id, task_name=name)
 
     transaction.on_commit(enqueue)
 
@@ -427,6 +435,87 @@ def sla_step_notify(record_id: int) -> str:
     key = {"sla_step": record.pk}
     channels = _unsent(assignment.lead_id, key, sla_step_channels(record))
     sending = _send(assignment.lead_id, key, channels, sla_step_message(record), "the SLA step")
+    if sending.retry:
+        raise TransportError("; ".join(sending.retry), retryable=True)
+    return sending.summary()
+
+
+# --- missed calls ---------------------------------------------------------------------------
+
+
+def missed_call_notify_on_commit(call: PhoneCall) -> None:
+    """Queue the missed-call alert of an inbound call nobody answered, once the caller's
+    transaction commits. Test leads: none."""
+    if not call.lead.is_test:
+        enqueue_on_commit(MISSED_CALL_TASK, call.pk, f"notify-missed-call-{call.pk}")
+
+
+def missed_call_channels(call: PhoneCall) -> list[Channel]:
+    """The lead's owner (a queue's: its manager) and their webhook, and the team's manager
+    and webhook: a caller waits for someone to call back."""
+    assignment = (
+        Assignment.objects.select_related("rep__user", "rep__team__manager", "queue_team__manager")
+        .select_related("user")
+        .filter(lead_id=call.lead_id, ended_at__isnull=True)
+        .first()
+    )
+    if assignment is None:
+        # Held until the next opening (after hours) or in review: the team that will take it.
+        team = _held_team(call.lead_id)
+        return [*_email(team.manager if team else None), *_team_slack(team)]
+    team = _team(assignment)
+    channels = [*_email(_owner(assignment)), *_rep_slack(assignment)]
+    manager = team.manager if team else None
+    if manager is not None and manager != _owner(assignment):
+        channels += _email(manager)
+    return [*channels, *_team_slack(team)]
+
+
+def _held_team(lead_id: int) -> Team | None:
+    """The team a held lead waits for: the hold's, else its rule's fallback or pool team, else
+    the team of the rule's first rep."""
+    hold = (
+        HeldLead.objects.select_related("team__manager", "rule")
+        .filter(lead_id=lead_id)
+        .order_by("-held_at")
+        .first()
+    )
+    if hold is None:
+        return None
+    if hold.team is not None:
+        return hold.team
+    rule = hold.rule
+    if rule is None:
+        return None
+    team = rule.fallback_team or rule.pool_team
+    if team is None:
+        rep = rule.pool_reps.select_related("team__manager").order_by("pk").first()
+        team = rep.team if rep else None
+    return team
+
+
+def missed_call_message(call: PhoneCall) -> Message:
+    """Who called, what happened, and the link (no number: it also goes to Slack)."""
+    who = _lead_name(call.lead)
+    subject = f"Missed call: {who}"
+    outcome = (
+        "They reached the voicemail; the recording will be on the lead's timeline."
+        if call.state == PhoneCall.State.VOICEMAIL
+        else "They hung up before anyone answered."
+    )
+    text = "\n".join([subject, outcome, "Call them back.", lead_url(call.lead_id)])
+    return Message(subject=" ".join(subject.split())[:200], text=text)
+
+
+def missed_call_notify(call_id: int) -> str:
+    """Send a missed call's alert on every channel not yet recorded; raise when a retry can
+    help (as `assignment_notify`)."""
+    call = PhoneCall.objects.select_related("lead", "rep__team__manager").filter(pk=call_id).first()
+    if call is None:
+        return "no such call"
+    key = {"missed_call": call.pk}
+    channels = _unsent(call.lead_id, key, missed_call_channels(call))
+    sending = _send(call.lead_id, key, channels, missed_call_message(call), "the missed call")
     if sending.retry:
         raise TransportError("; ".join(sending.retry), retryable=True)
     return sending.summary()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from leadrouter import pipeline
 from leadrouter.heartbeat import record_sweep
 from routing import notifications, selectors, services
+from routing.services import calls
 
 
 def route_parked_leads() -> str:
@@ -27,6 +28,18 @@ def notify_assignment(assignment_id: int) -> str:
     """Tell the owner and the Slack channels about a new assignment (queued after commit by
     `routing.notifications.assignment_notify_on_commit`). Raises when a retry can help."""
     return notifications.assignment_notify(assignment_id)
+
+
+def notify_missed_call(call_id: int) -> str:
+    """Tell the owner and the manager about an inbound call nobody answered (queued after
+    commit by `routing.notifications.missed_call_notify_on_commit`)."""
+    return notifications.missed_call_notify(call_id)
+
+
+def place_instant_callback(call_id: int) -> str:
+    """Ask Twilio to ring the rep of a new urgent lead (queued after commit by
+    `routing.services.calls.instant_callback_offer`); placed once even if run twice."""
+    return calls.instant_callback_place(call_id=call_id)
 
 
 def send_rep_welcome(user_id: int, site_url: str) -> str:

@@ -13,6 +13,7 @@ _MODULES: dict[str, str] = {
     Adapter.HUBSPOT: "intake.hooks.hubspot",
     Adapter.TYPEFORM: "intake.hooks.typeform",
     Adapter.TWILIO_SMS: "intake.hooks.twilio_sms",
+    Adapter.TWILIO_VOICE: "intake.hooks.twilio_voice",
     Adapter.EMAIL: "intake.hooks.email",
     Adapter.CHAT: "intake.hooks.chat",
     Adapter.FORM: "intake.hooks.form",

@@ -8,7 +8,8 @@
    rejected and answers 401.
 4. A vendor's retry of a delivery already handled is answered as before, without a new touch.
 5. Deferred adapters (Meta) queue background fetches; others run the pipeline in the request
-   and answer the way the vendor expects.
+   and answer the way the vendor expects. An inbound call (Twilio Voice) is answered with
+   whom to ring: the pipeline's `answer_call` asks routing, and the answer is TwiML.
 """
 
 from django.http import Http404, HttpResponse, JsonResponse
@@ -17,9 +18,11 @@ from django.views.decorators.http import require_http_methods
 
 from intake import services
 from intake.doors import door_accept
+from intake.fields import storable_text
 from intake.hooks import HookRejected, get_hook
-from intake.hooks.base import DeferredHook
-from intake.models import Door, Source
+from intake.hooks.base import DeferredHook, first_text, stored_form
+from intake.hooks.twilio_voice import twiml_say
+from intake.models import Adapter, Door, Source
 from leadrouter import pipeline
 
 
@@ -51,6 +54,8 @@ def hook_receive(request, adapter: str, public_id):
     earlier = services.submission_claim_delivery(
         submission=submission, delivery_id=_safe_delivery_id(hook, submission)
     )
+    if hook.name == Adapter.TWILIO_VOICE:
+        return _answer_call(request, hook, submission, earlier)
     if earlier is not None:
         return hook.accepted(submission, earlier.lead_id, created=False)
     if isinstance(hook, DeferredHook):
@@ -68,6 +73,31 @@ def hook_receive(request, adapter: str, public_id):
     return hook.accepted(
         submission, result.lead.pk if result.lead else None, created=bool(result.created)
     )
+
+
+def _answer_call(request, hook, submission, earlier) -> HttpResponse:
+    """An inbound call is answered with whom to ring (TwiML): the lead is taken in (or, for
+    Twilio asking again about the same call, found), then routing decides through the
+    pipeline (`leadrouter.pipeline.answer_call`)."""
+    if earlier is not None:
+        lead = earlier.lead
+    else:
+        result = pipeline.process_submission(submission)
+        if result.errors:
+            return hook.invalid(submission, result.errors)
+        lead = result.lead
+    if lead is None:  # spam, or a failure kept for reprocessing
+        return twiml_say(pipeline.CALL_FAILED)
+    params = stored_form(submission)
+    twiml = pipeline.answer_call(
+        lead=lead,
+        source=submission.source,
+        # Cleaned as every stored text is (a NUL, which PostgreSQL refuses, removed).
+        call_sid=storable_text(first_text(params.get("CallSid")), multiline=False)[:64],
+        caller=storable_text(first_text(params.get("From")), multiline=False),
+        base=request.build_absolute_uri("/"),
+    )
+    return HttpResponse(twiml, content_type="text/xml")
 
 
 def _safe_delivery_id(hook, submission) -> str:

@@ -270,3 +270,19 @@ def _geo() -> tuple[ModuleType, ModuleType]:
 
         _geo_modules = (geocoder, timezone)
     return _geo_modules
+
+
+def phone_number_e164(raw: str, *, field: str) -> str:
+    """A number people type into the admin (a rep's phone, a Twilio number) in E.164, or a
+    ValidationError on `field` saying how to write it. A national number is read as a US one."""
+    from django.core.exceptions import ValidationError
+
+    check = check_phone(raw)
+    if not check.is_valid or check.e164 is None or check.extension:
+        raise ValidationError(
+            {
+                field: f"“{raw}” is not a phone number Twilio can dial: give it with its country "
+                "code, e.g. +15125550100."
+            }
+        )
+    return check.e164

@@ -37,6 +37,11 @@ def source_create(
     rate_limit_per_minute: int | None = None,
     organisation_name: str = "",
     consent_text: str = "",
+    twilio_account_sid: str = "",
+    twilio_number: str = "",
+    ring_seconds: int | None = None,
+    voicemail_greeting: str = "",
+    instant_callback_via: Source | None = None,
 ) -> tuple[Source, str]:
     """Create a source; return it with its API key, which is never retrievable again."""
     source = Source(
@@ -51,6 +56,11 @@ def source_create(
         thank_you_url=thank_you_url,
         verify_token=verify_token,
         access_token=access_token,
+        twilio_account_sid=twilio_account_sid.strip(),
+        twilio_number=twilio_number,
+        ring_seconds=ring_seconds,
+        voicemail_greeting=storable_text(voicemail_greeting, multiline=False),
+        instant_callback_via=instant_callback_via,
         rate_limit_per_minute=rate_limit_per_minute,
         organisation_name=storable_text(organisation_name, multiline=False),
         consent_text=storable_text(consent_text, multiline=True),

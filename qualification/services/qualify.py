@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from intake.models import Account, Lead, LeadEvent, LeadStatus
+from intake.models import Account, Channel, Lead, LeadEvent, LeadStatus
 from intake.services import WebhookEventType, webhook_event_record
 from qualification import llm
 from qualification.models import (
@@ -145,6 +145,11 @@ def _request_type(lead: Lead, record, signal_value: str, models) -> tuple[Decisi
 def _urgency(record, signal_value: str, models) -> Decision:
     if signal_value:
         return Decision(signal_value, SIGNAL_CONFIDENCE, _why("signal", f"urgency {signal_value}"))
+    if record["fields"]["channel"] == Channel.PHONE:
+        # The person called: they want to talk now, whatever a model trained on forms says.
+        return Decision(
+            Urgency.URGENT, SIGNAL_CONFIDENCE, _why("rule", "urgency urgent (a phone call)")
+        )
     if models.urgency is not None:
         version, model = models.urgency
         predicted = model.predict(record)

@@ -2,6 +2,7 @@
 
 from routing.models.assignments import Activity, Assignment, RoutingDecision, SlaState
 from routing.models.calendars import BusinessCalendar, CalendarClosure, OpeningHours
+from routing.models.calls import PhoneCall
 from routing.models.holds import HeldLead
 from routing.models.licences import LicenceRequirement
 from routing.models.recycling import RecyclingRule
@@ -32,6 +33,7 @@ __all__ = [
     "HeldLead",
     "LicenceRequirement",
     "OpeningHours",
+    "PhoneCall",
     "RecyclingRule",
     "Rep",
     "RotationState",

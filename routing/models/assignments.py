@@ -31,6 +31,7 @@ class Assignment(models.Model):
         ON_CALL = "on_call", "On call: urgent lead after hours"
         CLAIMED = "claimed", "Taken from the team queue"
         IMPORTED = "imported", "Imported history"
+        CALL = "call", "Rung for the lead's call (the owner could not answer)"
 
     lead = models.ForeignKey("intake.Lead", on_delete=models.CASCADE, related_name="assignments")
     rep = models.ForeignKey(

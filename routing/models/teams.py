@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from intake.quality.phone import phone_number_e164
 from leadrouter.time_zones import validate_time_zone
 from routing.models.calendars import BusinessCalendar
 from routing.models.validation import (
@@ -183,6 +184,12 @@ class Rep(models.Model):
         "empty: always working.",
     )
     notify_webhook_url = models.URLField(blank=True, help_text="Slack-compatible incoming webhook.")
+    phone = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="The phone inbound calls and instant call-backs ring, with its country code "
+        "(E.164, e.g. +15125550100). Empty: calls pass this rep by.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -206,6 +213,9 @@ class Rep(models.Model):
             validate_time_zone(self.time_zone)
         with errors.collect():
             validate_webhook_url(self.notify_webhook_url)
+        if self.phone:
+            with errors.collect():
+                self.phone = phone_number_e164(self.phone, field="phone")
         try:
             parse_working_hours(self.working_hours)
         except ValueError as exc:

@@ -13,6 +13,7 @@ DEFAULT_ADAPTER = {
     Channel.EMAIL: Adapter.EMAIL,
     Channel.CHAT: Adapter.CHAT,
     Channel.SMS: Adapter.TWILIO_SMS,
+    Channel.PHONE: Adapter.TWILIO_VOICE,
 }
 
 
@@ -29,6 +30,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--access-token", default="", help="Meta: a page access token (leads_retrieval)."
+        )
+        parser.add_argument(
+            "--twilio-account-sid", default="", help="Twilio Voice: the account SID (AC…)."
+        )
+        parser.add_argument(
+            "--twilio-number", default="", help="Twilio Voice: the number calls come in on."
         )
         parser.add_argument("--request-type", default="", help="Default request type.")
         parser.add_argument("--campaign", default="", help="Default campaign.")
@@ -49,6 +56,8 @@ class Command(BaseCommand):
                 default_campaign=options["campaign"],
                 verify_token=options["verify_token"],
                 access_token=options["access_token"],
+                twilio_account_sid=options["twilio_account_sid"],
+                twilio_number=options["twilio_number"],
             )
         except ValidationError as exc:
             raise CommandError(

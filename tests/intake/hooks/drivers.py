@@ -116,6 +116,25 @@ def _twilio_message(fields: dict, delivery_id: str) -> None:
     fields["MessageSid"] = delivery_id
 
 
+def twilio_call(delivery_id: str) -> bytes:
+    """The parameters Twilio Voice posts for an incoming call (twilio.com/docs/voice/twiml,
+    "Request parameters"), its CallSid the delivery id."""
+    return urlencode(
+        {
+            "CallSid": delivery_id,
+            "AccountSid": "AC0123456789abcdef0123456789abcdef",
+            "From": "+15125550199",
+            "To": "+15125550100",
+            "CallStatus": "ringing",
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+            "CallerName": "Jane Doe",
+            "FromCity": "AUSTIN",
+            "FromState": "TX",
+        }
+    ).encode()
+
+
 def _mailgun_email(fields: dict, delivery_id: str) -> None:
     # The token is Mailgun's delivery id; the timestamp and signature are added when signing.
     fields["token"] = delivery_id
@@ -189,6 +208,15 @@ class Driver:
     # The source's credential this hook checks: its vendor secret, rotated with a grace
     # period, or (LeadRouter's own JSON) its API key, which has no secret to rotate.
     credential: str = "secret"
+    # The status of a refused delivery: 401, or 403 for Twilio Voice, which answers TwiML and
+    # names the errors in the X-LeadRouter-Errors header instead of a JSON body.
+    refused_status: int = 401
+
+    def errors(self, response) -> dict:
+        """The errors a refusal names, from its JSON body or its X-LeadRouter-Errors header."""
+        if "X-LeadRouter-Errors" in response:
+            return json.loads(response["X-LeadRouter-Errors"])
+        return response.json()["errors"]
 
     @property
     def hook(self):
@@ -250,6 +278,20 @@ DRIVERS = [
         created_status=200,
         content_type=FORM,
         signs_body=True,
+    ),
+    Driver(
+        "twilio_voice",
+        "twilio_voice",
+        twilio_call,
+        lambda url, body, secret: (
+            body,
+            {"HTTP_X_TWILIO_SIGNATURE": twilio_signature(url, body, secret)},
+        ),
+        refusal_names="X-Twilio-Signature",
+        created_status=200,
+        content_type=FORM,
+        signs_body=True,
+        refused_status=403,
     ),
     Driver(
         "mailgun",

@@ -1,10 +1,11 @@
 """What every vendor hook promises, run against each hook as its vendor calls it (drivers.py).
 
 A delivery signed with the source's credential is accepted; one without it, signed with another
-secret, or changed after signing is refused with 401 and kept for audit without a lead; a source
-without a secret refuses every delivery; during a secret rotation the previous secret verifies
-until its grace period ends; a vendor's retry of a delivery is answered as before without a
-second lead or touch, also when its id holds a NUL (which PostgreSQL refuses in text).
+secret, or changed after signing is refused with 401 (Twilio Voice: 403) and kept for audit
+without a lead; a source without a secret refuses every delivery; during a secret rotation the
+previous secret verifies until its grace period ends; a vendor's retry of a delivery is answered
+as before without a second lead or touch, also when its id holds a NUL (which PostgreSQL refuses
+in text).
 Vendor-specific cases (field mapping, each vendor's quirks) stay in the vendor's own file.
 """
 
@@ -57,8 +58,8 @@ def made(driver) -> int:
 
 
 def assert_refused_and_kept_for_audit(response, driver):
-    assert response.status_code == 401, response.content[:300]
-    assert driver.refusal_names in response.json()["errors"][driver.refusal_field][0]
+    assert response.status_code == driver.refused_status, response.content[:300]
+    assert driver.refusal_names in driver.errors(response)[driver.refusal_field][0]
     submission = Submission.objects.get()
     assert submission.status == Submission.Status.REJECTED
     assert submission.lead is None
@@ -112,8 +113,8 @@ def test_a_source_without_a_secret_refuses_every_delivery(client, driver, hook_s
 
     response = deliver(client, driver, source, secret=SECRET)
 
-    assert response.status_code == 401
-    assert "no vendor secret" in response.json()["errors"]["signature"][0]
+    assert response.status_code == driver.refused_status
+    assert "no vendor secret" in driver.errors(response)["signature"][0]
     assert made(driver) == 0
 
 
@@ -127,12 +128,15 @@ def test_the_previous_secret_verifies_during_a_rotation_and_not_after_it(
     assert deliver(client, driver, vendor_source, "1002").status_code in ACCEPTED
 
     time_machine.shift(timedelta(hours=settings.INTAKE_SECRET_ROTATION_HOURS, seconds=1))
-    assert deliver(client, driver, vendor_source, "1003", secret=SECRET).status_code == 401
+    assert deliver(client, driver, vendor_source, "1003", secret=SECRET).status_code == (
+        driver.refused_status
+    )
     assert deliver(client, driver, vendor_source, "1003").status_code in ACCEPTED
 
     # A rotation without a grace period ends the previous secret at once.
     services.source_set_secret(source=vendor_source, secret="newer-secret", grace_hours=0)
-    assert deliver(client, driver, vendor_source, "1004", secret="new-secret").status_code == 401
+    refused = deliver(client, driver, vendor_source, "1004", secret="new-secret")
+    assert refused.status_code == driver.refused_status
     assert deliver(client, driver, vendor_source, "1004").status_code in ACCEPTED
 
 
