@@ -20,6 +20,8 @@ CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "demo-password"  # noqa: S105 - the demo's published password
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
+# The weekly report: its headlines, the five signals and the charts in one picture.
+REPORT = {"width": 1280, "height": 1500}
 
 # (file name, user, viewport, path to open, link to follow from there or None, selector that
 # shows the page has its content). The README's "What it looks like" embeds each file.
@@ -37,6 +39,8 @@ SHOTS = [
         ".cb-tree",
     ),
     ("review-queue.png", "manager", DESKTOP, "/review/", None, "main"),
+    # Last week (a whole one: this week has only begun), from the current week's "Previous".
+    ("weekly-report.png", "manager", REPORT, "/reports/weekly/", "a[rel=prev]", "#chart-days"),
 ]
 
 
