@@ -93,7 +93,6 @@ class BulkRows:
         self.table = quote(model._meta.db_table)
         self.columns = [quote(f.column) for f in given + rest]
         self.rows: list[tuple] = []
-        self.written = 0
 
     def add(self, *values) -> None:
         self.rows.append(values + self.tail)
@@ -117,7 +116,6 @@ class BulkRows:
                 f"INSERT INTO {self.table} ({names}) VALUES ({marks})",  # noqa: S608 - names from meta
                 self.rows,
             )
-        self.written += len(self.rows)
         self.rows = []
 
 
