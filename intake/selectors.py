@@ -2,6 +2,9 @@
 and what went wrong with a source's deliveries. Which leads a user may see, and a lead with
 what later steps made of it, are read above the apps (`leadrouter.api.selectors`)."""
 
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q, TextField
 from django.db.models.functions import Cast, Lower
@@ -125,3 +128,8 @@ def submission_problem(submission: Submission) -> str:
         return "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in submission.errors.items())
     lines = submission.error_detail.strip().splitlines()
     return lines[-1] if lines else ""
+
+
+def organisation_time_zone() -> ZoneInfo:
+    """The organisation's time zone: whole-organisation reports count their weeks in it."""
+    return ZoneInfo(settings.TIME_ZONE)

@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     path("api/v1/", include("leadrouter.api.urls")),
     path("api/v1/", include("routing.api.urls")),
+    path("api/v1/", include("reporting.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("qualification.urls")),
