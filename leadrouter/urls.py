@@ -41,6 +41,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("qualification.urls")),
     path("", include("routing.urls")),
+    path("", include("reporting.urls")),
     path("", include("intake.hooks.urls")),
     path("", include("intake.urls")),
 ]

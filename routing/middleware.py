@@ -4,10 +4,10 @@ from django.utils import timezone
 
 from routing.selectors import user_time_zone
 
-# The URL namespaces of the pages people read: the rep queue, the lead page, the board and the
-# review pages. Not the API (it speaks UTC, whoever calls it, with a session or a key), nor the
-# admin (its forms read and show the server's TIME_ZONE, as its help says).
-PAGE_NAMESPACES = frozenset({"routing", "qualification"})
+# The URL namespaces of the pages people read: the rep queue, the lead page, the board, the
+# review pages and the reports. Not the API (it speaks UTC, whoever calls it, with a session or
+# a key), nor the admin (its forms read and show the server's TIME_ZONE, as its help says).
+PAGE_NAMESPACES = frozenset({"routing", "qualification", "reporting"})
 
 
 class ViewerTimeZoneMiddleware:

@@ -5,6 +5,7 @@ Reads go through the scoped selectors (another rep's lead is a 404), writes thro
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django import forms as django_forms
@@ -16,12 +17,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from intake.models import Lead
-from leadrouter.api.filters import LeadFilter
+from leadrouter.api.filters import NO_RULE, LeadFilter
 from leadrouter.api.selectors import lead_get_for_user, lead_list_for_user, lead_steps
+from leadrouter.templatetags.local_time import LOCAL_TIME_FORMAT
 from routing import selectors, services
 from routing.availability import local_day_start, local_time_label, paused_now
 from routing.forms import (
@@ -35,7 +38,7 @@ from routing.forms import (
     WaitForm,
     assign_groups,
 )
-from routing.models import Assignment, Rep
+from routing.models import Assignment, Rep, RoutingRule
 
 BOARD_PAGE_SIZE = 25
 
@@ -379,6 +382,50 @@ def _board_chips(request, zone, now) -> list[dict]:
     ]
 
 
+def _filter_words(field: django_forms.Field, value, zone) -> str:
+    """A cleaned filter value as a manager reads it: a time in their zone, yes/no, choice
+    labels, a rule's name."""
+    if isinstance(value, datetime):
+        return date_format(value.astimezone(zone), LOCAL_TIME_FORMAT)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    choices = {str(key): label for key, label in getattr(field, "choices", [])}
+    if isinstance(value, (list, tuple)):
+        return " or ".join(str(choices.get(str(item), item)) for item in value)
+    return str(choices.get(str(value), value))
+
+
+def _active_filters(request, lead_filter: LeadFilter, zone) -> list[dict]:
+    """What the lead list is narrowed to, in plain words, one chip per filter, each with the
+    query that removes it (a report's number links here with several at once)."""
+    form = lead_filter.form
+    if not lead_filter.is_bound or not form.is_valid():
+        return []
+    rule_names = (
+        dict(RoutingRule.objects.values_list("pk", "name")) if request.GET.get("rule") else {}
+    )
+    active = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "", []):
+            continue
+        if name == "rule":
+            words = (
+                "no rule (a fallback or by hand)"
+                if value.strip().lower() == NO_RULE
+                else rule_names.get(int(value), value)
+                if value.strip().isdigit()
+                else value
+            )
+        else:
+            words = _filter_words(field, value, zone)
+        remaining = request.GET.copy()
+        remaining.pop(name, None)
+        remaining.pop("page", None)
+        active.append({"label": field.label, "words": words, "remove": remaining.urlencode()})
+    return active
+
+
 @login_required
 @require_GET
 def board(request):
@@ -424,6 +471,7 @@ def board(request):
             "stranded": selectors.stranded_lead_count(now=now),
             "assign_groups": assign_groups(reps, teams),
             "filter": lead_filter,
+            "active_filters": _active_filters(request, lead_filter, request.viewer_zone),
             "page": page,
             "querystring": params.urlencode(),
             "now": now,

@@ -1,20 +1,39 @@
 """One FilterSet for the lead list, shared by the API and the list pages (the manager board):
-intake's columns, qualification's tier and urgency, routing's owner, team and queue."""
+intake's columns, qualification's tier and urgency, routing's owner, team and queue, and the
+drill-down filters behind every number of the weekly reports (won in a period, first routing
+rule, assigned to a rep in a period, contacted, reassigned, SLA breached, imported, reviewed)."""
 
 from datetime import UTC
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
 
-from intake.models import Channel, Lead, LeadStatus
+from intake.models import Channel, Lead, LeadEvent, LeadStatus
 from intake.quality._states import state_code
 from intake.quality.flags import FlagCode
 from intake.selectors import lead_search
-from qualification.models import Tier, Urgency
-from routing.models import Assignment, SlaState
+from qualification.models import ReviewTask, Tier, Urgency
+from routing.models import Activity, Assignment, SlaState
+
+NO_RULE = "none"  # `rule=none`: the first routing named no rule (a fallback or by hand)
+
+
+class Reassigned:
+    """Why a lead changed owner after its first routing (the weekly report's reasons)."""
+
+    ANY = "any"
+    SLA = "sla"
+    HAND_BACK = "hand_back"
+    MANUAL = "manual"
+    CHOICES = [
+        (ANY, "For any of these reasons"),
+        (SLA, "By the SLA sweep (reassigned or escalated)"),
+        (HAND_BACK, "Handed back by its owner"),
+        (MANUAL, "By hand, by a manager"),
+    ]
 
 
 class UtcDateTimeField(IsoDateTimeField):
@@ -59,8 +78,12 @@ class LeadFilter(django_filters.FilterSet):
         help_text=f"A flag code: {', '.join(FlagCode)}.",
     )
     is_test = django_filters.BooleanFilter()
-    received_after = UtcDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = UtcDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = UtcDateTimeFilter(
+        field_name="received_at", lookup_expr="gte", label="Received at or after"
+    )
+    received_before = UtcDateTimeFilter(
+        field_name="received_at", lookup_expr="lt", label="Received before"
+    )
     tier = django_filters.MultipleChoiceFilter(
         field_name="qualification__tier",
         choices=[(tier.value, tier.value) for tier in Tier],
@@ -88,9 +111,161 @@ class LeadFilter(django_filters.FilterSet):
         help_text="true: a running SLA clock past its due time now; false: every other lead.",
     )
 
+    # The reports' drill-downs: each filter means exactly what the figure it sits behind counts
+    # (reporting/report.py), so a number and the list behind it agree.
+    won_after = UtcDateTimeFilter(
+        method="filter_won_after", label="Won at or after", help_text="Won leads only."
+    )
+    won_before = UtcDateTimeFilter(
+        method="filter_won_before", label="Won before", help_text="Won leads only."
+    )
+    closed_before = UtcDateTimeFilter(
+        method="filter_closed_before",
+        label="Closed (won or lost) before",
+        help_text="Won or lost by then: the close rate's leads.",
+    )
+    rule = django_filters.CharFilter(
+        method="filter_rule",
+        label="First routed by rule",
+        help_text=f"A routing rule's id, or {NO_RULE!r}: its first owner came from no rule.",
+    )
+    assigned_to = django_filters.CharFilter(
+        method="filter_noop",
+        label="Given to (username)",
+        help_text="Had an owner of this username (at any time; narrowed by the dates below).",
+    )
+    assigned_after = UtcDateTimeFilter(method="filter_noop", label="Given to a rep at or after")
+    assigned_before = UtcDateTimeFilter(method="filter_noop", label="Given to a rep before")
+    contacted = django_filters.BooleanFilter(
+        method="filter_contacted",
+        label="Contacted",
+        help_text="true: at least one contact attempt logged; false: none.",
+    )
+    contacted_by = django_filters.CharFilter(
+        method="filter_contacted_by", label="Contact attempt logged by (username)"
+    )
+    reassigned = django_filters.ChoiceFilter(
+        method="filter_reassigned",
+        choices=Reassigned.CHOICES,
+        label="Reassigned after its first routing",
+    )
+    sla_breached = django_filters.BooleanFilter(
+        method="filter_sla_breached",
+        label="SLA breached",
+        help_text="true: one of its owners' first-contact clocks breached; false: none did.",
+    )
+    sla_met = django_filters.BooleanFilter(
+        method="filter_sla_met",
+        label="SLA met",
+        help_text="true: one of its owners' first-contact clocks was met; false: none was.",
+    )
+    imported = django_filters.BooleanFilter(
+        field_name="is_historical",
+        label="Imported history",
+        help_text="true: brought in by import_leads; false: arrived through a door.",
+    )
+    reviewed = django_filters.BooleanFilter(
+        method="filter_reviewed",
+        label="Held for review",
+        help_text="true: sent to the review queue at least once; false: never.",
+    )
+
     class Meta:
         model = Lead
         fields = ["q", "status", "channel", "source", "request_type", "state", "flag", "is_test"]
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        return self._filter_assigned(queryset)
+
+    def filter_noop(self, queryset, name, value):
+        # assigned_to/after/before name one assignment together: `_filter_assigned` applies them.
+        return queryset
+
+    def _filter_assigned(self, queryset):
+        data = self.form.cleaned_data
+        username = (data.get("assigned_to") or "").strip()
+        after, before = data.get("assigned_after"), data.get("assigned_before")
+        if not (username or after or before):
+            return queryset
+        given = Assignment.objects.filter(lead=OuterRef("pk"), user__isnull=False)
+        if username:
+            given = given.filter(user__username__iexact=username)
+        else:
+            given = given.filter(rep__isnull=False)
+        if after:
+            given = given.filter(assigned_at__gte=after)
+        if before:
+            given = given.filter(assigned_at__lt=before)
+        return queryset.filter(Exists(given))
+
+    def filter_won_after(self, queryset, name, value):
+        return queryset.filter(status=LeadStatus.WON, closed_at__gte=value)
+
+    def filter_won_before(self, queryset, name, value):
+        return queryset.filter(status=LeadStatus.WON, closed_at__lt=value)
+
+    def filter_closed_before(self, queryset, name, value):
+        return queryset.filter(status__in=[LeadStatus.WON, LeadStatus.LOST], closed_at__lt=value)
+
+    def filter_rule(self, queryset, name, value):
+        value = value.strip().lower()
+        if not value:
+            return queryset
+        if value != NO_RULE and not value.isdigit():
+            # A rule is named by its id; anything else is no rule's, so nothing matches.
+            return queryset.none()
+        first = Assignment.objects.filter(lead=OuterRef("pk")).order_by("assigned_at", "pk")
+        leads = queryset.alias(first_rule=Subquery(first.values("rule_id")[:1])).filter(
+            Exists(first)
+        )
+        if value == NO_RULE:
+            return leads.filter(first_rule__isnull=True)
+        return leads.filter(first_rule=int(value))
+
+    def filter_contacted(self, queryset, name, value):
+        attempts = Activity.objects.filter(lead=OuterRef("pk"))
+        return queryset.filter(Exists(attempts) if value else ~Exists(attempts))
+
+    def filter_contacted_by(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        by = Activity.objects.filter(lead=OuterRef("pk"), user__username__iexact=value)
+        return queryset.filter(Exists(by))
+
+    def filter_reassigned(self, queryset, name, value):
+        first = Assignment.objects.filter(lead=OuterRef(OuterRef("pk"))).order_by(
+            "assigned_at", "pk"
+        )
+        later = Assignment.objects.filter(lead=OuterRef("pk")).exclude(
+            pk=Subquery(first.values("pk")[:1])
+        )
+        by_sla = later.filter(reason__in=[Assignment.Reason.SLA, Assignment.Reason.ESCALATION])
+        by_hand = later.filter(reason=Assignment.Reason.MANUAL)
+        handed_back = LeadEvent.objects.filter(lead=OuterRef("pk"), kind=LeadEvent.Kind.HANDED_BACK)
+        reasons = {
+            Reassigned.SLA: Exists(by_sla),
+            Reassigned.HAND_BACK: Exists(handed_back),
+            Reassigned.MANUAL: Exists(by_hand),
+        }
+        if value == Reassigned.ANY:
+            return queryset.filter(Exists(by_sla) | Exists(handed_back) | Exists(by_hand))
+        return queryset.filter(reasons[value])
+
+    def _filter_sla(self, queryset, state: str, value: bool):
+        clocks = Assignment.objects.filter(lead=OuterRef("pk"), sla_state=state)
+        return queryset.filter(Exists(clocks) if value else ~Exists(clocks))
+
+    def filter_sla_breached(self, queryset, name, value):
+        return self._filter_sla(queryset, SlaState.BREACHED, value)
+
+    def filter_sla_met(self, queryset, name, value):
+        return self._filter_sla(queryset, SlaState.MET, value)
+
+    def filter_reviewed(self, queryset, name, value):
+        reviews = ReviewTask.objects.filter(lead=OuterRef("pk"))
+        return queryset.filter(Exists(reviews) if value else ~Exists(reviews))
 
     # Routing's active assignment names the owner; each condition goes in one filter() call
     # with ended_at, so that it applies to that same (current) assignment.
