@@ -38,6 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -211,6 +212,23 @@ def stats(times: list[float], cpu: list[float]) -> dict:
     }
 
 
+def store_week(week, team) -> int:
+    """Store the reports of `week` the pages and the API read: the team's in its zone, and
+    the organisation's in its zone and in the team's (a viewer's); how many."""
+    from intake.selectors import organisation_time_zone
+    from reporting.periods import week_parse
+    from reporting.selectors import report_for_period
+    from reporting.services import stored_report_save
+
+    scopes = {(team, team.time_zone), (None, team.time_zone), (None, organisation_time_zone().key)}
+    for scope, zone in scopes:
+        period = week_parse(week.label, ZoneInfo(zone))
+        started = time.perf_counter()
+        report = report_for_period(period=period, team=scope)
+        stored_report_save(report=report, team=scope, seconds=time.perf_counter() - started)
+    return len(scopes)
+
+
 def weeks_by_volume(end: dt.datetime, zone) -> tuple:
     """The busiest and the quietest full weeks of the year (arrivals)."""
     from django.db.models import Count
@@ -242,7 +260,11 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--leads", type=int, default=1_000_000, help="leads in the year")
-    parser.add_argument("--runs", type=int, default=10, help="timed runs of each call")
+    parser.add_argument("--runs", type=int, default=10, help="timed runs of each request")
+    parser.add_argument(
+        "--live-runs", type=int, default=3, help="timed runs of report_for_period (seconds each)"
+    )
+    parser.add_argument("--skip-sweep", action="store_true", help="do not time the sweep")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--database-url", default=None, help="default: a SQLite file")
     parser.add_argument("--sqlite-path", default=None, help="that SQLite file (kept, reused)")
@@ -250,8 +272,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--build-only", action="store_true", help="build or check it, then stop")
     args = parser.parse_args(argv)
     setup(args.database_url, args.sqlite_path)
-
-    from zoneinfo import ZoneInfo
 
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -266,6 +286,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from intake import services
     from intake.models import Lead
+    from reporting import tasks
     from reporting.periods import week_of
     from reporting.selectors import report_for_period
     from routing.models import Team
@@ -298,26 +319,45 @@ def main(argv: list[str] | None = None) -> None:
     api = f"/api/v1/reports/weekly/{week.label}/"
     team_query = urlencode({"team": team.name})
     page = f"/reports/weekly/{week.label}/"
-    cases = [
-        ("floor: COUNT(*) of the week's leads", week_leads.count),
+    live = [
+        ("floor: COUNT(*) of the week's leads", week_leads.count, args.runs),
         (
             "report_for_period, organisation",
             lambda: report_for_period(period=week, team=None, with_history=True),
+            args.live_runs,
         ),
         (
             "report_for_period, one team",
             lambda: report_for_period(period=week, team=team, with_history=True),
+            args.live_runs,
         ),
+    ]
+    served = [
         ("API JSON, organisation (staff token)", get(Client(), api, **bearer)),
         ("API JSON, ?team= (staff token)", get(Client(), f"{api}?{team_query}", **bearer)),
         ("page, organisation (staff)", get(as_staff, page)),
         ("page, the team's manager", get(as_manager, page)),
     ]
     results = []
-    for name, call in cases:
-        times, cpu, queries = timed(call, args.runs)
+    for name, call, runs in live:
+        times, cpu, queries = timed(call, runs)
         results.append((name, stats(times, cpu), queries))
         print(f"  {name}: p50 {results[-1][1]['p50_ms']:.1f} ms", flush=True)
+    # What the sweep does for the running and the previous week, done for the measured one.
+    started, started_cpu = time.perf_counter(), cpu_seconds()
+    stored = store_week(week, team)
+    sweep_like = (time.perf_counter() - started, cpu_seconds() - started_cpu)
+    print(f"  {stored} reports of {week.label} stored in {sweep_like[0]:.1f} s", flush=True)
+    for name, call in served:
+        times, cpu, queries = timed(call, args.runs)
+        results.append((f"{name}, stored", stats(times, cpu), queries))
+        print(f"  {name}: p50 {results[-1][1]['p50_ms']:.1f} ms", flush=True)
+    sweep = None
+    if not args.skip_sweep:
+        started, started_cpu = time.perf_counter(), cpu_seconds()
+        outcome = tasks.refresh_reports()
+        sweep = (outcome, time.perf_counter() - started, cpu_seconds() - started_cpu)
+        print(f"  the sweep: {outcome} in {sweep[1]:.1f} s", flush=True)
 
     busiest, quietest = weeks_by_volume(end, zone)
     budget = []
@@ -343,6 +383,15 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"{name:42}{s['per_s']:10.2f}{s['p50_ms']:10.1f}{s['p90_ms']:10.1f}"
             f"{s['p99_ms']:10.1f}{s['cpu_ms']:10.1f}{queries:10d}{s['p50_ms'] / floor:10.1f}"
+        )
+    print(
+        f"stored reports of {week.label} (the team's, the organisation's in each zone it is "
+        f"read in): {stored} in {sweep_like[0]:.1f} s ({sweep_like[1]:.1f} s CPU)"
+    )
+    if sweep:
+        print(
+            f"the sweep (running and previous week of every team and the organisation): "
+            f"{sweep[0]} in {sweep[1]:.1f} s ({sweep[2]:.1f} s CPU)"
         )
     print("queries of report_for_period (organisation, one team) in other weeks:")
     for label, leads, counts in budget:

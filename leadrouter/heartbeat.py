@@ -37,6 +37,7 @@ SWEEPS = (
     "routing: offer queued leads",
     "intake: purge expired idempotency keys",
     "intake: purge old rate limit windows",
+    "reporting: refresh reports",
 )
 
 # What the sweeps leave to do right now, shown under "details" by `GET /health/`: an app

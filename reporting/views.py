@@ -122,6 +122,13 @@ def _report_context(report: Report) -> dict:
     }
 
 
+def _report(period: Period, team: Team | None) -> Report:
+    """The report the sweep stored if it is recent, else computed now (reportbench)."""
+    return selectors.report_stored(period=period, team=team) or selectors.report_for_period(
+        period=period, team=team
+    )
+
+
 def _team_report_page(request, kind: str, label: str | None) -> HttpResponse:
     teams = _readable_teams(request.user)
     team = _chosen_team(request, teams)
@@ -130,7 +137,7 @@ def _team_report_page(request, kind: str, label: str | None) -> HttpResponse:
         period = _period(kind, label, zone)
     except BadPeriod as error:
         return _bad_period(request, kind, error)
-    report = selectors.report_for_period(period=period, team=team)
+    report = _report(period, team)
     url_name = "reporting:weekly-period" if kind == WEEKLY else "reporting:monthly-period"
     team_query = f"?team={team.name}" if team else ""
     context = _report_context(report)
@@ -171,7 +178,7 @@ def _csv(request, kind: str, label: str, table: str) -> HttpResponse:
         period = _period(kind, label, zone)
     except BadPeriod as error:
         return _bad_period(request, kind, error)
-    report = selectors.report_for_period(period=period, team=team)
+    report = _report(period, team)
     body = table_csv(presenters.report_tables(report)[table])
     scope = team.name if team else "organisation"
     filename = f"leadrouter-{scope}-{period.label}-{table}.csv".replace(" ", "-").lower()
@@ -198,7 +205,7 @@ def _rep_page(request, rep: Rep, label: str | None, own: bool) -> HttpResponse:
         period = _period(WEEKLY, label, ZoneInfo(team.time_zone))
     except BadPeriod as error:
         return _bad_period(request, WEEKLY, error)
-    report = selectors.report_for_period(period=period, team=team)
+    report = _report(period, team)
     username = rep.user.get_username()
     links = ReportLinks(report)
     if own:

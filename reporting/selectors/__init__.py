@@ -22,6 +22,7 @@ from reporting.selectors.access import (
     report_user_may_read,
 )
 from reporting.selectors.scope import percentile
+from reporting.selectors.stored import report_stored
 from reporting.selectors.weekly import report_for_period
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "report_current_period",
     "report_for_period",
     "report_period",
+    "report_stored",
     "report_team_for_user",
     "report_teams_for_user",
     "report_time_zone",

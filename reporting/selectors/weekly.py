@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from intake.models import Source
+from leadrouter import sql
 from reporting.periods import Period
 from reporting.report import Bucket, Day, Report, Signals, Speed
 from reporting.selectors.arrivals import (
@@ -61,6 +63,18 @@ def report_for_period(
     7. Review tasks; the quality gate's flags.
     8. With history: the headline figures of the 8 periods before, a few statements each.
     """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # reportbench: PostgreSQL's JIT compiler takes these statements (their estimated
+            # cost is high: a lookup per lead for each figure) and spent longer compiling them
+            # than running them: 4.7 s of 6.4 s for the arrivals statement over 20,000 leads.
+            sql.execute("SET LOCAL jit = off")
+        return _report(period=period, team=team, as_of=as_of, with_history=with_history)
+
+
+def _report(
+    *, period: Period, team: Team | None, as_of: dt.datetime | None, with_history: bool
+) -> Report:
     scope = ReportScope(period=period, team=team, as_of=as_of or timezone.now())
     groups = arrival_groups(scope)
     wins = won_groups(scope)
