@@ -60,6 +60,7 @@ _.get_owner  # SerializerMethodField "owner"
 time_off_until  # RepSerializer's availability and the selector's row
 capacity  # RepSerializer
 availability  # RepSerializer
+manual  # reporting.api: ReassignedByReasonSerializer reads the "manual" key of a dict
 _.get_skills  # SerializerMethodField "skills"
 _.get_territories  # SerializerMethodField "territories"
 received_after  # LeadFilter

@@ -230,7 +230,11 @@ class ReviewTask(models.Model):
             )
         ]
         # The review queue: the open tasks in order, without walking every task ever decided.
-        indexes = [models.Index(fields=["status", "created_at"], name="review_task_queue")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="review_task_queue"),
+            # The weekly report's review decisions of a week (`reporting.selectors`).
+            models.Index(fields=["decided_at"], name="review_task_decided_at"),
+        ]
 
     def __str__(self) -> str:
         return f"Review of lead {self.lead_id} ({self.get_status_display()})"

@@ -313,6 +313,22 @@ def test_logging_an_activity_answers_as_documented(world):
     call(activities, "POST", key=staff, body=body, expected=409, **where)
 
 
+@pytest.mark.django_db
+def test_the_weekly_report_answers_as_documented(world, django_user_model):
+    weekly = "/api/v1/reports/weekly/{week}/"
+    staff = world["staff_token"]
+    week = {"path_parameters": {"week": "2026-W48"}}
+    body = call(weekly, "GET", key=staff, expected=200, **week).json()
+    assert body["week"] == "2026-W48"
+    team = call(weekly, "GET", key=staff, query={"team": "Austin office"}, expected=200, **week)
+    assert team.json()["team"] == "Austin office"
+    call(weekly, "GET", key=staff, query={"team": "Nowhere"}, expected=404, **week)
+    call(weekly, "GET", key=staff, path_parameters={"week": "2026-W54"}, expected=400)
+    call(weekly, "GET", key=world["rep_token"], expected=403, **week)
+    call(weekly, "GET", key=world["source_key"], expected=403, **week)
+    call(weekly, "GET", expected=401, **week)
+
+
 # --- generated requests -----------------------------------------------------------------------
 
 

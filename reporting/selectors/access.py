@@ -11,8 +11,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from intake.selectors import organisation_time_zone
-from reporting.periods import Period, week_of, week_parse
+from reporting.periods import Period, PeriodError, week_of, week_parse
 from routing.models import Team
+
+# Weeks a report may name: imported history reaches back decades, never to year 1 (whose
+# weeks before it do not exist).
+FIRST_YEAR = 1900
+LAST_YEAR = 2999
 
 
 def report_time_zone(team: Team | None) -> ZoneInfo:
@@ -21,8 +26,14 @@ def report_time_zone(team: Team | None) -> ZoneInfo:
 
 
 def report_period(label: str, team: Team | None) -> Period:
-    """The ISO week a label names ("2026-W48") in the team's zone; PeriodError when none."""
-    return week_parse(label, report_time_zone(team))
+    """The ISO week a label names ("2026-W48") in the team's zone; PeriodError when none, or
+    when it lies outside the years a report can look back from (its 8 weeks of history)."""
+    period = week_parse(label, report_time_zone(team))
+    if not FIRST_YEAR <= period.first_day.year <= LAST_YEAR:
+        raise PeriodError(
+            f"{label!r} is outside the years reports cover ({FIRST_YEAR} to {LAST_YEAR})."
+        )
+    return period
 
 
 def report_current_period(team: Team | None, now: dt.datetime | None = None) -> Period:

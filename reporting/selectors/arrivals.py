@@ -1,75 +1,24 @@
-"""Arrivals per source and channel (and their totals), wins, duplicates and spam, close rate by
-rule and the quality gate's flags: grouped, conditional counts in the database."""
+"""Rows per source and channel (and their totals), wins, duplicates and spam, close rate by
+rule and the quality gate's flags."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime as dt
+from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
-from intake.models import Channel, LeadStatus, Submission
+from intake.models import Channel, Submission
 from intake.quality.flags import FlagCode
-from reporting import figures
 from reporting.report import ChannelRow, FlagCount, RuleRow, Totals
-from reporting.selectors.scope import SPAM_OR_TEST, ReportScope, ratio
-from routing.models import Assignment, RoutingRule
+from reporting.selectors.facts import LeadFacts
+from reporting.selectors.scope import ReportScope, ratio
+from routing.models import RoutingRule
 
 NO_RULE_LABEL = "Fallback / by hand"
 TOP_FLAGS = 10
-
-ARRIVAL_COUNTS = (
-    "arrived",
-    "spam_or_test",
-    "merged_leads",
-    "received",
-    "imported",
-    "valid_contact",
-    "held_for_review",
-    "qualified",
-    "assigned",
-    "contacted",
-    "closed",
-    "closed_won",
-    "routed",
-    "reassigned",
-    "reassigned_sla",
-    "reassigned_hand_back",
-    "reassigned_manual",
-    "with_sla",
-    "fell_through",
-)
-
-
-def arrival_groups(scope: ReportScope) -> dict[tuple[int, str], dict[str, int]]:
-    """Arrivals (test leads and merged duplicates included, each counted apart) per
-    (source id, channel)."""
-    arrivals = scope.leads().filter(
-        received_at__gte=scope.period.start, received_at__lt=scope.period.end
-    )
-    real = ~SPAM_OR_TEST & ~Q(status=LeadStatus.MERGED)
-    conditions = figures.lead_conditions(scope.as_of)
-    rows = arrivals.values("source_id", "channel").annotate(
-        arrived=Count("pk"),
-        spam_or_test=Count("pk", filter=SPAM_OR_TEST & ~Q(status=LeadStatus.MERGED)),
-        merged_leads=Count("pk", filter=Q(status=LeadStatus.MERGED)),
-        received=Count("pk", filter=real),
-        imported=Count("pk", filter=real & Q(is_historical=True)),
-        **{name: Count("pk", filter=real & condition) for name, condition in conditions.items()},
-    )
-    return {
-        (row["source_id"], row["channel"]): {name: row[name] for name in ARRIVAL_COUNTS}
-        for row in rows
-    }
-
-
-def sum_counts(groups) -> dict:
-    totals: dict = defaultdict(int)
-    for group in groups:
-        for name, value in group.items():
-            totals[name] += value
-    return totals
 
 
 def won_groups(scope: ReportScope) -> dict[tuple[int, str], dict]:
@@ -90,9 +39,7 @@ def submission_groups(scope: ReportScope) -> tuple[dict, dict]:
     submissions = Submission.objects.order_by().filter(
         received_at__gte=scope.period.start, received_at__lt=scope.period.end
     )
-    merged = submissions.filter(status=Submission.Status.MERGED)
-    if scope.team is not None:
-        merged = merged.filter(lead__in=scope.lead_ids())
+    merged = scope.narrow(submissions.filter(status=Submission.Status.MERGED))
     spam = submissions.filter(status=Submission.Status.SPAM)
     return _count_by_source(merged), _count_by_source(spam) if scope.team is None else {}
 
@@ -162,47 +109,40 @@ def channel_rows(groups, won_groups, duplicates, spam, *, key, sources) -> list[
     return sorted(rows, key=lambda row: (-row.received, -row.won, row.label.lower()))
 
 
-def rule_rows(scope: ReportScope) -> list[RuleRow]:
-    groups = (
-        scope.real()
-        .annotate(first_rule_id=figures.first_routing("rule_id"))
-        .filter(Exists(Assignment.objects.filter(lead=OuterRef("pk"))))
-        .values("first_rule_id")
-        .annotate(
-            routed=Count("pk"),
-            closed=Count("pk", filter=figures.closed_by(scope.as_of)),
-            won=Count("pk", filter=figures.won_by(scope.as_of)),
-        )
-    )
-    rows = list(groups)
-    names = dict(
-        RoutingRule.objects.filter(pk__in=[row["first_rule_id"] for row in rows]).values_list(
-            "pk", "name"
-        )
-    )
-    result = [
+def rule_rows(facts: list[LeadFacts], as_of: dt.datetime) -> list[RuleRow]:
+    """Close rate by the rule of each routed arrival's first routing."""
+    counts: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for fact in facts:
+        if fact.counted and fact.routed:
+            row = counts[fact.first_rule_id]
+            row[0] += 1
+            row[1] += fact.closed_by(as_of)
+            row[2] += fact.won_by(as_of)
+    names = dict(RoutingRule.objects.filter(pk__in=list(counts)).values_list("pk", "name"))
+    rows = [
         RuleRow(
-            rule_id=row["first_rule_id"],
-            label=names.get(row["first_rule_id"], NO_RULE_LABEL),
-            routed=row["routed"],
-            closed=row["closed"],
-            won=row["won"],
-            close_rate=ratio(row["won"], row["closed"]),
+            rule_id=rule_id,
+            label=names.get(rule_id, NO_RULE_LABEL) if rule_id is not None else NO_RULE_LABEL,
+            routed=routed,
+            closed=closed,
+            won=won,
+            close_rate=ratio(won, closed),
         )
-        for row in rows
+        for rule_id, (routed, closed, won) in counts.items()
     ]
-    return sorted(result, key=lambda row: (-row.routed, row.label.lower()))
+    return sorted(rows, key=lambda row: (-row.routed, row.label.lower()))
 
 
-def top_flags(scope: ReportScope) -> list[FlagCount]:
-    """The quality gate's most frequent flags on the arrival cohort (one statement)."""
-    codes = [code for code in FlagCode if code != FlagCode.TEST]
-    counts = scope.real().aggregate(
-        **{code.value: Count("pk", filter=Q(flags__has_key=code.value)) for code in codes}
-    )
+def top_flags(facts: list[LeadFacts]) -> list[FlagCount]:
+    """The quality gate's most frequent flags on the arrival cohort, with their labels."""
+    counts: Counter[str] = Counter()
+    for fact in facts:
+        if fact.counted:
+            counts.update(fact.flags)
+    labels = {code.value: code.label for code in FlagCode}
     flags = [
-        FlagCount(code=code.value, label=code.label, count=counts[code.value])
-        for code in codes
-        if counts[code.value]
+        FlagCount(code=code, label=labels[code], count=count)
+        for code, count in counts.items()
+        if code in labels and code != FlagCode.TEST
     ]
     return sorted(flags, key=lambda flag: (-flag.count, flag.code))[:TOP_FLAGS]

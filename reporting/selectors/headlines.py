@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 
-from reporting import figures
 from reporting.report import Headline, Signals, Totals
-from reporting.selectors.scope import ReportScope, cohort_of, percentile, ratio
+from reporting.selectors.facts import arrival_counts, arrival_facts, cohort_of, of_team
+from reporting.selectors.scope import ReportScope, percentile, ratio, sum_counts
 from routing.models import Assignment, SlaState
 
 HISTORY_PERIODS = 8
+# How long an earlier week's headline figures are reused by live reports: a lead closed since
+# reaches that week's close rate at most this late.
+HISTORY_CACHE_SECONDS = 15 * 60
 
 
 HEADLINES = (
@@ -40,30 +44,22 @@ def headline_values(totals: Totals, signals: Signals) -> dict[str, float | None]
 
 
 def _headline_values_of(scope: ReportScope) -> dict[str, float | None]:
-    """The headline figures of one period, from totals-level statements only (four)."""
-    counts = scope.real().aggregate(
-        received=Count("pk"),
-        **{
-            name: Count("pk", filter=condition)
-            for name, condition in figures.lead_conditions(scope.as_of).items()
-            if name in ("routed", "reassigned", "with_sla", "fell_through", "closed", "closed_won")
-        },
-    )
+    """The headline figures of one period: its arrivals' facts without the review and
+    qualification detail (four statements), its wins and its SLA clocks (one each)."""
+    facts = of_team(arrival_facts(scope, detail=False), scope.team)
+    counts = sum_counts(arrival_counts(facts, scope.as_of).values())
     won = scope.won().aggregate(won=Count("pk"), won_value=Sum("outcome_value"))
-    clocks = (
-        Assignment.objects.order_by()
-        .filter(
+    clocks = scope.narrow(
+        Assignment.objects.order_by().filter(
             rep__isnull=False,
             assigned_at__gte=scope.period.start,
             assigned_at__lt=scope.period.end,
-            lead__in=scope.lead_ids(),
         )
-        .aggregate(
-            met=Count("pk", filter=Q(sla_state=SlaState.MET)),
-            total=Count("pk", filter=Q(sla_state__in=(SlaState.MET, SlaState.BREACHED))),
-        )
+    ).aggregate(
+        met=Count("pk", filter=Q(sla_state=SlaState.MET)),
+        total=Count("pk", filter=Q(sla_state__in=(SlaState.MET, SlaState.BREACHED))),
     )
-    cohort = cohort_of(scope)
+    cohort = cohort_of(facts, scope.as_of)
     return {
         "received": counts["received"],
         "speed_to_assignment_p50": percentile(cohort.to_assignment_seconds, 0.5),
@@ -77,15 +73,29 @@ def _headline_values_of(scope: ReportScope) -> dict[str, float | None]:
     }
 
 
-def headlines_of(scope: ReportScope, current: dict, *, with_history: bool) -> list[Headline]:
+def _cached_values_of(scope: ReportScope) -> dict[str, float | None]:
+    team = scope.team.pk if scope.team is not None else "all"
+    key = f"reporting:headlines:{team}:{scope.period.zone.key}:{scope.period.label}"
+    values = cache.get(key)
+    if values is None:
+        values = _headline_values_of(scope)
+        cache.set(key, values, HISTORY_CACHE_SECONDS)
+    return values
+
+
+def headlines_of(
+    scope: ReportScope, current: dict, *, with_history: bool, live: bool
+) -> list[Headline]:
+    """The headlines with the week before and the average of the 8 before. `live` (a report
+    read as of now): an earlier week's figures are kept for HISTORY_CACHE_SECONDS, so that a
+    page viewed again, or by another manager of the team, reads only its own week."""
     history: list[dict] = []
     if with_history:
         period = scope.period
         for _ in range(HISTORY_PERIODS):
             period = period.previous()
-            history.append(
-                _headline_values_of(ReportScope(period=period, team=scope.team, as_of=scope.as_of))
-            )
+            earlier = ReportScope(period=period, team=scope.team, as_of=scope.as_of)
+            history.append(_cached_values_of(earlier) if live else _headline_values_of(earlier))
     headlines = []
     for key, label, better_when in HEADLINES:
         past = [values[key] for values in history if values[key] is not None]

@@ -11,12 +11,13 @@ from decimal import Decimal
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from intake.models import LeadStatus
 from qualification.models import ReviewTask
 from reporting import figures
 from reporting.report import RepRow, Review
-from reporting.selectors.scope import ReportScope, ratio
+from reporting.selectors.facts import LeadFacts
+from reporting.selectors.scope import OF_SPAM_OR_TEST, ReportScope, ratio
 from routing.models import Activity, Assignment, Rep, SlaState
+from routing.services.rotation import open_lead_counts
 
 
 @dataclass(frozen=True)
@@ -31,17 +32,22 @@ class AssignmentRow:
 def assignment_rows(scope: ReportScope) -> list[AssignmentRow]:
     """Assignments to a rep that started in the period, on leads that are not tests: those of
     the scope's leads, and (for a team) those of its reps on any lead."""
-    assignments = Assignment.objects.order_by().filter(
-        rep__isnull=False,
-        assigned_at__gte=scope.period.start,
-        assigned_at__lt=scope.period.end,
-        lead__is_test=False,
+    assignments = (
+        Assignment.objects.order_by()
+        .filter(
+            rep__isnull=False,
+            assigned_at__gte=scope.period.start,
+            assigned_at__lt=scope.period.end,
+        )
+        .exclude(OF_SPAM_OR_TEST)
     )
     if scope.team is None:
         in_scope = Q(pk__isnull=False)
     else:
-        in_scope = Q(lead__in=scope.lead_ids())
-        assignments = assignments.filter(in_scope | Q(rep__team=scope.team))
+        in_scope = Q(lead_team_id=scope.team.pk)
+        assignments = assignments.annotate(lead_team_id=figures.first_routing_team("lead")).filter(
+            in_scope | Q(rep__team=scope.team)
+        )
     first_contact = Activity.objects.filter(
         lead=OuterRef("lead"), at__gte=OuterRef("assigned_at"), at__lte=scope.as_of
     ).order_by("at", "pk")
@@ -75,9 +81,12 @@ def sla_counts(rows) -> tuple[int, int]:
     return met, total
 
 
-def rep_rows(scope: ReportScope, assignments: list[AssignmentRow]) -> list[RepRow]:
+def rep_rows(
+    scope: ReportScope, assignments: list[AssignmentRow], facts: list[LeadFacts]
+) -> list[RepRow]:
     """Every rep with an assignment, a win or a closed arrival in the period (inactive reps
-    and imported owners included); for a team, its reps."""
+    and imported owners included); for a team, its reps. `facts`: every arrival of the
+    period, the team's or not."""
     by_rep: dict[int, list[AssignmentRow]] = defaultdict(list)
     for row in assignments:
         by_rep[row.rep_id].append(row)
@@ -92,36 +101,23 @@ def rep_rows(scope: ReportScope, assignments: list[AssignmentRow]) -> list[RepRo
         .values("rep_id")
         .annotate(won=Count("pk"), won_value=Coalesce(Sum("outcome_value"), Decimal("0")))
     }
-    closed = {
-        row["rep_id"]: row
-        for row in everyone.real()
-        .filter(figures.closed_by(scope.as_of))
-        .annotate(rep_id=last_owner)
-        .filter(rep_id__isnull=False)
-        .values("rep_id")
-        .annotate(closed=Count("pk"), won=Count("pk", filter=Q(status=LeadStatus.WON)))
-    }
+    closed: dict[int, dict[str, int]] = defaultdict(lambda: {"closed": 0, "won": 0})
+    for fact in facts:
+        if fact.counted and fact.last_rep_id is not None and fact.closed_by(scope.as_of):
+            closed[fact.last_rep_id]["closed"] += 1
+            closed[fact.last_rep_id]["won"] += fact.won_by(scope.as_of)
     candidates = Rep.objects.select_related("user").filter(pk__in={*by_rep, *won, *closed})
     if scope.team is not None:
         candidates = candidates.filter(team=scope.team)
     reps = list(candidates)
-    loads = dict(
-        Assignment.objects.order_by()
-        .filter(
-            rep__in=[rep.pk for rep in reps],
-            ended_at__isnull=True,
-            lead__status__in=figures.OPEN_STATUSES,
-        )
-        .values("rep_id")
-        .annotate(count=Count("pk"))
-        .values_list("rep_id", "count")
-    )
+    # Routing's own count (from the open leads, never from every lead the reps ever had).
+    loads = open_lead_counts([rep.pk for rep in reps]) if reps else {}
     rows = []
     for rep in reps:
         mine = by_rep.get(rep.pk, [])
         sla_met, sla_total = sla_counts(mine)
         contacts = [row.contact_seconds for row in mine if row.contact_seconds is not None]
-        rep_closed = closed.get(rep.pk, {"closed": 0, "won": 0})
+        rep_closed = closed[rep.pk]
         rep_won = won.get(rep.pk, {"won": 0, "won_value": Decimal("0")})
         rows.append(
             RepRow(
@@ -150,10 +146,7 @@ def review_of(scope: ReportScope) -> Review:
     tasks = ReviewTask.objects.order_by().filter(
         Q(created_at__gte=start, created_at__lt=end) | Q(decided_at__gte=start, decided_at__lt=end)
     )
-    if scope.team is not None:
-        tasks = tasks.filter(lead__in=scope.lead_ids())
-    else:
-        tasks = tasks.exclude(lead__is_test=True)
+    tasks = scope.narrow(tasks)
     volume = decisions = corrections = 0
     waits = []
     for created_at, decided_at, decision in tasks.values_list(

@@ -13,15 +13,14 @@ from leadrouter import sql
 from reporting.periods import Period
 from reporting.report import Bucket, Day, Report, Signals, Speed
 from reporting.selectors.arrivals import (
-    arrival_groups,
     channel_rows,
     rule_rows,
     submission_groups,
-    sum_counts,
     top_flags,
     totals_of,
     won_groups,
 )
+from reporting.selectors.facts import Cohort, arrival_counts, arrival_facts, cohort_of, of_team
 from reporting.selectors.headlines import headline_values, headlines_of
 from reporting.selectors.people import (
     AssignmentRow,
@@ -30,7 +29,7 @@ from reporting.selectors.people import (
     review_of,
     sla_counts,
 )
-from reporting.selectors.scope import Cohort, ReportScope, cohort_of, percentile, ratio
+from reporting.selectors.scope import ReportScope, percentile, ratio, sum_counts
 from routing.models import Team
 
 # Speed to first contact (wall clock), as the page's histogram draws it.
@@ -53,15 +52,14 @@ def report_for_period(
 ) -> Report:
     """Every figure of one period for the organisation (team None) or one team.
 
-    1. Arrivals grouped by source and channel (one statement): the channel, source and total
-       counts, and the lead-level routing signals (routed, reassigned by reason, SLA).
-    2. Arrivals grouped by the rule of their first routing (one statement): close rate by rule.
-    3. The arrival cohort's durations (one statement): speeds, percentiles, days, histogram.
-    4. Won in the period, by source and channel and by owner (two statements).
-    5. Duplicates merged and spam caught, from submissions (two statements).
-    6. Assignments started in the period (one statement): SLA met, reps' figures; open load.
-    7. Review tasks; the quality gate's flags.
-    8. With history: the headline figures of the 8 periods before, a few statements each.
+    1. The facts of the period's arrivals (`facts.arrival_facts`, six statements), from which
+       Python counts the source, channel and total rows, the routing signals, close rate by
+       rule, the speeds, the days, the histogram and the flags.
+    2. Won in the period, by source and channel and by owner (two statements).
+    3. Duplicates merged and spam caught, from submissions (two statements).
+    4. Assignments started in the period (one statement): SLA met, reps' figures; open load.
+    5. Review tasks (one statement).
+    6. With history: the headline figures of the 8 periods before, a few statements each.
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -76,7 +74,9 @@ def _report(
     *, period: Period, team: Team | None, as_of: dt.datetime | None, with_history: bool
 ) -> Report:
     scope = ReportScope(period=period, team=team, as_of=as_of or timezone.now())
-    groups = arrival_groups(scope)
+    everyone = arrival_facts(scope)
+    facts = of_team(everyone, team)
+    groups = arrival_counts(facts, scope.as_of)
     wins = won_groups(scope)
     duplicates, spam = submission_groups(scope)
     sources = {
@@ -86,7 +86,7 @@ def _report(
         )
     }
     totals_counts = sum_counts(groups.values())
-    cohort = cohort_of(scope)
+    cohort = cohort_of(facts, scope.as_of)
     assignments = assignment_rows(scope)
     totals = totals_of(
         totals_counts,
@@ -102,7 +102,9 @@ def _report(
     by_channel = channel_rows(
         groups, wins, duplicates, spam, key=lambda pair: pair[1], sources=sources
     )
-    headlines = headlines_of(scope, headline_values(totals, signals), with_history=with_history)
+    headlines = headlines_of(
+        scope, headline_values(totals, signals), with_history=with_history, live=as_of is None
+    )
     return Report(
         period=period,
         team=team.name if team is not None else None,
@@ -113,10 +115,10 @@ def _report(
         headlines=headlines,
         by_source=by_source,
         by_channel=by_channel,
-        by_rule=rule_rows(scope),
-        by_rep=rep_rows(scope, assignments),
+        by_rule=rule_rows(facts, scope.as_of),
+        by_rep=rep_rows(scope, assignments, everyone),
         review=review_of(scope),
-        top_flags=top_flags(scope),
+        top_flags=top_flags(facts),
         days=_days(scope, cohort, assignments),
         first_contact_buckets=_buckets(cohort.first_contact_seconds),
         imported=totals_counts["imported"],

@@ -410,3 +410,33 @@ def test_an_imported_lead_appears_in_the_week_it_happened(make_lead):
     report = weekly("2026-W48")
 
     assert (report.totals.received, report.imported) == (1, 1)
+
+
+def test_first_contacts_are_drawn_in_buckets_and_sources_show_their_shares(
+    team, make_rep, make_lead, assign, attempt, review
+):
+    rep = make_rep()
+    monday = chicago(2026, 11, 23, 9)
+    for minutes in (1, 4, 10, 90, 60 * 30):
+        lead = make_lead(monday)
+        assign(lead, monday, rep=rep)
+        attempt(lead, monday + timedelta(minutes=minutes), rep=rep)
+    review(make_lead(monday), monday)  # never routed: the organisation's only
+
+    report = weekly("2026-W48", team)
+    organisation = weekly("2026-W48")
+
+    assert [
+        (bucket.label, bucket.upper_seconds, bucket.count)
+        for bucket in report.first_contact_buckets
+    ] == [
+        ("Under 5 min", 300, 2),
+        ("5 to 15 min", 900, 1),
+        ("15 min to 1 h", 3600, 0),
+        ("1 to 4 h", 14400, 1),
+        ("4 to 24 h", 86400, 0),
+        ("A day or more", None, 1),
+    ]
+    source_row = organisation.by_source[0]
+    assert (source_row.received, source_row.contact_rate) == (6, 5 / 6)
+    assert source_row.held_for_review_share == 1 / 6
