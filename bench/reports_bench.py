@@ -179,11 +179,10 @@ def cpu_seconds() -> float:
 
 
 def timed(call, runs: int) -> tuple[list[float], list[float], int]:
-    """Wall-clock and CPU seconds of each of `runs` calls after one warm-up, and the queries
-    one call runs."""
+    """Wall-clock and CPU seconds of each of `runs` calls, after one that counts the queries
+    (and warms the imports, caches and the database's buffers)."""
     from django.db import connection
 
-    call()  # warm-up: imports, caches, the database's buffers
     statements = []
 
     def count(execute, sql, params, many, context):
