@@ -50,11 +50,13 @@ def reports_to_refresh(now: dt.datetime) -> list[tuple[Period, Team | None]]:
 
 
 def reports_refresh(*, now: dt.datetime) -> int:
-    """Compute, as of `now`, and store each report `reports_to_refresh` names; how many."""
+    """Compute and store each report `reports_to_refresh` names; how many. Each is a live
+    report (as of the moment it is computed), so that the earlier weeks' headline figures come
+    from `report_for_period`'s 15-minute cache: a run recomputes the two weeks themselves."""
     stored = 0
     for period, team in reports_to_refresh(now):
         started = time.perf_counter()
-        report = report_for_period(period=period, team=team, as_of=now)
+        report = report_for_period(period=period, team=team)
         stored_report_save(report=report, team=team, seconds=time.perf_counter() - started)
         stored += 1
     return stored
