@@ -63,9 +63,10 @@ def report_for_period(
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # reportbench: PostgreSQL's JIT compiler takes these statements (their estimated
-            # cost is high: a lookup per lead for each figure) and spent longer compiling them
-            # than running them: 4.7 s of 6.4 s for the arrivals statement over 20,000 leads.
+            # reportbench: PostgreSQL's JIT compiles a statement estimated above
+            # jit_above_cost and took longer compiling than running: 4.7 s of 6.4 s for a week's
+            # arrivals over 1,000,000 leads (the first design); the week's assignments still
+            # estimate above it at that size, and a month's statements more so.
             sql.execute("SET LOCAL jit = off")
         return _report(period=period, team=team, as_of=as_of, with_history=with_history)
 
