@@ -545,11 +545,11 @@ class Lead(models.Model):
             models.Index(
                 fields=["updated_at"], condition=Q(status="new"), name="lead_new_by_updated"
             ),
-            # The weekly report's "won this week" (`reporting.selectors`): only won leads are in
-            # it, so a week's wins are a range whatever the size of the history.
-            models.Index(
-                fields=["closed_at"], condition=Q(status="won"), name="lead_won_by_closed_at"
-            ),
+            # The weekly report's "won this week" (`reporting.selectors`): a week's closings are
+            # a range whatever the size of the history. Not partial (status = 'won'): SQLite
+            # uses a partial index only for a literal, and the ORM sends the status as a
+            # parameter.
+            models.Index(fields=["closed_at"], name="lead_closed_at"),
             *(
                 PrefixIndex(field_name=field, name=f"lead_{field}_prefix")
                 for field in LEAD_PREFIX_FIELDS

@@ -7,7 +7,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0016_lead_won_by_closed_at'),
         ('qualification', '0005_field_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

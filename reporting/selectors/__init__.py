@@ -14,7 +14,9 @@ period on any lead.
 """
 
 from reporting.selectors.access import (
+    report_current_month,
     report_current_period,
+    report_month,
     report_period,
     report_team_for_user,
     report_teams_for_user,
@@ -27,8 +29,10 @@ from reporting.selectors.weekly import report_for_period
 
 __all__ = [
     "percentile",
+    "report_current_month",
     "report_current_period",
     "report_for_period",
+    "report_month",
     "report_period",
     "report_stored",
     "report_team_for_user",

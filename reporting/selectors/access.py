@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from intake.selectors import organisation_time_zone
-from reporting.periods import Period, PeriodError, week_of, week_parse
+from reporting.periods import Period, PeriodError, month_of, month_parse, week_of, week_parse
 from routing.models import Team
 
 # Weeks a report may name: imported history reaches back decades, never to year 1 (whose
@@ -28,17 +28,31 @@ def report_time_zone(team: Team | None) -> ZoneInfo:
 def report_period(label: str, team: Team | None) -> Period:
     """The ISO week a label names ("2026-W48") in the team's zone; PeriodError when none, or
     when it lies outside the years a report can look back from (its 8 weeks of history)."""
-    period = week_parse(label, report_time_zone(team))
-    if not FIRST_YEAR <= period.first_day.year <= LAST_YEAR:
-        raise PeriodError(
-            f"{label!r} is outside the years reports cover ({FIRST_YEAR} to {LAST_YEAR})."
-        )
-    return period
+    return _covered(label, week_parse(label, report_time_zone(team)))
 
 
 def report_current_period(team: Team | None, now: dt.datetime | None = None) -> Period:
     """The week that is running now in the team's zone."""
     return week_of(now or timezone.now(), report_time_zone(team))
+
+
+def report_month(label: str, team: Team | None) -> Period:
+    """The calendar month a label names ("2026-11") in the team's zone (the monthly view);
+    PeriodError when none, or outside the years reports cover."""
+    return _covered(label, month_parse(label, report_time_zone(team)))
+
+
+def report_current_month(team: Team | None, now: dt.datetime | None = None) -> Period:
+    """The month that is running now in the team's zone."""
+    return month_of(now or timezone.now(), report_time_zone(team))
+
+
+def _covered(label: str, period: Period) -> Period:
+    if not FIRST_YEAR <= period.first_day.year <= LAST_YEAR:
+        raise PeriodError(
+            f"{label!r} is outside the years reports cover ({FIRST_YEAR} to {LAST_YEAR})."
+        )
+    return period
 
 
 def report_teams_for_user(user) -> QuerySet[Team]:

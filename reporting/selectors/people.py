@@ -154,11 +154,11 @@ def review_of(scope: ReportScope) -> Review:
     ):
         if decided_at is not None and decided_at > scope.as_of:
             decided_at = None
-        if start <= created_at < end:
+        if scope.period.contains(created_at):
             volume += 1
             if decided_at is not None:
                 waits.append((decided_at - created_at).total_seconds())
-        if decided_at is not None and start <= decided_at < end:
+        if decided_at is not None and scope.period.contains(decided_at):
             decisions += 1
             corrections += decision != ReviewTask.Decision.CONFIRMED
     return Review(

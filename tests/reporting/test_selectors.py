@@ -13,7 +13,13 @@ import pytest
 from intake.models import LeadStatus, Submission
 from qualification.models import Qualification, ReviewTask, Tier
 from reporting.periods import PeriodError
-from reporting.selectors import report_for_period, report_period
+from reporting.selectors import (
+    report_current_month,
+    report_current_period,
+    report_for_period,
+    report_month,
+    report_period,
+)
 from routing.business_time import business_minutes_between
 from routing.models import Assignment, BusinessCalendar, OpeningHours, SlaState, Team
 from routing.selectors import calendar_spec
@@ -440,3 +446,18 @@ def test_first_contacts_are_drawn_in_buckets_and_sources_show_their_shares(
     source_row = organisation.by_source[0]
     assert (source_row.received, source_row.contact_rate) == (6, 5 / 6)
     assert source_row.held_for_review_share == 1 / 6
+
+
+def test_periods_in_the_teams_zone_weeks_and_months(team):
+    sunday_night_in_chicago = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
+
+    assert report_current_period(team, sunday_night_in_chicago).label == "2026-W48"
+    assert report_current_period(None, sunday_night_in_chicago).label == "2026-W49"
+    assert report_current_month(team, sunday_night_in_chicago).label == "2026-11"
+    assert report_current_month(None, sunday_night_in_chicago).label == "2026-11"
+    november = report_month("2026-11", team)
+    assert (november.start, november.end) == (chicago(2026, 11, 1), chicago(2026, 12, 1))
+    with pytest.raises(PeriodError):
+        report_month("2026-13", team)
+    with pytest.raises(PeriodError):
+        report_month("0001-01", team)
