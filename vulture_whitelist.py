@@ -125,3 +125,15 @@ _.site_title  # AdminSite: the admin's <title>
 _.index_title  # AdminSite: the index page's heading
 _.has_module_permission  # ModelAdmin: whether the index lists the app
 _.site_header  # AdminSite: the heading on every admin page
+# --- the reports' drill-down filters, read by django-filter by name (leadrouter.api.filters) ---
+_.won_after
+_.won_before
+_.assigned_to
+_.assigned_after
+_.assigned_before
+_.contacted_while_owned
+_.sla_breached
+# --- read by the report templates (reporting/templates via templates/reporting/) -------------
+_.vs_average  # reporting.presenters.HeadlineView: "vs the 8-week average"
+_.team_median  # reporting.presenters.Comparison: a rep's page
+get_item  # reporting.templatetags.report_format: a template filter

@@ -7,19 +7,16 @@ numbers link to the board's lead list behind them (`reporting.links`)."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from reporting import presenters, selectors
 from reporting.csv_export import table_csv
 from reporting.links import ReportLinks, board_url
-from reporting.periods import Period, PeriodError, month_of, month_parse, week_of, week_parse
+from reporting.periods import Period, PeriodError
 from reporting.report import Report
 from routing.models import Rep, Team
 from routing.selectors import rep_of_user
@@ -31,13 +28,17 @@ class BadPeriod(Exception):
     """A week or month label in the URL that names no period."""
 
 
-def _period(kind: str, label: str | None, zone: ZoneInfo) -> Period:
-    """The period a URL names (the current one without a label), in `zone`."""
+def _period(kind: str, label: str | None, team: Team | None) -> Period:
+    """The period a URL names (the current one without a label), in the team's zone (the
+    organisation's for the whole organisation)."""
     if label is None:
-        now = timezone.now()
-        return week_of(now, zone) if kind == WEEKLY else month_of(now, zone)
+        if kind == WEEKLY:
+            return selectors.report_current_period(team)
+        return selectors.report_current_month(team)
     try:
-        return week_parse(label, zone) if kind == WEEKLY else month_parse(label, zone)
+        if kind == WEEKLY:
+            return selectors.report_period(label, team)
+        return selectors.report_month(label, team)
     except PeriodError as error:
         raise BadPeriod(str(error)) from error
 
@@ -66,7 +67,7 @@ def _chosen_team(request, teams: list[Team]) -> Team | None:
 
 
 def _readable_teams(user) -> list[Team]:
-    teams = list(selectors.report_teams_for_user(user))
+    teams = list(selectors.report_teams_for_user(user).order_by("name"))
     if not teams and not user.is_staff:
         # Reps and everyone else: their own page is /reports/weekly/me/.
         raise Http404("The team reports are for managers and staff.")
@@ -97,9 +98,9 @@ def _report_context(report: Report) -> dict:
         "rules": [
             (
                 row,
-                board_url(links.assigned(rule=links.rule(row.rule_id))),
-                board_url(links.closed(rule=links.rule(row.rule_id))),
-                board_url(links.closed_won(rule=links.rule(row.rule_id))),
+                board_url(links.rule(row.rule_id)),
+                board_url({**links.rule(row.rule_id), "closed_by": links.as_of}),
+                board_url({**links.rule(row.rule_id), "closed_by": links.as_of, "status": "won"}),
             )
             for row in report.by_rule
         ],
@@ -132,9 +133,8 @@ def _report(period: Period, team: Team | None) -> Report:
 def _team_report_page(request, kind: str, label: str | None) -> HttpResponse:
     teams = _readable_teams(request.user)
     team = _chosen_team(request, teams)
-    zone = ZoneInfo(team.time_zone) if team else request.viewer_zone
     try:
-        period = _period(kind, label, zone)
+        period = _period(kind, label, team)
     except BadPeriod as error:
         return _bad_period(request, kind, error)
     report = _report(period, team)
@@ -173,9 +173,8 @@ def _csv(request, kind: str, label: str, table: str) -> HttpResponse:
     if table not in presenters.TABLE_NAMES:
         raise Http404(f"No table {table!r}: one of {', '.join(presenters.TABLE_NAMES)}.")
     team = _chosen_team(request, _readable_teams(request.user))
-    zone = ZoneInfo(team.time_zone) if team else request.viewer_zone
     try:
-        period = _period(kind, label, zone)
+        period = _period(kind, label, team)
     except BadPeriod as error:
         return _bad_period(request, kind, error)
     report = _report(period, team)
@@ -202,7 +201,7 @@ def monthly_csv(request, month: str, table: str):
 def _rep_page(request, rep: Rep, label: str | None, own: bool) -> HttpResponse:
     team = rep.team
     try:
-        period = _period(WEEKLY, label, ZoneInfo(team.time_zone))
+        period = _period(WEEKLY, label, team)
     except BadPeriod as error:
         return _bad_period(request, WEEKLY, error)
     report = _report(period, team)

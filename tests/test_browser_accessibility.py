@@ -83,6 +83,14 @@ def world(django_user_model, make_leads, make_source, api):
         "review item": (f"/review/{task.pk}/", "mia", "button[name=decide]"),
         "not found": ("/no-such-page/", None, "h1"),
         "hosted form": (f"/f/{form.public_id}/", None, "#full_name"),
+        "weekly report": ("/reports/weekly/", "mia", "#chart-days"),
+        "monthly report": ("/reports/monthly/", "mia", "#signals"),
+        "rep's week": ("/reports/weekly/me/", "sam", "table.rep-figures"),
+        "board from a report's number": (
+            "/board/?counted=true&contacted=false&reassigned=any",
+            "mia",
+            "#active-filters",
+        ),
     }
 
 
@@ -118,6 +126,10 @@ def serious_violations(page) -> list[str]:
         "review item",
         "not found",
         "hosted form",
+        "weekly report",
+        "monthly report",
+        "rep's week",
+        "board from a report's number",
     ],
 )
 @pytest.mark.parametrize("width", [1280, 390])

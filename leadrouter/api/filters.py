@@ -8,6 +8,7 @@ from datetime import UTC
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
 
@@ -16,7 +17,7 @@ from intake.quality._states import state_code
 from intake.quality.flags import FlagCode
 from intake.selectors import lead_search
 from qualification.models import ReviewTask, Tier, Urgency
-from routing.models import Activity, Assignment, SlaState
+from routing.models import Activity, Assignment, Rep, SlaState, Team
 
 NO_RULE = "none"  # `rule=none`: the first routing named no rule (a fallback or by hand)
 
@@ -112,37 +113,62 @@ class LeadFilter(django_filters.FilterSet):
     )
 
     # The reports' drill-downs: each filter means exactly what the figure it sits behind counts
-    # (reporting/report.py), so a number and the list behind it agree.
+    # (reporting/report.py, reporting/selectors/facts.py), so a number and its list agree.
+    counted = django_filters.BooleanFilter(
+        method="filter_counted",
+        label="Counted in reports",
+        help_text=(
+            "true: neither a test lead (sent as a test or flagged test) nor a repeat inquiry "
+            "merged into another lead; false: only those."
+        ),
+    )
+    first_team = django_filters.CharFilter(
+        method="filter_first_team",
+        label="First routed to team",
+        help_text="Its first routing went to this team (a rep of the team, or its queue).",
+    )
     won_after = UtcDateTimeFilter(
         method="filter_won_after", label="Won at or after", help_text="Won leads only."
     )
     won_before = UtcDateTimeFilter(
         method="filter_won_before", label="Won before", help_text="Won leads only."
     )
-    closed_before = UtcDateTimeFilter(
-        method="filter_closed_before",
-        label="Closed (won or lost) before",
-        help_text="Won or lost by then: the close rate's leads.",
+    closed_by = UtcDateTimeFilter(
+        method="filter_closed_by",
+        label="Won or lost by",
+        help_text="Won or lost at or before this time: the close rate's leads.",
+    )
+    routed = django_filters.BooleanFilter(
+        method="filter_routed",
+        label="Routed",
+        help_text="true: given to a rep or a team's queue at least once; false: never.",
     )
     rule = django_filters.CharFilter(
         method="filter_rule",
         label="First routed by rule",
-        help_text=f"A routing rule's id, or {NO_RULE!r}: its first owner came from no rule.",
+        help_text=f"A routing rule's id, or {NO_RULE!r}: its first routing named no rule.",
     )
     assigned_to = django_filters.CharFilter(
         method="filter_noop",
         label="Given to (username)",
-        help_text="Had an owner of this username (at any time; narrowed by the dates below).",
+        help_text="Given to this rep (at any time; narrowed by the filters below).",
     )
     assigned_after = UtcDateTimeFilter(method="filter_noop", label="Given to a rep at or after")
     assigned_before = UtcDateTimeFilter(method="filter_noop", label="Given to a rep before")
+    contacted_while_owned = django_filters.BooleanFilter(
+        method="filter_noop",
+        label="Contacted while that rep owned it",
+        help_text="With the filters above: a contact attempt was logged while the rep owned it.",
+    )
+    last_owner = django_filters.CharFilter(
+        method="filter_last_owner",
+        label="Last rep to own it (username)",
+        help_text="The rep of its latest assignment to a rep: who owned it when it closed.",
+    )
     contacted = django_filters.BooleanFilter(
         method="filter_contacted",
         label="Contacted",
         help_text="true: at least one contact attempt logged; false: none.",
-    )
-    contacted_by = django_filters.CharFilter(
-        method="filter_contacted_by", label="Contact attempt logged by (username)"
     )
     reassigned = django_filters.ChoiceFilter(
         method="filter_reassigned",
@@ -153,11 +179,6 @@ class LeadFilter(django_filters.FilterSet):
         method="filter_sla_breached",
         label="SLA breached",
         help_text="true: one of its owners' first-contact clocks breached; false: none did.",
-    )
-    sla_met = django_filters.BooleanFilter(
-        method="filter_sla_met",
-        label="SLA met",
-        help_text="true: one of its owners' first-contact clocks was met; false: none was.",
     )
     imported = django_filters.BooleanFilter(
         field_name="is_historical",
@@ -179,25 +200,56 @@ class LeadFilter(django_filters.FilterSet):
         return self._filter_assigned(queryset)
 
     def filter_noop(self, queryset, name, value):
-        # assigned_to/after/before name one assignment together: `_filter_assigned` applies them.
+        # The assigned_* filters name one assignment together: `_filter_assigned` applies them.
         return queryset
 
     def _filter_assigned(self, queryset):
+        """Leads with one assignment to a rep that matches every assigned_* filter given."""
         data = self.form.cleaned_data
         username = (data.get("assigned_to") or "").strip()
         after, before = data.get("assigned_after"), data.get("assigned_before")
-        if not (username or after or before):
+        contacted = data.get("contacted_while_owned")
+        if not (username or after or before or contacted is not None):
             return queryset
-        given = Assignment.objects.filter(lead=OuterRef("pk"), user__isnull=False)
+        given = Assignment.objects.filter(lead=OuterRef("pk"), rep__isnull=False)
         if username:
-            given = given.filter(user__username__iexact=username)
-        else:
-            given = given.filter(rep__isnull=False)
+            given = given.filter(rep__user__username__iexact=username)
         if after:
             given = given.filter(assigned_at__gte=after)
         if before:
             given = given.filter(assigned_at__lt=before)
+        if contacted is not None:
+            # An attempt from the start of that ownership until it ended (or now).
+            attempts = Activity.objects.filter(
+                lead=OuterRef("lead"), at__gte=OuterRef("assigned_at")
+            )
+            during = Q(Exists(attempts.filter(at__lt=OuterRef("ended_at")))) | Q(
+                Exists(attempts), ended_at__isnull=True
+            )
+            given = given.filter(during if contacted else ~during)
         return queryset.filter(Exists(given))
+
+    def filter_counted(self, queryset, name, value):
+        # The reports' own definition of a test lead (reporting.selectors.scope.SPAM_OR_TEST).
+        not_counted = (
+            Q(is_test=True) | Q(flags__has_key=FlagCode.TEST) | Q(status=LeadStatus.MERGED)
+        )
+        return queryset.exclude(not_counted) if value else queryset.filter(not_counted)
+
+    def _first_assignment(self):
+        return Assignment.objects.filter(lead=OuterRef("pk")).order_by("assigned_at", "pk")
+
+    def filter_first_team(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        first_team = self._first_assignment().annotate(
+            first_team_id=Coalesce("rep__team_id", "queue_team_id")
+        )
+        team_ids = Team.objects.filter(name__iexact=value).values("pk")
+        return queryset.alias(
+            first_team_id=Subquery(first_team.values("first_team_id")[:1])
+        ).filter(first_team_id__in=team_ids)
 
     def filter_won_after(self, queryset, name, value):
         return queryset.filter(status=LeadStatus.WON, closed_at__gte=value)
@@ -205,8 +257,12 @@ class LeadFilter(django_filters.FilterSet):
     def filter_won_before(self, queryset, name, value):
         return queryset.filter(status=LeadStatus.WON, closed_at__lt=value)
 
-    def filter_closed_before(self, queryset, name, value):
-        return queryset.filter(status__in=[LeadStatus.WON, LeadStatus.LOST], closed_at__lt=value)
+    def filter_closed_by(self, queryset, name, value):
+        return queryset.filter(status__in=[LeadStatus.WON, LeadStatus.LOST], closed_at__lte=value)
+
+    def filter_routed(self, queryset, name, value):
+        routings = Assignment.objects.filter(lead=OuterRef("pk"))
+        return queryset.filter(Exists(routings) if value else ~Exists(routings))
 
     def filter_rule(self, queryset, name, value):
         value = value.strip().lower()
@@ -215,7 +271,7 @@ class LeadFilter(django_filters.FilterSet):
         if value != NO_RULE and not value.isdigit():
             # A rule is named by its id; anything else is no rule's, so nothing matches.
             return queryset.none()
-        first = Assignment.objects.filter(lead=OuterRef("pk")).order_by("assigned_at", "pk")
+        first = self._first_assignment()
         leads = queryset.alias(first_rule=Subquery(first.values("rule_id")[:1])).filter(
             Exists(first)
         )
@@ -223,45 +279,57 @@ class LeadFilter(django_filters.FilterSet):
             return leads.filter(first_rule__isnull=True)
         return leads.filter(first_rule=int(value))
 
+    def filter_last_owner(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        last = Assignment.objects.filter(lead=OuterRef("pk"), rep__isnull=False).order_by(
+            "-assigned_at", "-pk"
+        )
+        rep_ids = Rep.objects.filter(user__username__iexact=value).values("pk")
+        return queryset.alias(last_rep_id=Subquery(last.values("rep_id")[:1])).filter(
+            last_rep_id__in=rep_ids
+        )
+
     def filter_contacted(self, queryset, name, value):
         attempts = Activity.objects.filter(lead=OuterRef("pk"))
         return queryset.filter(Exists(attempts) if value else ~Exists(attempts))
 
-    def filter_contacted_by(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        by = Activity.objects.filter(lead=OuterRef("pk"), user__username__iexact=value)
-        return queryset.filter(Exists(by))
-
     def filter_reassigned(self, queryset, name, value):
-        first = Assignment.objects.filter(lead=OuterRef(OuterRef("pk"))).order_by(
-            "assigned_at", "pk"
+        """The reports' reasons (reporting.selectors.facts): an SLA reassignment or
+        escalation, a hand-back, or a manual assignment once the lead had had a rep (a
+        manager giving a lead from a queue assigns it, not reassigns it)."""
+        by_sla = Exists(
+            Assignment.objects.filter(
+                lead=OuterRef("pk"),
+                reason__in=[Assignment.Reason.SLA, Assignment.Reason.ESCALATION],
+            )
         )
-        later = Assignment.objects.filter(lead=OuterRef("pk")).exclude(
-            pk=Subquery(first.values("pk")[:1])
+        handed_back = Exists(
+            LeadEvent.objects.filter(lead=OuterRef("pk"), kind=LeadEvent.Kind.HANDED_BACK)
         )
-        by_sla = later.filter(reason__in=[Assignment.Reason.SLA, Assignment.Reason.ESCALATION])
-        by_hand = later.filter(reason=Assignment.Reason.MANUAL)
-        handed_back = LeadEvent.objects.filter(lead=OuterRef("pk"), kind=LeadEvent.Kind.HANDED_BACK)
+        had_a_rep_before = Exists(
+            Assignment.objects.filter(
+                lead=OuterRef("lead"), rep__isnull=False, assigned_at__lt=OuterRef("assigned_at")
+            )
+        )
+        by_hand = Exists(
+            Assignment.objects.filter(
+                had_a_rep_before, lead=OuterRef("pk"), reason=Assignment.Reason.MANUAL
+            )
+        )
         reasons = {
-            Reassigned.SLA: Exists(by_sla),
-            Reassigned.HAND_BACK: Exists(handed_back),
-            Reassigned.MANUAL: Exists(by_hand),
+            Reassigned.SLA: Q(by_sla),
+            Reassigned.HAND_BACK: Q(handed_back),
+            Reassigned.MANUAL: Q(by_hand),
         }
         if value == Reassigned.ANY:
-            return queryset.filter(Exists(by_sla) | Exists(handed_back) | Exists(by_hand))
+            return queryset.filter(Q(by_sla) | Q(handed_back) | Q(by_hand))
         return queryset.filter(reasons[value])
 
-    def _filter_sla(self, queryset, state: str, value: bool):
-        clocks = Assignment.objects.filter(lead=OuterRef("pk"), sla_state=state)
-        return queryset.filter(Exists(clocks) if value else ~Exists(clocks))
-
     def filter_sla_breached(self, queryset, name, value):
-        return self._filter_sla(queryset, SlaState.BREACHED, value)
-
-    def filter_sla_met(self, queryset, name, value):
-        return self._filter_sla(queryset, SlaState.MET, value)
+        breached = Assignment.objects.filter(lead=OuterRef("pk"), sla_state=SlaState.BREACHED)
+        return queryset.filter(Exists(breached) if value else ~Exists(breached))
 
     def filter_reviewed(self, queryset, name, value):
         reviews = ReviewTask.objects.filter(lead=OuterRef("pk"))

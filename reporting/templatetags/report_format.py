@@ -46,7 +46,8 @@ def figure(value, kind: str = COUNT) -> str:
     if kind == RATE:
         return f"{100 * float(value):.0f} %"
     if kind == MONEY:
-        return f"${Decimal(value):,.0f}"
+        amount = Decimal(value)
+        return f"{MINUS if amount < 0 else ''}${abs(amount):,.0f}"
     return _number(value)
 
 

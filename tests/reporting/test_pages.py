@@ -147,6 +147,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, url):
         ("/reports/weekly/last-week/", "'last-week' is not a week; write it like 2026-W48."),
         ("/reports/monthly/2026-13/", "'2026-13' is not a month; write it like 2026-11."),
         ("/reports/weekly/me/2026-W99/", "'2026-W99' is not a week of that year."),
+        ("/reports/weekly/0001-W01/", "'0001-W01' is outside the years reports cover"),
+        ("/reports/monthly/9999-12/", "'9999-12' is outside the years reports cover"),
     ],
 )
 def test_a_bad_period_label_is_a_friendly_404_that_says_why(

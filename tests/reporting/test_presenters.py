@@ -1,6 +1,7 @@
 """How figures read, and the arithmetic the pages do on a report (no database)."""
 
 import dataclasses
+from decimal import Decimal
 
 import pytest
 
@@ -32,6 +33,8 @@ def test_figures_and_changes_read_in_plain_words():
     assert figure(0.4166, "rate") == "42 %"
     assert figure(1234, "count") == "1,234"
     assert figure(10.5, "count") == "10.5"
+    assert figure(Decimal("-250.00"), "money") == "\u2212$250"
+    assert figure(Decimal("7500.40"), "money") == "$7,500"
     assert change(-0.05, "rate") == "\u22125 pts"
     assert change(-120, "duration") == "\u22122 min"
     assert change(None, "count") == "—"
