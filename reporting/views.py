@@ -2,8 +2,9 @@
 organisation (managers: their teams; staff: everything), a rep's own week beside their team's
 median, and every table as a CSV file.
 
-Each view reads one `Report` (`reporting.selectors.report_for_period`) and renders it; the
-numbers link to the board's lead list behind them (`reporting.links`)."""
+Each view reads one `Report` (the one the sweep stored if it is recent,
+`reporting.selectors.report_stored`, else `reporting.selectors.report_for_period`) and renders
+it; the numbers link to the board's lead list behind them (`reporting.links`)."""
 
 from __future__ import annotations
 
