@@ -39,6 +39,7 @@ SWEEPS = (
     "intake: purge old rate limit windows",
     "intake: send due webhooks",
     "reporting: send weekly digests",
+    "reporting: refresh reports",
 )
 
 # What the sweeps leave to do right now, shown under "details" by `GET /health/`: an app

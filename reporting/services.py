@@ -1,17 +1,28 @@
-"""Reporting's writes: only its own rows (the Monday digests it owes and sent)."""
+"""Reporting's writes, all to its own tables: the Monday digests it owes and sent, and the
+reports the sweep computes ahead."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import pickle
+import time
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
 
+from intake.selectors import organisation_time_zone
 from reporting import digest
-from reporting.models import OWED_STATES, WeeklyDigest
-from reporting.periods import week_parse
+from reporting.models import (
+    OWED_STATES,
+    StoredReport,
+    WeeklyDigest,
+    report_shape,
+    stored_report_key,
+)
+from reporting.periods import Period, week_of, week_parse
+from reporting.report import Report
 from reporting.selectors import report_for_period
 from routing.models import Team
 from routing.notifications import EmailTransport, TransportError
@@ -134,3 +145,73 @@ def weekly_digest_send(*, digest_id: int, attempt: int, now: dt.datetime) -> str
         return f"not sent: {exc}"
     this_claim.update(state=WeeklyDigest.State.SENT, sent_at=timezone.now(), last_error="")
     return f"sent to {row.manager.email}"
+
+
+def stored_report_save(*, report: Report, team: Team | None, seconds: float) -> None:
+    """Keep `report` as the stored one of its period and scope: one upsert, so two clusters
+    sweeping at once both succeed (the later one's stays)."""
+    row = StoredReport(
+        key=stored_report_key(report.period, team),
+        team=team,
+        period=report.period.label,
+        time_zone=report.period.zone.key,
+        as_of=report.as_of,
+        seconds=seconds,
+        shape=report_shape(),
+        report=pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL),
+    )
+    StoredReport.objects.bulk_create(
+        [row],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["as_of", "seconds", "shape", "report"],
+    )
+
+
+def reports_to_refresh(now: dt.datetime) -> list[tuple[Period, Team | None]]:
+    """The weeks a manager reads: the running one and the one before, of every team in its
+    zone and of the organisation in its own zone and in each team's."""
+    teams = list(Team.objects.order_by("name"))
+    wanted: list[tuple[Period, Team | None]] = []
+    org_zones = {organisation_time_zone().key} | {team.time_zone for team in teams}
+    scopes = [(team, team.time_zone) for team in teams] + [(None, z) for z in sorted(org_zones)]
+    for team, zone in scopes:
+        current = week_of(now, ZoneInfo(zone))
+        wanted += [(current, team), (current.previous(), team)]
+    return wanted
+
+
+# A run stops starting new reports after this long, so that it ends well inside the cluster's
+# 60-second task timeout: over a large history one report takes seconds (about 8 s for a week
+# of 20,000 leads), and a run killed by the timeout would store nothing after its first reports.
+REFRESH_BUDGET_SECONDS = 40.0
+
+
+def reports_refresh(*, now: dt.datetime, budget_seconds: float = REFRESH_BUDGET_SECONDS) -> int:
+    """Compute and store the reports `reports_to_refresh` names, the stalest first (never
+    stored, stored by older code, then by age), until `budget_seconds` have gone; how many.
+    What a run leaves is the stalest for the next one, so every report is refreshed in turn
+    however long each takes. Each is a live report (as of the moment it is computed), so that
+    the earlier weeks' headline figures come from `report_for_period`'s 15-minute cache: a run
+    recomputes the two weeks themselves."""
+    wanted = reports_to_refresh(now)
+    keys = [stored_report_key(period, team) for period, team in wanted]
+    stored_at = {
+        key: as_of
+        for key, as_of in StoredReport.objects.filter(key__in=keys, shape=report_shape())
+        .values_list("key", "as_of")
+        .iterator()
+    }
+    never = dt.datetime.min.replace(tzinfo=dt.UTC)
+    order = sorted(range(len(wanted)), key=lambda i: stored_at.get(keys[i], never))
+    began = time.perf_counter()
+    stored = 0
+    for index in order:
+        if stored and time.perf_counter() - began >= budget_seconds:
+            break
+        period, team = wanted[index]
+        started = time.perf_counter()
+        report = report_for_period(period=period, team=team)
+        stored_report_save(report=report, team=team, seconds=time.perf_counter() - started)
+        stored += 1
+    return stored

@@ -28,3 +28,12 @@ def send_weekly_digest(digest_id: int, attempt: int) -> str:
     """Send one claimed Monday digest (queued by `send_weekly_digests`); a second delivery, or
     one from an older claim, sends nothing."""
     return services.weekly_digest_send(digest_id=digest_id, attempt=attempt, now=timezone.now())
+
+
+def refresh_reports() -> str:
+    """Compute and store the running and the previous week of every team and of the
+    organisation (every 10 minutes, by the schedule "reporting: refresh reports" made in a
+    migration; two clusters running it at once both store, the later one's stays)."""
+    with record_sweep("reporting: refresh reports") as beat:
+        beat.rows_acted = services.reports_refresh(now=timezone.now())
+    return f"stored {beat.rows_acted} report(s)"

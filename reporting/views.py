@@ -2,8 +2,9 @@
 organisation (managers: their teams; staff: everything), a rep's own week beside their team's
 median, and every table as a CSV file.
 
-Each view reads one `Report` (`reporting.selectors.report_for_period`) and renders it; the
-numbers link to the board's lead list behind them (`reporting.links`)."""
+Each view reads one `Report` (the one the sweep stored if it is recent,
+`reporting.selectors.report_stored`, else `reporting.selectors.report_for_period`) and renders
+it; the numbers link to the board's lead list behind them (`reporting.links`)."""
 
 from __future__ import annotations
 
@@ -123,6 +124,13 @@ def _report_context(report: Report) -> dict:
     }
 
 
+def _report(period: Period, team: Team | None) -> Report:
+    """The report the sweep stored if it is recent, else computed now (reportbench)."""
+    return selectors.report_stored(period=period, team=team) or selectors.report_for_period(
+        period=period, team=team
+    )
+
+
 def _team_report_page(request, kind: str, label: str | None) -> HttpResponse:
     teams = _readable_teams(request.user)
     team = _chosen_team(request, teams)
@@ -130,7 +138,7 @@ def _team_report_page(request, kind: str, label: str | None) -> HttpResponse:
         period = _period(kind, label, team)
     except BadPeriod as error:
         return _bad_period(request, kind, error)
-    report = selectors.report_for_period(period=period, team=team)
+    report = _report(period, team)
     url_name = "reporting:weekly-period" if kind == WEEKLY else "reporting:monthly-period"
     team_query = f"?team={team.name}" if team else ""
     context = _report_context(report)
@@ -170,7 +178,7 @@ def _csv(request, kind: str, label: str, table: str) -> HttpResponse:
         period = _period(kind, label, team)
     except BadPeriod as error:
         return _bad_period(request, kind, error)
-    report = selectors.report_for_period(period=period, team=team)
+    report = _report(period, team)
     body = table_csv(presenters.report_tables(report)[table])
     scope = team.name if team else "organisation"
     filename = f"leadrouter-{scope}-{period.label}-{table}.csv".replace(" ", "-").lower()
@@ -197,7 +205,7 @@ def _rep_page(request, rep: Rep, label: str | None, own: bool) -> HttpResponse:
         period = _period(WEEKLY, label, team)
     except BadPeriod as error:
         return _bad_period(request, WEEKLY, error)
-    report = selectors.report_for_period(period=period, team=team)
+    report = _report(period, team)
     username = rep.user.get_username()
     links = ReportLinks(report)
     if own:

@@ -24,6 +24,7 @@ from reporting.selectors.access import (
     report_user_may_read,
 )
 from reporting.selectors.scope import percentile
+from reporting.selectors.stored import report_stored
 from reporting.selectors.weekly import report_for_period
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "report_for_period",
     "report_month",
     "report_period",
+    "report_stored",
     "report_team_for_user",
     "report_teams_for_user",
     "report_time_zone",

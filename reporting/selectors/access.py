@@ -60,9 +60,8 @@ def report_teams_for_user(user) -> QuerySet[Team]:
     manage, anyone else (a rep) none."""
     if not user.is_authenticated or not user.is_active:
         return Team.objects.none()
-    if user.is_staff:
-        return Team.objects.all()
-    return Team.objects.filter(manager=user)
+    teams = Team.objects.order_by("name")  # the pages list them by name
+    return teams if user.is_staff else teams.filter(manager=user)
 
 
 def report_user_may_read(user) -> bool:
