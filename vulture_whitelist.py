@@ -126,3 +126,10 @@ _.site_title  # AdminSite: the admin's <title>
 _.index_title  # AdminSite: the index page's heading
 _.has_module_permission  # ModelAdmin: whether the index lists the app
 _.site_header  # AdminSite: the heading on every admin page
+# --- the HubSpot sync's admin and its test server ----------------------------------------------
+new_token  # routing.admin_hubspot.HubSpotConnectionForm: a form field, read by Django by name
+clean_status_map  # HubSpotConnectionForm: Django's per-field clean hook
+raw_id_fields  # HubSpotSyncEntryAdmin: read by the admin
+owners_fetched_at  # HubSpotConnection: shown by the admin (its fields list)
+fetched_at  # HubSpotOwner: shown by the admin (its fields list)
+do_PATCH  # tests.routing.fake_hubspot: http.server calls do_<METHOD>

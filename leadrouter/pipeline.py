@@ -19,6 +19,7 @@ from django.utils import timezone
 from intake import services as intake_services
 from intake.adapters import SpamSubmission
 from intake.fields import LeadFieldErrors
+from intake.hooks.hubspot import crm_events
 from intake.models import Lead, LeadEvent, LeadStatus, Submission
 from qualification import selectors as qualification_selectors
 from qualification import services as qualification_services
@@ -64,6 +65,15 @@ def process_submission(submission: Submission | int, *, actor=None) -> intake_se
         # The customer came back: a clock paused while the lead waited on them resumes.
         sla_customer_returned(lead=result.lead, now=timezone.now())
     return result
+
+
+def process_crm_events(submission: Submission) -> int:
+    """Keep a verified batch of CRM events (HubSpot's deal and lifecycle changes) and queue
+    their application to the leads they name (`routing.services.hubspot_events_apply`, a
+    status change like the lead page's); returns how many events it holds."""
+    events = crm_events(bytes(submission.body)) or []
+    routing_services.hubspot_events_receive(submission=submission, count=len(events))
+    return len(events)
 
 
 def qualify_and_route(lead: Lead, *, actor=None, replace: bool = False):

@@ -1,6 +1,14 @@
 """Routing's domain writes."""
 
 from routing.services.engine import route_lead
+from routing.services.hubspot import (
+    hubspot_connection_save,
+    hubspot_delivery_send,
+    hubspot_events_apply,
+    hubspot_events_receive,
+    hubspot_owner_set_rep,
+    hubspot_owners_refresh,
+)
 from routing.services.people import rep_create_with_user, rep_welcome_email_send
 from routing.services.queue import queue_lead_claim, queue_take_next
 from routing.services.receiving import availability_change_record, rep_availability_set
@@ -57,6 +65,12 @@ __all__ = [
     "availability_change_record",
     "held_lead_release",
     "held_leads_release",
+    "hubspot_connection_save",
+    "hubspot_delivery_send",
+    "hubspot_events_apply",
+    "hubspot_events_receive",
+    "hubspot_owner_set_rep",
+    "hubspot_owners_refresh",
     "lead_assign_manually",
     "lead_hand_back",
     "lead_note_add",
