@@ -12,6 +12,7 @@ from intake.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from intake.webhooks.events import WebhookEventType
 
 DELIVERY_LOG_ROWS = 20
+ATTEMPT_COLUMNS = ("number", "at", "status_code", "duration_ms", "error", "response_excerpt")
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -157,8 +158,8 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
-    fields = ["number", "at", "status_code", "duration_ms", "error", "response_excerpt"]
-    readonly_fields = fields
+    fields = ATTEMPT_COLUMNS
+    readonly_fields = ATTEMPT_COLUMNS
     extra = 0
     can_delete = False
 
