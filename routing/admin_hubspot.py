@@ -5,6 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.html import format_html
 
 from intake.webhooks.models import WebhookEndpoint
 from leadrouter.forms import JsonObjectField
@@ -66,8 +68,9 @@ class HubSpotConnectionAdmin(admin.ModelAdmin):
         "won_deal_stages",
         "lost_deal_stages",
         "owners_fetched_at",
+        "deliveries",
     ]
-    readonly_fields = ["token_state", "owners_fetched_at"]
+    readonly_fields = ["token_state", "owners_fetched_at", "deliveries"]
     actions = ["fetch_owners"]
 
     def has_add_permission(self, request) -> bool:
@@ -87,6 +90,18 @@ class HubSpotConnectionAdmin(admin.ModelAdmin):
         if hubspot_token(obj):
             return "from HUBSPOT_PRIVATE_APP_TOKEN"
         return "none yet: changes wait until one is saved"
+
+    @admin.display(description="What was sent")
+    def deliveries(self, obj: HubSpotConnection) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}?endpoint__id__exact={}">Every change sent to HubSpot</a> (attempts, '
+            'errors, "Resend") · <a href="{}">the sync log</a> (both ways, in words)',
+            reverse("admin:intake_webhookdelivery_changelist"),
+            obj.endpoint_id,
+            reverse("admin:routing_hubspotsyncentry_changelist"),
+        )
 
     def save_model(self, request, obj, form, change) -> None:
         try:

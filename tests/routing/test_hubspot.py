@@ -19,6 +19,7 @@ from routing.services import (
     lead_status_change,
     route_lead,
 )
+from routing.services.hubspot import hubspot_connection_get
 from tests.intake.hooks.conftest import post_hook
 from tests.intake.hooks.drivers import absolute_hook_url, hubspot_v3_signed
 from tests.routing.fake_hubspot import FakeHubSpot
@@ -453,3 +454,68 @@ def test_a_deal_closed_lost_loses_the_lead_and_a_customer_contact_wins_it(
     assert lost.status == LeadStatus.LOST and lost.closed_reason == "Chose a broker"
     assert won.status == LeadStatus.WON and won.outcome_value == Decimal("600.00")
     assert Submission.objects.get(pk=submission.pk).status == Submission.Status.PROCESSED
+
+
+# --- the admin ------------------------------------------------------------------------------
+
+
+def test_the_admin_saves_the_token_once_never_shows_it_and_fetches_owners(
+    admin_client, hubspot, make_rep
+):
+    sam = make_rep("sam")
+    sam.user.email = "sam@agency.com"
+    sam.user.save()
+    response = admin_client.post(
+        "/admin/routing/hubspotconnection/add/",
+        {
+            "enabled": "on",
+            "new_token": TOKEN,
+            "status_map": "",
+            "won_deal_stages": "closedwon, 1234567",
+            "lost_deal_stages": "closedlost",
+        },
+    )
+    assert response.status_code == 302
+    connection = hubspot_connection_get()
+    assert connection.token == TOKEN and connection.won_stages() == {"closedwon", "1234567"}
+    assert connection.status_map["won"]["lifecyclestage"] == "customer"  # the defaults
+
+    page = admin_client.get(f"/admin/routing/hubspotconnection/{connection.pk}/change/")
+    assert TOKEN not in page.content.decode() and "saved (not shown)" in page.content.decode()
+    endpoints = admin_client.get("/admin/intake/webhookendpoint/")
+    assert endpoints.context["cl"].result_count == 0  # set up here, not among the webhooks
+
+    admin_client.post(
+        "/admin/routing/hubspotconnection/",
+        {"action": "fetch_owners", "_selected_action": [connection.pk]},
+    )
+    assert HubSpotOwner.objects.get(owner_id="77").rep == sam
+
+
+def test_a_bad_status_mapping_is_refused_naming_the_field(admin_client, hubspot):
+    response = admin_client.post(
+        "/admin/routing/hubspotconnection/add/",
+        {
+            "enabled": "on",
+            "status_map": '{"won": {"stage": "customer"}}',
+            "won_deal_stages": "closedwon",
+            "lost_deal_stages": "closedlost",
+        },
+    )
+    assert response.status_code == 200
+    assert "won: give lifecyclestage and hs_lead_status" in response.content.decode()
+    assert hubspot_connection_get() is None
+
+
+def test_a_person_choosing_an_owners_rep_is_kept_when_owners_are_fetched_again(
+    admin_client, hubspot, connection, sam, make_rep
+):
+    bob = make_rep("bob")
+    owner = HubSpotOwner.objects.get(owner_id="77")
+    response = admin_client.post(f"/admin/routing/hubspotowner/{owner.pk}/change/", {"rep": bob.pk})
+    assert response.status_code == 302
+
+    hubspot_owners_refresh(connection=connection)
+
+    owner.refresh_from_db()
+    assert owner.rep == bob and owner.matched_by == HubSpotOwner.Match.PERSON
