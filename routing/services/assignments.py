@@ -89,7 +89,7 @@ def assignment_replace(
 def _previous_owned(lead_id: int) -> Assignment | None:
     """The lead's latest assignment if someone owned it (a rep or a manager), else None (a
     lead never assigned, or waiting in a queue)."""
-    latest = Assignment.objects.filter(lead_id=lead_id).order_by("-assigned_at", "-id").first()
+    latest = Assignment.objects.filter(lead_id=lead_id).order_by("-id").first()
     if latest is None or (latest.rep_id is None and latest.user_id is None):
         return None
     return latest

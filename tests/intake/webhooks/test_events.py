@@ -193,3 +193,26 @@ def test_a_disabled_endpoint_gets_nothing_and_a_paused_one_keeps_its_events(api,
 
     assert sent_to(paused) == ["lead.created"]
     assert sent_to(disabled) == []
+
+
+def test_a_hand_back_is_a_reassignment_and_taking_it_from_the_queue_an_assignment(
+    make_endpoint, make_leads, make_rep, make_rule, team
+):
+    from routing.services import lead_hand_back, queue_lead_claim
+
+    team.reps_may_claim_queue = True
+    team.save(update_fields=["reps_may_claim_queue"])
+    ann, bob = make_rep("ann"), make_rep("bob")
+    make_rule(pool_reps=[ann])
+    make_endpoint(events=["lead.assigned", "lead.reassigned"], team=team)
+    lead = routed_lead(make_leads)
+
+    lead_hand_back(lead=lead, user=ann.user, reason="wrong language")
+    handed = WebhookDelivery.objects.get(event_type="lead.reassigned").event_data
+    assert handed["assignment"]["queue_team_id"] == team.pk
+    assert handed["previous_assignment"]["rep_id"] == ann.pk
+    queue_lead_claim(rep=bob, lead=lead)
+
+    assert sent(lead.pk) == ["lead.assigned", "lead.reassigned", "lead.assigned"]
+    taken = WebhookDelivery.objects.filter(event_type="lead.assigned").order_by("id").last()
+    assert taken.event_data["assignment"]["reason"] == Assignment.Reason.CLAIMED
