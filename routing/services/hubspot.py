@@ -463,6 +463,9 @@ def _contact_customer(connection: HubSpotConnection, token: str, contact_id: str
     what = f"Contact {contact_id} became a customer in HubSpot"
     if not leads:
         return [_log_in(f"{what}; it is not a LeadRouter lead.", contact_id=contact_id)]
+    if all(lead.status == LeadStatus.WON for lead in leads):
+        # Most often HubSpot telling back the stage LeadRouter's own "won" set.
+        return [_log_in(f"{what}: lead #{lead.pk} was already won.", lead=lead) for lead in leads]
     # The amount is that of the contact's won deals.
     total = Decimal(0)
     for deal_id in hubspot_api.associated_ids(

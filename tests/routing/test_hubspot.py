@@ -519,3 +519,39 @@ def test_a_person_choosing_an_owners_rep_is_kept_when_owners_are_fetched_again(
 
     owner.refresh_from_db()
     assert owner.rep == bob and owner.matched_by == HubSpotOwner.Match.PERSON
+
+
+def test_hubspot_telling_back_a_change_leadrouter_made_changes_nothing(
+    hubspot, sam, routed, make_source
+):
+    lead = routed(sam)
+    lead_status_change(lead=lead, user=sam.user, status="won", value="900")
+    send(lead)
+    (contact_id,) = hubspot.contacts
+    # HubSpot's workflow reacts to the lifecycle stage LeadRouter set: it tells us back.
+    batch = [
+        {
+            "eventId": 7,
+            "subscriptionType": "contact.propertyChange",
+            "objectId": int(contact_id),
+            "propertyName": "lifecyclestage",
+            "propertyValue": "customer",
+        }
+    ]
+    submission = Submission.objects.create(
+        source=make_source("HubSpot", adapter="hubspot"),
+        door="hook",
+        body=json.dumps(batch).encode(),
+        status=Submission.Status.DEFERRED,
+    )
+    status_events = lead.events.filter(kind="status").count()
+    calls = len(hubspot.calls)
+
+    hubspot_events_apply(submission_id=submission.pk)
+
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.WON and lead.outcome_value == Decimal("900.00")
+    assert lead.events.filter(kind="status").count() == status_events
+    assert "was already won" in HubSpotSyncEntry.objects.get(direction="in").summary
+    send(lead)
+    assert len(hubspot.calls) == calls  # nothing read, nothing sent back
