@@ -188,7 +188,8 @@ def _contact_properties(lead: Lead) -> dict[str, str]:
 def _contact_upsert(*, token: str, lead: Lead, properties: dict[str, str]) -> tuple[str, str]:
     """The lead's HubSpot contact, made or brought up to date; (its id, what was done).
 
-    1. A lead already synced updates its contact (the mapping row is unique per lead).
+    1. A lead already synced updates its contact (the mapping row is unique per lead); one
+       deleted in HubSpot since (404) is forgotten and the lead matched again.
     2. Otherwise a contact with the lead's e-mail, then its phone, is updated.
     3. Otherwise one is created; a 409 (HubSpot has it by e-mail, e.g. one the search, which
        lags a few seconds behind, did not show yet) updates the one HubSpot names.
@@ -196,8 +197,16 @@ def _contact_upsert(*, token: str, lead: Lead, properties: dict[str, str]) -> tu
        contact."""
     link = HubSpotContact.objects.filter(lead=lead).first()
     if link is not None:
-        hubspot_api.contact_update(token=token, contact_id=link.contact_id, properties=properties)
-        return link.contact_id, f"updated contact {link.contact_id}"
+        try:
+            hubspot_api.contact_update(
+                token=token, contact_id=link.contact_id, properties=properties
+            )
+            return link.contact_id, f"updated contact {link.contact_id}"
+        except HubSpotError as exc:
+            if exc.status != 404:
+                raise
+            # Deleted in HubSpot since: found again or made anew below.
+            link.delete()
     contact_id = None
     for prop, value in (("email", properties.get("email")), ("phone", lead.phone_e164)):
         if value and contact_id is None:

@@ -143,6 +143,19 @@ def test_a_second_event_updates_the_same_contact_and_writes_no_second_note(hubsp
     assert [c.method for c in hubspot.calls] == ["PATCH"]  # the mapping: no search
 
 
+def test_a_contact_deleted_in_hubspot_is_made_again_on_the_next_event(hubspot, sam, routed):
+    lead = routed(sam)
+    send(lead)
+    hubspot.contacts.clear()  # deleted in HubSpot
+
+    lead_status_change(lead=lead, user=sam.user, status="contacted")
+    send(lead)
+
+    (contact_id,) = hubspot.contacts
+    assert hubspot.contacts[contact_id]["hs_lead_status"] == "CONNECTED"
+    assert HubSpotContact.objects.get(lead=lead).contact_id == contact_id
+
+
 def test_an_existing_contact_is_found_by_email(hubspot, sam, routed):
     existing = hubspot.add_contact(email="ann@gmail.com", firstname="Ann")
     lead = routed(sam)
