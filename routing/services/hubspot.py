@@ -275,7 +275,7 @@ def note_text(*, lead: Lead, assignment: dict, reassigned: bool) -> str:
         )
         reasons = plain_reasons(qualification.reasons)
         if reasons:
-            lines.append("Reasons: " + "; ".join(reasons) + ".")
+            lines.append("Reasons: " + "; ".join(r.rstrip(".") for r in reasons) + ".")
     lines.append(f"Came in through {lead.source} ({lead.get_channel_display().lower()}).")
     lines.append(f"In LeadRouter: {settings.SITE_URL.rstrip('/')}/leads/{lead.pk}/")
     return "".join(f"<p>{html.escape(line)}</p>" for line in lines)
@@ -305,7 +305,9 @@ def _sync(delivery: WebhookDelivery) -> str:
         )
     lead = Lead.objects.select_related("source").get(pk=delivery.lead_id)
     assignment = data.get("assignment")
-    status = (data.get("status") or {}).get("to") or LeadStatus.ASSIGNED
+    # A status change sends the status it made; an assignment the lead's status now (a
+    # manager's reassignment of a contacted lead must not set it back to NEW).
+    status = (data.get("status") or {}).get("to") or lead.status
     properties = {**_contact_properties(lead), **_status_properties(connection, status)}
     warning = ""
     if assignment is not None:

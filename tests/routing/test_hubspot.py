@@ -16,6 +16,7 @@ from routing.services import (
     hubspot_connection_save,
     hubspot_events_apply,
     hubspot_owners_refresh,
+    lead_assign_manually,
     lead_status_change,
     route_lead,
 )
@@ -154,6 +155,28 @@ def test_a_contact_deleted_in_hubspot_is_made_again_on_the_next_event(hubspot, s
     (contact_id,) = hubspot.contacts
     assert hubspot.contacts[contact_id]["hs_lead_status"] == "CONNECTED"
     assert HubSpotContact.objects.get(lead=lead).contact_id == contact_id
+
+
+def test_a_reassignment_moves_the_owner_and_keeps_the_lead_status(
+    hubspot, sam, routed, make_rep, admin_user
+):
+    hubspot.owners.append(
+        {"id": "88", "email": "bob@agency.com", "firstName": "Bob", "archived": False}
+    )
+    bob = make_rep("bob")
+    bob.user.email = "bob@agency.com"
+    bob.user.save()
+    hubspot_owners_refresh(connection=hubspot_connection_get())
+    lead = routed(sam)
+    lead_status_change(lead=lead, user=sam.user, status="contacted")
+
+    lead_assign_manually(lead=lead, user=admin_user, rep=bob)
+    send(lead)
+
+    (contact,) = hubspot.contacts.values()
+    assert contact["hubspot_owner_id"] == "88" and contact["hs_lead_status"] == "CONNECTED"
+    notes = [n["properties"]["hs_note_body"] for n in hubspot.notes.values()]
+    assert len(notes) == 2 and "LeadRouter reassigned this lead to Bob." in notes[1]
 
 
 def test_an_existing_contact_is_found_by_email(hubspot, sam, routed):
