@@ -124,5 +124,6 @@ def offer_queued_leads() -> str:
 
 def hubspot_events_apply(submission_id: int) -> str:
     """Apply a batch of HubSpot events (a deal closed, a contact become a customer) to the
-    leads they name; queued by the HubSpot door once the batch is stored."""
+    leads they name; queued by the HubSpot door once the batch is stored. It fails (and
+    django-q2 runs it again after `retry`) while HubSpot cannot be read for a passing reason."""
     return services.hubspot_events_apply(submission_id=submission_id)

@@ -504,13 +504,19 @@ def hubspot_events_apply(*, submission_id: int) -> str:
     `deal.propertyChange` of `dealstage` to a won or lost stage closes the deal's contacts'
     leads (won with the deal's amount); `contact.propertyChange` of `lifecyclestage` to
     `customer` marks the contact's lead won with its won deals' amount; the rest is ignored.
-    Every outcome is in the sync log; returns them joined."""
+    Every outcome is in the sync log; returns them joined.
+
+    When HubSpot could not be read for a reason that may pass (a 429, a 5xx, a timeout), the
+    other events are applied and HubSpotError is raised at the end: the batch stays deferred
+    and django-q2, which does not acknowledge a failed task, runs it again after its `retry`
+    (90 s), up to `max_attempts`; the events applied already find their leads closed."""
     submission = Submission.objects.get(pk=submission_id)
     if submission.status != Submission.Status.DEFERRED:
         return "already applied"
     connection = hubspot_connection_get()
     token = hubspot_token(connection) if connection else ""
     results: list[str] = []
+    passing: list[HubSpotError] = []
     for event in crm_events(bytes(submission.body)) or []:
         kind, name = event.get("subscriptionType"), event.get("propertyName")
         value = str(event.get("propertyValue") or "")
@@ -532,12 +538,20 @@ def hubspot_events_apply(*, submission_id: int) -> str:
             elif (kind, name, value) == ("contact.propertyChange", "lifecyclestage", "customer"):
                 results += _contact_customer(connection, token, object_id)
         except HubSpotError as exc:
+            later = " (tried again in a while)" if exc.retryable else ""
             results.append(
                 _log_in(
                     f"{kind} of {object_id}",
-                    warning=f"Could not read {object_id} from HubSpot: {exc}",
+                    warning=f"Could not read {object_id} from HubSpot{later}: {exc}",
                 )
             )
+            if exc.retryable:
+                passing.append(exc)
+    if passing:
+        raise HubSpotError(
+            f"{len(passing)} HubSpot event(s) could not be read yet: {passing[0]}",
+            retryable=True,
+        )
     summary = "; ".join(results) or "nothing to change"
     submission_mark_applied(submission_id=submission_id, detail=summary)
     return summary

@@ -11,6 +11,7 @@ import pytest
 from intake.models import LeadStatus, Submission, WebhookDelivery
 from intake.tasks import lead_detail
 from intake.webhooks.services import webhooks_send_for_lead
+from routing.hubspot_api import HubSpotError
 from routing.models import HubSpotContact, HubSpotOwner, HubSpotSyncEntry
 from routing.services import (
     hubspot_connection_save,
@@ -424,6 +425,34 @@ def test_a_deal_closed_won_in_hubspot_wins_the_lead_with_its_amount_and_is_not_e
     assert len(hubspot.calls) == calls_before
     assert "Not sent back" in HubSpotSyncEntry.objects.get(delivery=echoed).summary
     assert "marked won (1850.50)" in HubSpotSyncEntry.objects.get(direction="in").summary
+
+
+def test_a_deal_hubspot_cannot_serve_yet_is_applied_when_the_task_runs_again(
+    hubspot, sam, routed, make_source
+):
+    lead = routed(sam)
+    send(lead)
+    (contact_id,) = hubspot.contacts
+    hubspot.deals["9001"] = {"dealstage": "closedwon", "amount": "700"}
+    hubspot.deal_contacts["9001"] = [contact_id]
+    submission = Submission.objects.create(
+        source=make_source("HubSpot", adapter="hubspot"),
+        door="hook",
+        body=deal_closed(9001, "closedwon"),
+        status=Submission.Status.DEFERRED,
+    )
+    hubspot.fail(503, path="/crm/v3/objects/deals/9001")
+
+    with pytest.raises(HubSpotError):  # django-q2 runs a failed task again
+        hubspot_events_apply(submission_id=submission.pk)
+    assert Submission.objects.get(pk=submission.pk).status == Submission.Status.DEFERRED
+    assert "tried again in a while" in HubSpotSyncEntry.objects.get(direction="in").warning
+
+    hubspot_events_apply(submission_id=submission.pk)
+
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.WON and lead.outcome_value == Decimal("700.00")
+    assert Submission.objects.get(pk=submission.pk).status == Submission.Status.PROCESSED
 
 
 def test_a_badly_signed_deal_event_is_refused(client, hubspot, hubspot_source):
