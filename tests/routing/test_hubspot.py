@@ -555,6 +555,9 @@ def test_the_admin_saves_the_token_once_never_shows_it_and_fetches_owners(
         {"action": "fetch_owners", "_selected_action": [connection.pk]},
     )
     assert HubSpotOwner.objects.get(owner_id="77").rep == sam
+    owners = admin_client.get("/admin/routing/hubspotowner/")
+    assert owners.status_code == 200 and "Sam@Agency.com" in owners.content.decode()
+    assert admin_client.get("/admin/routing/hubspotsyncentry/").status_code == 200
 
 
 def test_a_bad_status_mapping_is_refused_naming_the_field(admin_client, hubspot):
