@@ -148,3 +148,10 @@ get_item  # reporting.templatetags.report_format: a template filter
 _.lead_name  # reporting.digest.SlaMiss
 _.lateness  # reporting.digest.SlaMiss
 _.claimed_at  # reporting.models.WeeklyDigest: read by the sweep as claimed_at__lt, and the admin
+# --- the HubSpot sync's admin and its test server ----------------------------------------------
+new_token  # routing.admin_hubspot.HubSpotConnectionForm: a form field, read by Django by name
+clean_status_map  # HubSpotConnectionForm: Django's per-field clean hook
+raw_id_fields  # HubSpotSyncEntryAdmin: read by the admin
+owners_fetched_at  # HubSpotConnection: shown by the admin (its fields list)
+fetched_at  # HubSpotOwner: shown by the admin (its fields list)
+do_PATCH  # tests.routing.fake_hubspot: http.server calls do_<METHOD>

@@ -335,6 +335,8 @@ class Answer:
     status: int
     body: bytes
     truncated: bool
+    # Only what a caller judges the answer by (a 429's `Retry-After`), not every header.
+    retry_after: str = ""
 
 
 def exchange(
@@ -375,7 +377,12 @@ def exchange(
             method, url, content=content, headers=headers, timeout=_timeout(seconds)
         ) as response:
             body = _read_limited(response, limit + 1)
-            return Answer(response.status_code, body[:limit], len(body) > limit)
+            return Answer(
+                response.status_code,
+                body[:limit],
+                len(body) > limit,
+                response.headers.get("Retry-After", "")[:100],
+            )
     except DestinationNotAllowed as exc:
         raise DestinationNotAllowed(f"{where} {exc}") from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):

@@ -21,6 +21,7 @@ from intake import services as intake_services
 from intake.adapters import SpamSubmission
 from intake.csv_import import OwnerMatcher
 from intake.fields import LeadFieldErrors
+from intake.hooks.hubspot import crm_events
 from intake.models import Lead, LeadEvent, LeadStatus, Submission
 from qualification import selectors as qualification_selectors
 from qualification import services as qualification_services
@@ -110,6 +111,15 @@ def imported_owners(*, create: bool = False, team: str | None = None) -> OwnerMa
     (`routing.services.imported_owners_match`), unknown owners added as inactive reps of
     `team` (or the only team) with `create`."""
     return functools.partial(routing_services.imported_owners_match, create=create, team=team)
+
+
+def process_crm_events(submission: Submission) -> int:
+    """Keep a verified batch of CRM events (HubSpot's deal and lifecycle changes) and queue
+    their application to the leads they name (`routing.services.hubspot_events_apply`, a
+    status change like the lead page's); returns how many events it holds."""
+    events = crm_events(bytes(submission.body)) or []
+    routing_services.hubspot_events_receive(submission=submission, count=len(events))
+    return len(events)
 
 
 def qualify_and_route(lead: Lead, *, actor=None, replace: bool = False):

@@ -269,6 +269,10 @@ INTAKE_HOOK_MAX_AGE_SECONDS = env.int("INTAKE_HOOK_MAX_AGE_SECONDS", default=300
 INTAKE_SECRET_ROTATION_HOURS = env.int("INTAKE_SECRET_ROTATION_HOURS", default=72)
 # Meta Graph API, for Lead Ads: the notification carries ids only; answers are fetched.
 META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0")
+# The HubSpot sync (see README "HubSpot: two-way sync"): where its API is, and the private
+# app's token when it is kept in the environment rather than saved in the admin.
+HUBSPOT_API_BASE = env.str("HUBSPOT_API_BASE", default="https://api.hubapi.com")
+HUBSPOT_PRIVATE_APP_TOKEN = env.str("HUBSPOT_PRIVATE_APP_TOKEN", default="")
 VENDOR_HTTP_TIMEOUT = env.float("VENDOR_HTTP_TIMEOUT", default=10.0)
 # Twilio's REST API, where instant call-backs are placed (tests point it at a local server).
 # The account SID and auth token are each Twilio Voice source's own, set in the admin.

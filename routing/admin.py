@@ -832,3 +832,7 @@ class RoutedLeadAdmin(QualifiedLeadAdmin):
         if decision is None:
             return "not routed"
         return f"{decision.get_outcome_display()}: {decision.explanation}"
+
+
+# The HubSpot sync's pages (a module of its own: this one is long already).
+from routing import admin_hubspot  # noqa: E402, F401

@@ -133,3 +133,10 @@ def offer_queued_leads() -> str:
     with record_sweep("routing: offer queued leads") as beat:
         beat.rows_acted = services.queued_leads_offer(now=timezone.now())
     return f"{beat.rows_acted} queued lead(s) taken by a rep"
+
+
+def hubspot_events_apply(submission_id: int) -> str:
+    """Apply a batch of HubSpot events (a deal closed, a contact become a customer) to the
+    leads they name; queued by the HubSpot door once the batch is stored. It fails (and
+    django-q2 runs it again after `retry`) while HubSpot cannot be read for a passing reason."""
+    return services.hubspot_events_apply(submission_id=submission_id)

@@ -164,6 +164,11 @@ class HookAdapter(ABC):
         """The vendor's id of this delivery, '' when it has none or the body is unreadable."""
         return ""
 
+    def carries_crm_events(self, submission: Submission) -> bool:
+        """True when the delivery changes leads already known (a CRM's status events) rather
+        than bringing a lead: it goes to `leadrouter.pipeline.process_crm_events`."""
+        return False
+
     @abstractmethod
     def parse(self, submission: Submission) -> Parsed:
         """Lead fields (and vendor labels the source's field map may rename) from the stored

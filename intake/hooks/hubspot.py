@@ -8,9 +8,12 @@ Two body shapes arrive here:
 Properties that are not lead fields are returned under their HubSpot names, so they land in
 attributes where the source's field map can rename them.
 
-The Webhooks API (app subscriptions, `contact.creation` …) posts a batch of events that carry
-no contact data; it is refused with a 400 naming `body`, because only a workflow webhook
-delivers the contact itself.
+The Webhooks API (app subscriptions) posts a batch of events that carry no contact data. A
+batch with a property change the HubSpot sync takes (`deal.propertyChange`,
+`contact.propertyChange`: a deal closed, a contact become a customer) is kept and applied to
+the leads by a task (`crm_events`, then `leadrouter.pipeline.process_crm_events`); any other
+batch (`contact.creation` …) is refused with a 400 naming `body`, because only a workflow
+webhook delivers the contact itself.
 
 Signature, with the app's client secret as the source's secret:
 - `X-HubSpot-Signature-v3` = base64(HMAC-SHA256(secret, method + URI + body + timestamp)) with
@@ -113,6 +116,25 @@ def v1_signature(secret: str, body: bytes) -> str:
     return hashlib.sha256(secret.encode() + body).hexdigest()
 
 
+# The subscription events the HubSpot sync applies to leads.
+CRM_EVENT_TYPES = ("deal.propertyChange", "contact.propertyChange")
+
+
+def crm_events(body: bytes) -> list[dict] | None:
+    """The events of a Webhooks API batch when one of them is a property change the sync
+    applies; None for any other body (a workflow's contact, or a batch of other events)."""
+    try:
+        parsed = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(parsed, list):
+        return None
+    events = [event for event in parsed if isinstance(event, dict)]
+    if not any(event.get("subscriptionType") in CRM_EVENT_TYPES for event in events):
+        return None
+    return events
+
+
 def _digest_matches(expected: Iterable[str], given: str) -> bool:
     given_bytes = given.strip().lower().encode()
     # Every candidate is compared so the time taken does not say which secret came close.
@@ -166,7 +188,15 @@ class HubSpotHook(HookAdapter):
                 f"X-HubSpot-Signature ({version}) does not match this source's secret"
             )
 
+    def carries_crm_events(self, submission) -> bool:
+        return crm_events(bytes(submission.body)) is not None
+
     def delivery_id(self, submission) -> str:
+        events = crm_events(bytes(submission.body))
+        if events is not None:
+            # HubSpot's retry of a batch repeats its event ids (its attemptNumber changes).
+            ids = ",".join(sorted(str(event.get("eventId")) for event in events))
+            return f"events:{hashlib.sha256(ids.encode()).hexdigest()[:32]}"
         # A workflow posts the same contact again whenever it re-enrolls (a second form fill):
         # that is a new touch, so the id is the contact plus a digest of this exact body, which
         # HubSpot's retries of one delivery repeat byte for byte.

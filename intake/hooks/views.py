@@ -7,9 +7,10 @@
 3. The adapter verifies it the way the vendor signs; a failure keeps the submission as
    rejected and answers 401.
 4. A vendor's retry of a delivery already handled is answered as before, without a new touch.
-5. Deferred adapters (Meta) queue background fetches; others run the pipeline in the request
-   and answer the way the vendor expects. An inbound call (Twilio Voice) is answered with
-   whom to ring: the pipeline's `answer_call` asks routing, and the answer is TwiML.
+5. Deferred adapters (Meta) queue background fetches; a CRM's status events (HubSpot's
+   deal and lifecycle changes) are kept and applied by a task; others run the pipeline in the
+   request and answer the way the vendor expects. An inbound call (Twilio Voice) is answered
+   with whom to ring: the pipeline's `answer_call` asks routing, and the answer is TwiML.
 """
 
 from django.http import Http404, HttpResponse, JsonResponse
@@ -58,6 +59,8 @@ def hook_receive(request, adapter: str, public_id):
         return _answer_call(request, hook, submission, earlier)
     if earlier is not None:
         return hook.accepted(submission, earlier.lead_id, created=False)
+    if hook.carries_crm_events(submission):
+        return JsonResponse({"received": pipeline.process_crm_events(submission)})
     if isinstance(hook, DeferredHook):
         try:
             return hook.defer(submission)

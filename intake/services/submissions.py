@@ -152,6 +152,15 @@ def submission_claim_delivery(*, submission: Submission, delivery_id: str) -> Su
     return earlier
 
 
+def submission_mark_applied(*, submission_id: int, detail: str) -> None:
+    """A deferred delivery that updates leads (a CRM's status changes) has been applied."""
+    Submission.objects.filter(pk=submission_id).update(
+        status=Submission.Status.PROCESSED,
+        error_detail=storable_text(detail)[:2000],
+        processed_at=timezone.now(),
+    )
+
+
 def submission_mark_deferred(*, submission: Submission, detail: str) -> None:
     """The delivery names leads whose data a background task fetches from the vendor."""
     submission.status = Submission.Status.DEFERRED

@@ -44,6 +44,11 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     ]
     actions = ["rotate_secret", "resume"]
 
+    def get_queryset(self, request):
+        # A CRM sync's endpoint (HubSpot) is set up on its own admin page, which links to
+        # its deliveries; its URL and events are not a person's to edit here.
+        return super().get_queryset(request).filter(kind=WebhookEndpoint.Kind.WEBHOOK)
+
     @admin.display(description="Events")
     def event_list(self, endpoint):
         return ", ".join(endpoint.events)

@@ -23,6 +23,13 @@ def message_id_new() -> str:
 class WebhookEndpoint(models.Model):
     """A URL that receives signed events: which ones, for which team or source, and its state."""
 
+    class Kind(models.TextChoices):
+        # A CRM connection rides the same outbox: its rows are written with each change and
+        # sent in order per lead with the same retries; only the sending differs (a transport
+        # its app registers, `intake.webhooks.services.transport_register`).
+        WEBHOOK = "webhook", "Signed webhook"
+        HUBSPOT = "hubspot", "HubSpot sync"
+
     class State(models.TextChoices):
         ACTIVE = "active", "Active"
         PAUSED = "paused", "Paused (repeated failures; events wait for it)"
@@ -59,6 +66,9 @@ class WebhookEndpoint(models.Model):
         related_name="+",
         help_text="Only events of leads that came through this source.",
     )
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.WEBHOOK, editable=False
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
     state_reason = models.CharField(max_length=500, blank=True)
     state_changed_at = models.DateTimeField(null=True, blank=True)
@@ -85,7 +95,10 @@ class WebhookEndpoint(models.Model):
         unknown = [name for name in self.events if name not in EVENT_TYPES]
         if unknown:
             raise ValidationError({"events": f"Unknown event type(s): {', '.join(unknown)}."})
-        refusal = endpoint_url_refusal(self.url) if self.url else None
+        # A CRM connection's URL is its API's base (a setting), called as outbound calls are.
+        refusal = (
+            endpoint_url_refusal(self.url) if self.url and self.kind == self.Kind.WEBHOOK else None
+        )
         if refusal:
             raise ValidationError({"url": refusal})
 

@@ -17,6 +17,7 @@ it due again once that lease runs out (delivery is at least once: receivers dedu
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -72,10 +73,12 @@ def webhook_endpoint_create(
     team=None,
     source: Source | None = None,
     description: str = "",
+    kind: str = WebhookEndpoint.Kind.WEBHOOK,
 ) -> tuple[WebhookEndpoint, str]:
     """Create an endpoint; return it with its secret (`whsec_…`), shown to the caller once.
     Raises ValidationError naming the field for a refused URL or an unknown event."""
     endpoint = WebhookEndpoint(
+        kind=kind,
         url=url,
         events=list(events),
         team=team,
@@ -321,10 +324,27 @@ def delivery_body(delivery: WebhookDelivery, lead_detail: dict) -> str:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What one attempt came to, as the delivery log keeps it. A CRM transport may also say
+    when to try again (`retry_after` seconds: a 429's Retry-After) or that trying again cannot
+    help (`give_up`: the CRM refused the data itself)."""
+
     status: int | None
     error: str
     excerpt: str
     duration_ms: int
+    retry_after: float | None = None
+    give_up: bool = False
+
+
+# How a delivery of an endpoint of another kind than a signed webhook is sent: its app
+# registers the function from its `AppConfig.ready()` (intake imports no app).
+Transport = Callable[[WebhookDelivery], Outcome]
+_transports: dict[str, Transport] = {}
+
+
+def transport_register(kind: str, send: Transport) -> None:
+    """Send the deliveries of endpoints of `kind` with `send(delivery) -> Outcome`."""
+    _transports[kind] = send
 
 
 def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime) -> Outcome:
@@ -357,6 +377,20 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime) -
     return Outcome(answer.status, error, excerpt, _since(started))
 
 
+def _transport_send(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Outcome:
+    send = _transports.get(endpoint.kind)
+    if send is None:
+        return Outcome(None, f"nothing sends {endpoint.get_kind_display()} deliveries", "", 0)
+    started = time.monotonic()
+    try:
+        return send(delivery)
+    except Exception as exc:
+        # A bug or an outage in a transport is a failed attempt, retried on the schedule and
+        # shown in the log, never a task that dies with the delivery claimed.
+        logger.exception("sending delivery %s (%s) failed", delivery.pk, endpoint.kind)
+        return Outcome(None, f"{type(exc).__name__}: {exc}"[:500], "", _since(started))
+
+
 def _since(started: float) -> int:
     return round((time.monotonic() - started) * 1000)
 
@@ -367,9 +401,11 @@ def delivery_send(*, delivery_id: int, render, now: datetime | None = None) -> s
     1. Claim it (a conditional update); another worker may have.
     2. Render its body the first time (`render(lead_id)` is the API's lead detail, given by
        the task, an entry point); retries and resends send the same bytes.
-    3. POST it signed with the endpoint's secrets (the previous one too during a rotation).
+    3. POST it signed with the endpoint's secrets (the previous one too during a rotation);
+       an endpoint of another kind (a CRM sync) is sent by the transport registered for it.
     4. Record the attempt; then: a 2xx is delivered; 410 Gone disables the endpoint; anything
-       else is tried again after the next delay of `RETRY_DELAYS`, or given up after the last,
+       else is tried again after the next delay of `RETRY_DELAYS` (or the transport's
+       `retry_after`), or given up after the last (or when the transport says to),
        and WEBHOOKS_PAUSE_AFTER_FAILURES failures in a row pause the endpoint and e-mail the
        administrators (once: only the update that pauses it sends).
     """
@@ -380,10 +416,13 @@ def delivery_send(*, delivery_id: int, render, now: datetime | None = None) -> s
     now = timezone.now()
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     endpoint = delivery.endpoint
-    if not delivery.body:
-        delivery.body = delivery_body(delivery, render(delivery.lead_id))
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(body=delivery.body)
-    outcome = _post(endpoint, delivery, now)
+    if endpoint.kind != WebhookEndpoint.Kind.WEBHOOK:
+        outcome = _transport_send(endpoint, delivery)
+    else:
+        if not delivery.body:
+            delivery.body = delivery_body(delivery, render(delivery.lead_id))
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(body=delivery.body)
+        outcome = _post(endpoint, delivery, now)
     finished = now + timedelta(milliseconds=outcome.duration_ms)
     with transaction.atomic():
         WebhookAttempt.objects.create(
@@ -409,7 +448,10 @@ def delivery_send(*, delivery_id: int, render, now: datetime | None = None) -> s
             )
             _disable(endpoint, now)
             return "gone: endpoint disabled"
-        delay = retry_delay(delivery.attempts)
+        delay = None if outcome.give_up else retry_delay(delivery.attempts)
+        if delay and outcome.retry_after is not None:
+            # The receiver said when (a rate limit's Retry-After); the schedule still ends.
+            delay = timedelta(seconds=outcome.retry_after)
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             state=WebhookDelivery.State.PENDING if delay else WebhookDelivery.State.FAILED,
             next_attempt_at=finished + delay if delay else None,

@@ -4,6 +4,7 @@ from routing.models.assignments import Activity, Assignment, RoutingDecision, Sl
 from routing.models.calendars import BusinessCalendar, CalendarClosure, OpeningHours
 from routing.models.calls import PhoneCall
 from routing.models.holds import HeldLead
+from routing.models.hubspot import HubSpotConnection, HubSpotContact, HubSpotOwner, HubSpotSyncEntry
 from routing.models.licences import LicenceRequirement
 from routing.models.recycling import RecyclingRule
 from routing.models.rules import RotationState, RoutingRule
@@ -31,6 +32,10 @@ __all__ = [
     "BusinessCalendar",
     "CalendarClosure",
     "HeldLead",
+    "HubSpotConnection",
+    "HubSpotContact",
+    "HubSpotOwner",
+    "HubSpotSyncEntry",
     "LicenceRequirement",
     "OpeningHours",
     "PhoneCall",

@@ -5,6 +5,14 @@ from routing.services.history import (
     assignment_import,
     imported_owners_match,
 )
+from routing.services.hubspot import (
+    hubspot_connection_save,
+    hubspot_delivery_send,
+    hubspot_events_apply,
+    hubspot_events_receive,
+    hubspot_owner_set_rep,
+    hubspot_owners_refresh,
+)
 from routing.services.people import rep_create_with_user, rep_welcome_email_send
 from routing.services.queue import queue_lead_claim, queue_take_next
 from routing.services.receiving import availability_change_record, rep_availability_set
@@ -62,6 +70,12 @@ __all__ = [
     "availability_change_record",
     "held_lead_release",
     "held_leads_release",
+    "hubspot_connection_save",
+    "hubspot_delivery_send",
+    "hubspot_events_apply",
+    "hubspot_events_receive",
+    "hubspot_owner_set_rep",
+    "hubspot_owners_refresh",
     "imported_owners_match",
     "lead_assign_manually",
     "lead_hand_back",

@@ -60,13 +60,19 @@ def _holding_team_id(lead: Lead) -> int | None:
     return None if assignment is None else owner_team_id(assignment, routing_setup())
 
 
-def status_webhooks(*, lead: Lead, old: str, new: str, at: datetime, user=None) -> None:
-    """`lead.status_changed`, then `lead.won` or `lead.lost` when the change closes it so."""
+def status_webhooks(
+    *, lead: Lead, old: str, new: str, at: datetime, user=None, via: str = ""
+) -> None:
+    """`lead.status_changed`, then `lead.won` or `lead.lost` when the change closes it so.
+    A change that came from another system says so in `via` (`hubspot`): the HubSpot sync
+    does not send back what HubSpot itself changed."""
     team_id = _holding_team_id(lead)
-    data = {
+    data: dict = {
         "status": {"from": old, "to": new},
         "changed_by": user.get_username() if user is not None else None,
     }
+    if via:
+        data["via"] = via
     webhook_event_record(
         event_type=WebhookEventType.LEAD_STATUS_CHANGED,
         lead=lead,

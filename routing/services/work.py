@@ -37,6 +37,8 @@ SETTABLE_STATUSES = (
     LeadStatus.DISQUALIFIED,
 )
 CLOSED_STATUSES = (LeadStatus.WON, LeadStatus.LOST, LeadStatus.DISQUALIFIED)
+# Systems that change a lead's status without a person (`lead_status_change(via=...)`).
+VIA_LABELS = {"hubspot": "HubSpot"}
 MAX_NOTE_LENGTH = 5000
 # How far ahead a call-back may be agreed: it pauses the lead's SLA clock until then.
 MAX_CALLBACK_AHEAD = timedelta(days=365)
@@ -64,8 +66,11 @@ def _lock_open_lead(user, lead: Lead, *, refusal: str) -> Lead:
     return lead
 
 
-def _set_status(*, lead: Lead, user, status: str, now: datetime, message: str = "", **data):
-    """Write a status change on the locked lead and its STATUS event."""
+def _set_status(
+    *, lead: Lead, user, status: str, now: datetime, message: str = "", via: str = "", **data
+):
+    """Write a status change on the locked lead and its STATUS event. `via` names the system
+    the change came from (`hubspot`), which its own sync must not send back."""
     old = lead.status
     lead.status = status
     lead.save(
@@ -83,10 +88,14 @@ def _set_status(*, lead: Lead, user, status: str, now: datetime, message: str = 
         kind=LeadEvent.Kind.STATUS,
         at=now,
         actor=user,
-        message=(message or f"{LeadStatus(old).label} → {LeadStatus(status).label}")[:500],
-        data={"from": old, "to": status, **data},
+        message=(
+            message
+            or f"{LeadStatus(old).label} → {LeadStatus(status).label}"
+            + (f" (from {VIA_LABELS.get(via, via)})" if via else "")
+        )[:500],
+        data={"from": old, "to": status, **data, **({"via": via} if via else {})},
     )
-    status_webhooks(lead=lead, old=old, new=status, at=now, user=user)
+    status_webhooks(lead=lead, old=old, new=status, at=now, user=user, via=via)
 
 
 def _later_error(at: datetime, now: datetime, what: str) -> str:
@@ -215,10 +224,13 @@ def lead_status_change(
     reason: str = "",
     lost_reason: str = "",
     now: datetime | None = None,
+    via: str = "",
 ) -> Lead:
     """Move a lead to contacted, qualified, won, lost or disqualified.
 
-    1. Lock the lead (404 unless the user may act on it).
+    1. Lock the lead (404 unless the user may act on it). A change from another system
+       (`via="hubspot"`, no user) locks it without a person's permission check; its events
+       say where it came from, so that system's sync does not send it back.
     2. Refuse a merged or closed lead (a closed lead stays closed; only a recycling rule
        reopens a lost one), one held for review, and a no-op.
     3. Won needs a value above zero (`outcome_value`); lost needs a reason from the list
@@ -257,8 +269,13 @@ def lead_status_change(
         raise ValidationError({"reason": f"Say why the lead is {label}."})
     if len(reason) > 200:
         raise ValidationError({"reason": "Keep the reason under 200 characters."})
+    if user is None and via not in VIA_LABELS:
+        raise PermissionDenied("A status change needs a person or a known system.")
     with transaction.atomic():
-        lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
+        if user is None:
+            lead = Lead.objects.select_for_update(of=("self",)).get(pk=lead.pk)
+        else:
+            lead = lead_get_for_work(user=user, lead_id=lead.pk, lock=True)
         _refuse_merged(lead)
         if lead.status in CLOSED_STATUSES:
             raise ValidationError(
@@ -286,7 +303,7 @@ def lead_status_change(
             if lost_reason:
                 data["lost_reason"] = lost_reason
             sla_stop(lead=lead)
-        _set_status(lead=lead, user=user, status=status, now=now, **data)
+        _set_status(lead=lead, user=user, status=status, now=now, via=via, **data)
     return lead
 
 
