@@ -37,7 +37,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intake import services
-from intake.models import Adapter, Channel, Door, Lead, LeadStatus, LostReason, Source
+from intake.models import (
+    Adapter,
+    Channel,
+    Door,
+    Lead,
+    LeadStatus,
+    LostReason,
+    OrganisationSettings,
+    Source,
+)
 from intake.quality.flags import FlagCode
 from leadrouter import pipeline
 from qualification import services as qualification_services
@@ -291,6 +300,9 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default="http://localhost:8000")
 
     def handle(self, *args, leads, weeks, seed, base_url, **options):
+        # The office is in Austin: imported dates and the organisation-wide report count days
+        # there (set once: a deployer who changed it keeps their choice).
+        OrganisationSettings.objects.get_or_create(pk=1, defaults={"time_zone": DEMO_ZONE.key})
         self._users()
         sources = self._sources(base_url.rstrip("/"))
         self._vendor_sources(base_url.rstrip("/"))
