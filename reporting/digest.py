@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from reporting.models import OWED_STATES, WeeklyDigest
 from reporting.periods import Period, week_of
+from reporting.presenters import duration_words
 from reporting.report import Report
 from reporting.selectors.scope import ReportScope
 from routing.models import Activity, Assignment, SlaState, Team
@@ -187,21 +188,6 @@ def sla_misses_worst(
 
 
 # --- figures in plain words -----------------------------------------------------------------
-
-
-def duration_words(seconds: float) -> str:
-    """ "under a minute", "6 min", "1 h 20 min", "2 days 3 h"."""
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return "under a minute"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    day_words = f"{days} day" if days == 1 else f"{days} days"
-    return f"{day_words} {hours} h" if hours else day_words
 
 
 def _percent(rate: float) -> str:

@@ -312,3 +312,20 @@ def report_tables(report: Report) -> dict[str, Table]:
         ),
     ]
     return {table.name: table for table in tables}
+
+
+def duration_words(seconds: float) -> str:
+    """45 s, 9 min, 1 h 20 min, 1 day, 2 days 3 h: the two largest units, rounded to the
+    nearest. Pages, CSV-free text and the Monday digest say durations this one way."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    day_words = "1 day" if days == 1 else f"{days} days"
+    return f"{day_words} {hours} h" if hours else day_words

@@ -7,27 +7,12 @@ from decimal import Decimal
 
 from django import template
 
-from reporting.presenters import COUNT, DURATION, MONEY, RATE
+from reporting.presenters import COUNT, DURATION, MONEY, RATE, duration_words
 
 register = template.Library()
 
 MISSING = "—"
 MINUS = "\u2212"  # the minus sign, as wide as the plus
-
-
-def duration_words(seconds: float) -> str:
-    """45 s, 4 min, 1 h 20 min, 2 d 3 h: the two largest units, rounded to the nearest."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 def _number(value: float | Decimal | int) -> str:

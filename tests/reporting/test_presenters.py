@@ -20,8 +20,9 @@ from tests.reporting.hand_built import a_week, busy_report, empty_report
         (540, "9 min"),
         (4800, "1 h 20 min"),
         (7200, "2 h"),
-        (183600, "2 d 3 h"),
-        (172800, "2 d"),
+        (183600, "2 days 3 h"),
+        (86400, "1 day"),
+        (172800, "2 days"),
     ],
 )
 def test_durations_read_in_the_two_largest_units(seconds, words):

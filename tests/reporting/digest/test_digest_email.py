@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from reporting.digest import duration_words, sla_misses_worst
+from reporting.digest import sla_misses_worst
 from reporting.periods import week_parse
+from reporting.presenters import duration_words
 from reporting.services import weekly_digest_send, weekly_digests_claim
 from routing.models import Team
 from routing.services import activity_log, lead_assign_manually, route_lead, sla_sweep
@@ -180,8 +181,8 @@ def test_names_in_the_email_are_escaped_in_html_and_kept_out_of_the_subjects_lin
 @pytest.mark.parametrize(
     ("seconds", "words"),
     [
-        (20, "under a minute"),
-        (6 * 60 + 59, "6 min"),
+        (20, "20 s"),
+        (6 * 60 + 59, "7 min"),
         (3600, "1 h"),
         (80 * 60, "1 h 20 min"),
         (24 * 3600, "1 day"),
